@@ -1,0 +1,35 @@
+"""The one Definitions object. Each branch lives in its own ``pipelines/<branch>.py`` exposing
+ASSETS, ASSET_CHECKS, JOBS, SCHEDULES, SENSORS and ``demo_plan``; add it to BRANCHES.
+
+Loading this module must stay cheap: no torch/transformers imports here or in assets at import
+time (tests enforce it)."""
+
+import os
+
+import dagster as dg
+
+from pipelines import spine
+from pipelines.resources import WarehouseResource
+
+BRANCHES = [spine]
+
+
+def _executor() -> dg.ExecutorDefinition:
+    # Selectable without code changes: TRAINYARD_EXECUTOR=in_process|multiprocess.
+    kind = os.environ.get("TRAINYARD_EXECUTOR", "multiprocess")
+    if kind == "in_process":
+        return dg.in_process_executor
+    if kind == "multiprocess":
+        return dg.multiprocess_executor.configured({"max_concurrent": 2})
+    raise ValueError(f"TRAINYARD_EXECUTOR must be in_process or multiprocess, not {kind!r}")
+
+
+defs = dg.Definitions(
+    assets=[a for b in BRANCHES for a in b.ASSETS],
+    asset_checks=[c for b in BRANCHES for c in b.ASSET_CHECKS],
+    jobs=[j for b in BRANCHES for j in b.JOBS],
+    schedules=[s for b in BRANCHES for s in b.SCHEDULES],
+    sensors=[s for b in BRANCHES for s in b.SENSORS],
+    resources={"warehouse": WarehouseResource()},
+    executor=_executor(),
+)
