@@ -1,0 +1,1 @@
+"""LLM backends behind one interface (template, transformers, openai, vllm)."""
