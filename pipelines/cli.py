@@ -90,11 +90,17 @@ def main(argv=None) -> int:
     sub.add_parser("doctor", help="check the environment")
     b = sub.add_parser("bench", help="run benchmarks and store them in the warehouse")
     b.add_argument("--only", nargs="*", default=None, help="benchmark names to run")
+    handlers = {"demo": cmd_demo, "ui": cmd_ui, "query": cmd_query, "doctor": cmd_doctor,
+                "bench": cmd_bench}
+    # Branches add their own subcommands: ``add_cli(subparsers) -> {name: handler(args) -> int}``.
+    from pipelines.definitions import BRANCHES
+
+    for branch in BRANCHES:
+        if hasattr(branch, "add_cli"):
+            handlers.update(branch.add_cli(sub))
     args = parser.parse_args(argv)
-    handler = {"demo": cmd_demo, "ui": cmd_ui, "query": cmd_query, "doctor": cmd_doctor,
-               "bench": cmd_bench}[args.command]
     trainyard_home()
-    return handler(args)
+    return handlers[args.command](args)
 
 
 if __name__ == "__main__":

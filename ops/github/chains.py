@@ -1,0 +1,229 @@
+"""PR chains (daVinci-Agency style): a dependency graph over one repository's PRs, then ordered
+paths through it.
+
+Edges always point from an earlier PR to a later one (by merge time, else creation time) and carry
+every reason found, as ``"kind"`` or ``"kind(detail)"`` joined by ``"; "``. Kinds:
+
+- ``reverts`` — the later PR says "revert" and names the earlier one (``#N`` or a commit sha of it);
+- ``follow_up`` / ``depends_on`` / ``review_revision`` — "follow-up to #N", "depends on #N"
+  ("builds on", "based on"), "review of #N" ("requested in review", "review comments on");
+- ``references`` — any other ``#N`` naming a PR (titles, bodies, commit messages, review comments);
+- ``same_issue(#I)`` — both PRs close issue I (consecutive fixers are linked);
+- ``file_succession(path)`` — the later PR changes lines the earlier one changed (``+`` lines of the
+  earlier patch vs the ``-`` lines and insertion points of the later one) within ``window_days``;
+  for each file only the most recent such earlier PR is linked.
+
+Chains are an edge cover: repeatedly take the longest path made of not-yet-used edges (ties broken
+by earlier PR numbers), so every edge appears in exactly one chain and a PR may appear in several.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+
+from ops.github.records import PRChain, PRFile, PullRequest, RepoSnapshot
+
+_REF_RE = re.compile(r"(?<![\w/])#(\d+)\b")
+_SHA_RE = re.compile(r"\b[0-9a-f]{7,40}\b")
+_KIND_PATTERNS = [
+    ("follow_up", re.compile(r"follow[- ]?ups?\s+(?:to|on|of|for)\s+(?:PR\s*)?#(\d+)", re.I)),
+    ("depends_on", re.compile(r"(?:depends\s+on|builds?\s+on|based\s+on|requires)\s+(?:PR\s*)?#(\d+)", re.I)),
+    ("review_revision", re.compile(r"review(?:\s+comments?|\s+feedback)?\s+(?:of|on|in|from)\s+(?:PR\s*)?#(\d+)", re.I)),
+    ("reverts", re.compile(r"\brevert\w*\b[^\n#]*?#(\d+)", re.I)),
+]
+_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def _when(pr: PullRequest) -> dt.datetime:
+    return pr.merged_at or pr.created_at or dt.datetime.min
+
+
+def changed_lines(patch: str) -> tuple[set[int], set[int]]:
+    """(new-side line numbers of added lines, old-side line numbers a patch touches: removed
+    lines plus the lines around each pure insertion)."""
+    added: set[int] = set()
+    touched_old: set[int] = set()
+    old = new = 0
+    pending_insert = removed_in_run = False
+    for line in patch.split("\n"):
+        m = _HUNK_RE.match(line)
+        if m:
+            old, new = int(m.group(1)), int(m.group(3))
+            continue
+        if line.startswith("+"):
+            added.add(new)
+            new += 1
+            # a run of '+' lines with no '-' before it is a pure insertion between two lines
+            pending_insert = pending_insert or not removed_in_run
+        elif line.startswith("-"):
+            touched_old.add(old)
+            old += 1
+            removed_in_run = True
+        elif line.startswith("\\"):
+            continue
+        else:
+            if pending_insert:
+                touched_old.update((old - 1, old))
+            pending_insert = removed_in_run = False
+            old += 1
+            new += 1
+    if pending_insert:
+        touched_old.update((old - 1, old))
+    return added, touched_old
+
+
+def _texts(snapshot: RepoSnapshot) -> dict[int, str]:
+    """All text a PR carries: title, body, its commits' messages, its review comments."""
+    messages = {c.sha: c.message for c in snapshot.commits}
+    out: dict[int, list[str]] = defaultdict(list)
+    for pr in snapshot.pull_requests:
+        out[pr.number] += [pr.title, pr.body]
+        out[pr.number] += [messages.get(s, "") for s in {pr.merge_commit_sha, *pr.commits}]
+    for c in snapshot.review_comments:
+        out[c.number].append(c.body)
+    for r in snapshot.reviews:
+        out[r.number].append(r.body)
+    return {n: "\n".join(t for t in parts if t) for n, parts in out.items()}
+
+
+def build_pr_graph(snapshot: RepoSnapshot, window_days: float = 30.0) -> dict[tuple[int, int], set[str]]:
+    """{(earlier_pr, later_pr): {reason, ...}} for one repository."""
+    prs = {p.number: p for p in snapshot.pull_requests}
+    order = {n: (_when(p), n) for n, p in prs.items()}
+    edges: dict[tuple[int, int], set[str]] = defaultdict(set)
+
+    def add(a: int, b: int, reason: str) -> None:
+        if a == b or a not in prs or b not in prs:
+            return
+        first, second = (a, b) if order[a] < order[b] else (b, a)
+        edges[(first, second)].add(reason)
+
+    sha_owner = {}
+    for p in prs.values():
+        for sha in [p.merge_commit_sha, p.head_sha, *p.commits, *p.duplicate_shas]:
+            if sha:
+                sha_owner.setdefault(sha, p.number)
+
+    for number, text in _texts(snapshot).items():
+        if number not in prs:
+            continue
+        kinded: set[int] = set()
+        for kind, pattern in _KIND_PATTERNS:
+            for m in pattern.finditer(text):
+                add(int(m.group(1)), number, kind)
+                kinded.add(int(m.group(1)))
+        for m in _REF_RE.finditer(text):
+            ref = int(m.group(1))
+            if ref not in kinded and ref not in prs[number].linked_issues:
+                add(ref, number, "references")
+        if re.search(r"\brevert", text, re.I):
+            for m in _SHA_RE.finditer(text):
+                owner = next((n for s, n in sha_owner.items() if s.startswith(m.group(0))), None)
+                if owner is not None and owner != number:
+                    add(owner, number, "reverts")
+
+    fixers: dict[int, list[int]] = defaultdict(list)
+    for p in prs.values():
+        for issue in p.linked_issues:
+            fixers[issue].append(p.number)
+    for issue, numbers in fixers.items():
+        numbers.sort(key=lambda n: order[n])
+        for a, b in zip(numbers, numbers[1:]):
+            add(a, b, f"same_issue(#{issue})")
+
+    _file_succession(snapshot, prs, order, window_days, add)
+    return edges
+
+
+def _file_succession(snapshot, prs, order, window_days, add) -> None:
+    by_pr: dict[int, list[PRFile]] = defaultdict(list)
+    for f in snapshot.files:
+        if f.patch and not f.is_binary and f.number in prs:
+            by_pr[f.number].append(f)
+    # path -> [(when, number, added lines)] of earlier PRs, in time order
+    history: dict[str, list[tuple[dt.datetime, int, set[int]]]] = defaultdict(list)
+    window = dt.timedelta(days=window_days)
+    for number in sorted(by_pr, key=lambda n: order[n]):
+        pr = prs[number]
+        start = pr.created_at or _when(pr)
+        updates = []
+        for f in by_pr[number]:
+            added, touched = changed_lines(f.patch)
+            path = f.previous_path or f.path
+            for when, earlier, earlier_added in reversed(history.get(path, [])):
+                if start - when > window:
+                    break
+                if touched & earlier_added:
+                    add(earlier, number, f"file_succession({f.path})")
+                    break
+            updates.append((f.path, added))
+        for path, added in updates:
+            history[path].append((_when(pr), number, added))
+
+
+def build_pr_chains(snapshot: RepoSnapshot, window_days: float = 30.0,
+                    min_length: int = 2) -> list[PRChain]:
+    """Ordered PR chains for one repository (see module doc). ``span_days``: first PR's creation
+    to last PR's merge (else creation), in days."""
+    prs = {p.number: p for p in snapshot.pull_requests}
+    graph = build_pr_graph(snapshot, window_days)
+    order = sorted(prs, key=lambda n: (_when(prs[n]), n))
+    unused = set(graph)
+    files_by_pr: dict[int, set[str]] = defaultdict(set)
+    for f in snapshot.files:
+        files_by_pr[f.number].add(f.path)
+    chains: list[PRChain] = []
+    while unused:
+        # longest path over unused edges, by DP in time order; ties prefer lower PR numbers
+        incoming: dict[int, list[int]] = defaultdict(list)
+        for a, b in unused:
+            incoming[b].append(a)
+        best: dict[int, tuple[int, list[int]]] = {}
+        for n in order:
+            cand = (1, [n])
+            for a in sorted(incoming.get(n, ())):
+                length, path = best[a]
+                if length + 1 > cand[0] or (length + 1 == cand[0] and path + [n] < cand[1]):
+                    cand = (length + 1, path + [n])
+            best[n] = cand
+        length, path = min(best.values(), key=lambda v: (-v[0], v[1]))
+        if length < 2:
+            break
+        pairs = list(zip(path, path[1:]))
+        unused.difference_update(pairs)
+        if length < min_length:
+            continue
+        first, last = prs[path[0]], prs[path[-1]]
+        start = first.created_at or _when(first)
+        span = (_when(last) - start).total_seconds() / 86400 if start != dt.datetime.min else 0.0
+        chains.append(PRChain(
+            repo=snapshot.repo, chain_id="-".join(str(n) for n in path), pr_numbers=path,
+            edges=[(a, b, "; ".join(sorted(graph[(a, b)]))) for a, b in pairs],
+            span_days=round(span, 4),
+            files_touched=sorted(set().union(*(files_by_pr[n] for n in path)))))
+    return chains
+
+
+def chain_statistics(chains: list[PRChain], n_prs: int) -> dict[str, float]:
+    """Counts for metadata and the evaluation report: chains, PRs covered, length distribution,
+    edges by kind."""
+    lengths = sorted(c.length for c in chains)
+    covered = {n for c in chains for n in c.pr_numbers}
+    stats: dict[str, float] = {
+        "chains": len(chains), "prs": n_prs, "prs_in_chains": len(covered),
+        "coverage": len(covered) / n_prs if n_prs else 0.0,
+        "max_length": max(lengths, default=0),
+        "mean_length": sum(lengths) / len(lengths) if lengths else 0.0,
+        "median_length": (lengths[len(lengths) // 2] if len(lengths) % 2 else
+                          (lengths[len(lengths) // 2 - 1] + lengths[len(lengths) // 2]) / 2) if lengths else 0.0,
+        "mean_span_days": sum(c.span_days for c in chains) / len(chains) if chains else 0.0,
+    }
+    for c in chains:
+        for _, _, reason in c.edges:
+            for part in reason.split("; "):
+                kind = part.split("(", 1)[0]
+                stats[f"edges_{kind}"] = stats.get(f"edges_{kind}", 0) + 1
+    for length in lengths:
+        stats[f"chains_len_{length}"] = stats.get(f"chains_len_{length}", 0) + 1
+    return stats

@@ -1,0 +1,369 @@
+"""Offline source: pull requests, files, commits and linked issues from a local git clone.
+
+Only git plumbing is run (``git log``, ``git diff-tree``, ``git show``), with repository-configured
+programs disabled (``git_cli.SAFE_CONFIG``); nothing in the repository is executed.
+
+PRs are found in every commit reachable from HEAD (all parents, not only the first), so PRs
+merged into a release branch that later reached the default branch through ``Merge branch ...``
+are found too:
+
+- merge style: a merge commit titled ``Merge pull request #N from owner/branch``; its commits are
+  the merged branch's first-parent range (from the second parent back to the first commit that
+  the first parent already contains), its diff is fork point → second parent;
+- squash/rebase style: a commit whose title ends in ``(#N)``; its diff is parent → commit.
+
+A number seen on several commits (cherry-picks, ``git cherry-pick -x``) becomes one PR: merge
+commits win over squash commits, then a commit that others name in "(cherry picked from commit X)",
+then the earliest; the others are kept in ``duplicate_shas``.
+
+Sidecars (optional, read from HEAD with ``git show``, never from the working tree):
+``.github-issues.json`` — a list of ``{number, title, body, state, author, created_at, labels}``;
+``.github-reviews.json`` — ``{"reviews": [{number, id, author, state, body, created_at}],
+"review_comments": [{number, id, review_id, author, path, line, body, created_at}]}``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import json
+import re
+from pathlib import Path
+from typing import Iterable
+
+from ops.github.git_cli import GitError, run_git
+from ops.github.records import (
+    SOURCE_LOCAL, Commit, IssueRecord, PRFile, Problem, PullRequest, RepoSnapshot, Repository,
+    Review, ReviewComment,
+)
+
+MERGE_PR_RE = re.compile(r"^Merge pull request #(\d+) from (\S+)")
+SQUASH_RE = re.compile(r"\(#(\d+)\)\s*$")
+CHERRY_RE = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,40})\)")
+CLOSING_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.I)
+ISSUES_SIDECAR = ".github-issues.json"
+REVIEWS_SIDECAR = ".github-reviews.json"
+# A patch larger than this is not kept inline (the asset stores it as an artifact and flags it).
+MAX_INLINE_PATCH_BYTES = 200_000
+
+_HEADER_RE = re.compile(rb"^[0-9a-f]{40}$")
+
+
+def _ts(seconds: str) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(seconds), dt.timezone.utc).replace(tzinfo=None)
+
+
+def _parse_iso(value) -> dt.datetime | None:
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def closing_references(text: str) -> list[int]:
+    """Issue numbers named after a closing keyword ("Fixes #3", "closes #12"), in order, unique."""
+    seen: list[int] = []
+    for m in CLOSING_RE.finditer(text or ""):
+        n = int(m.group(1))
+        if n not in seen:
+            seen.append(n)
+    return seen
+
+
+def _decode(raw: bytes, key: str, what: str, problems: list[Problem]) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(key, f"non-UTF-8 {what} (decoded with replacement): {exc.reason} "
+                                     f"at byte {exc.start}", {"bytes_prefix": raw[:200].hex()}))
+        return raw.decode("utf-8", "replace")
+
+
+def _read_log(path: Path, repo: str, problems: list[Problem]) -> list[dict]:
+    """Every commit reachable from HEAD, children before parents (topological order)."""
+    out = run_git(path, ["log", "--topo-order", "--no-color", "--no-show-signature",
+                         "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ct%x1f%B", "HEAD"])
+    commits = []
+    for chunk in out.split(b"\x1e")[1:]:
+        parts = chunk.split(b"\x1f", 6)
+        sha = parts[0].decode()
+        message = _decode(parts[6], f"{repo}@{sha}", "commit message", problems).rstrip("\n")
+        commits.append({
+            "sha": sha, "parents": parts[1].decode().split(),
+            "author": _decode(parts[2], f"{repo}@{sha}", "author name", problems),
+            "email": parts[3].decode("utf-8", "replace"),
+            "authored_at": _ts(parts[4]), "committed_at": _ts(parts[5]), "message": message,
+        })
+    return commits
+
+
+class _Ancestry:
+    """Ancestor tests over an in-memory commit graph, pruned by generation number."""
+
+    def __init__(self, commits: list[dict]):
+        self.parents = {c["sha"]: c["parents"] for c in commits}
+        self.gen: dict[str, int] = {}
+        for c in reversed(commits):  # topo order reversed: parents first
+            self.gen[c["sha"]] = 1 + max((self.gen.get(p, 0) for p in c["parents"]), default=0)
+
+    def fork_range(self, tip: str, base: str) -> tuple[list[str], str]:
+        """First-parent commits from ``tip`` back to (excluding) the first one ``base`` contains;
+        returns (commits oldest first, that fork point sha or "")."""
+        visited = {base}
+        heap = [(-self.gen.get(base, 0), base)]
+        chain: list[str] = []
+        cur = tip
+        while cur:
+            g = self.gen.get(cur, 0)
+            # expand base's ancestry down to generation g: then "cur in visited" is exact
+            while heap and -heap[0][0] >= g:
+                _, node = heapq.heappop(heap)
+                for p in self.parents.get(node, ()):
+                    if p not in visited:
+                        visited.add(p)
+                        heapq.heappush(heap, (-self.gen.get(p, 0), p))
+            if cur in visited:
+                return list(reversed(chain)), cur
+            chain.append(cur)
+            ps = self.parents.get(cur) or []
+            cur = ps[0] if ps else ""
+        return list(reversed(chain)), ""
+
+
+def _canonical(candidates: list[dict], cherry_sources: set[str]) -> dict:
+    def rank(c):
+        return (0 if c["style"] == "merge_commit" else 1,
+                0 if c["commit"]["sha"] in cherry_sources else 1,
+                1 if CHERRY_RE.search(c["commit"]["message"]) else 0,
+                c["commit"]["committed_at"])
+    return sorted(candidates, key=rank)[0]
+
+
+def _diff_pairs(path: Path, pairs: list[tuple[str, str]], repo: str, numbers: list[int],
+                problems: list[Problem]) -> list[list[PRFile]]:
+    """Files changed between each (old, new) pair, via two batched ``git diff-tree --stdin``."""
+    if not pairs:
+        return []
+    # "<new> <old>" is read as a commit followed by the parent to diff against.
+    stdin = "".join(f"{b} {a}\n" if a else f"{b}\n" for a, b in pairs).encode()
+    common = ["diff-tree", "--stdin", "--always", "-r", "-M", "--no-ext-diff", "--no-textconv",
+              "--no-color", "--root"]
+    raw = run_git(path, [*common, "--raw", "--numstat", "-z"], stdin=stdin)
+    patch = run_git(path, [*common, "-p", "--full-index"], stdin=stdin)
+
+    # 1) --raw --numstat -z: header, raw entries (":modes shas status\0path[\0path2]"), numstat.
+    per_pair: list[list[dict]] = []
+    tokens = raw.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if _HEADER_RE.match(tok):
+            per_pair.append([])
+            i += 1
+        elif tok.startswith(b":"):
+            status = tok.split()[-1].decode()
+            paths = [tokens[i + 1]]
+            i += 2
+            if status[0] in "RC":
+                paths.append(tokens[i])
+                i += 1
+            per_pair[-1].append({"status": status[0], "paths": paths, "stat": None})
+        elif b"\t" in tok:
+            added, deleted, rest = tok.split(b"\t", 2)
+            i += 1
+            if not rest:  # rename: two path tokens follow
+                i += 2
+            entry = next(e for e in per_pair[-1] if e["stat"] is None)
+            entry["stat"] = (added.decode(), deleted.decode())
+        else:
+            i += 1  # trailing empty token
+
+    # 2) -p: split by pair header, then by "diff --git" per file (same order as raw entries).
+    patches: list[list[bytes]] = []
+    for line in patch.splitlines(keepends=True):
+        if _HEADER_RE.match(line.rstrip(b"\n")):
+            patches.append([])
+        elif line.startswith(b"diff --git "):
+            patches[-1].append(line)
+        elif patches and patches[-1]:
+            patches[-1][-1] += line
+
+    status_names = {"A": "added", "D": "removed", "M": "modified", "R": "renamed", "C": "copied",
+                    "T": "modified"}
+    result: list[list[PRFile]] = []
+    for n, entries, file_patches in zip(numbers, per_pair, patches):
+        files = []
+        for entry, body in zip(entries, file_patches + [b""] * (len(entries) - len(file_patches))):
+            raw_paths = entry["paths"]
+            key = f"{repo}#{n}"
+            new_path = _decode(raw_paths[-1], key, "file path", problems)
+            old_path = _decode(raw_paths[0], key, "file path", problems) if len(raw_paths) > 1 else ""
+            added, deleted = entry["stat"] or ("-", "-")
+            binary = added == "-"
+            text = None
+            too_large = False
+            if not binary:
+                # keep only the hunks, like the GitHub API's "patch" field
+                at = body.find(b"\n@@")
+                hunks = body[at + 1:] if at >= 0 else b""
+                if len(hunks) > MAX_INLINE_PATCH_BYTES:
+                    too_large = True
+                text = _decode(hunks, f"{key}:{new_path}", "patch", problems)
+            files.append(PRFile(
+                repo=repo, number=n, path=new_path, status=status_names.get(entry["status"], "modified"),
+                additions=0 if binary else int(added), deletions=0 if binary else int(deleted),
+                patch=text, is_binary=binary, patch_too_large=too_large, previous_path=old_path,
+                patch_bytes=len(text.encode()) if text else 0))
+        result.append(files)
+    return result
+
+
+def _read_sidecar(path: Path, name: str, problems: list[Problem], repo: str):
+    try:
+        raw = run_git(path, ["show", f"HEAD:{name}"])
+    except GitError:
+        return None  # no sidecar: fine
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(Problem(f"{repo}/{name}", f"unreadable sidecar {name}: {exc}",
+                                {"bytes_prefix": raw[:200].hex()}))
+        return None
+
+
+def _issues(data, repo: str, pr_numbers: set[int], problems: list[Problem]) -> list[IssueRecord]:
+    issues = []
+    for item in data or []:
+        try:
+            n = int(item["number"])
+            if n in pr_numbers:
+                problems.append(Problem(f"{repo}/issues/{n}", "sidecar issue number is a PR", item))
+                continue
+            issues.append(IssueRecord(
+                repo=repo, number=n, title=str(item.get("title", "")), body=str(item.get("body") or ""),
+                state=str(item.get("state", "open")), author=str(item.get("author", "")),
+                created_at=_parse_iso(item.get("created_at")), closed_at=_parse_iso(item.get("closed_at")),
+                labels=[str(x) for x in item.get("labels", [])]))
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(Problem(f"{repo}/{ISSUES_SIDECAR}", f"bad issue entry: {exc!r}", item))
+    return issues
+
+
+def _reviews(data, repo: str, problems: list[Problem]) -> tuple[list[Review], list[ReviewComment]]:
+    reviews, comments = [], []
+    for item in (data or {}).get("reviews", []):
+        try:
+            reviews.append(Review(repo=repo, number=int(item["number"]), id=int(item["id"]),
+                                  author=str(item.get("author", "")), body=str(item.get("body") or ""),
+                                  state=str(item.get("state", "")), commit_id=str(item.get("commit_id", "")),
+                                  created_at=_parse_iso(item.get("created_at"))))
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(Problem(f"{repo}/{REVIEWS_SIDECAR}", f"bad review entry: {exc!r}", item))
+    for item in (data or {}).get("review_comments", []):
+        try:
+            comments.append(ReviewComment(
+                repo=repo, number=int(item["number"]), id=int(item["id"]),
+                author=str(item.get("author", "")), body=str(item.get("body") or ""),
+                path=str(item.get("path", "")), line=item.get("line"),
+                commit_id=str(item.get("commit_id", "")), created_at=_parse_iso(item.get("created_at")),
+                kind=str(item.get("kind", "review")), review_id=item.get("review_id")))
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(Problem(f"{repo}/{REVIEWS_SIDECAR}", f"bad review comment: {exc!r}", item))
+    return reviews, comments
+
+
+def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: bool = True) -> RepoSnapshot:
+    """Read one local clone (or bare repository) into a ``RepoSnapshot``.
+
+    ``repo`` is the "owner/name" the records carry. Raises ``GitError`` when ``path`` is not a git
+    repository or has no commits; content problems (non-UTF-8 text, bad sidecars) become
+    ``snapshot.problems`` instead."""
+    path = Path(path)
+    if not path.is_dir():
+        raise GitError(f"not a directory: {path}")
+    problems: list[Problem] = []
+    head = run_git(path, ["rev-parse", "--verify", "HEAD^{commit}"]).decode().strip()
+    branch = run_git(path, ["symbolic-ref", "-q", "--short", "HEAD"], check=False).decode().strip()
+    log = _read_log(path, repo, problems)
+    by_sha = {c["sha"]: c for c in log}
+    ancestry = _Ancestry(log)
+
+    cherry_sources: set[str] = set()
+    candidates: dict[int, list[dict]] = {}
+    for c in log:
+        title = c["message"].split("\n", 1)[0]
+        for m in CHERRY_RE.finditer(c["message"]):
+            cherry_sources.update(s for s in by_sha if s.startswith(m.group(1)))
+        m = MERGE_PR_RE.match(title)
+        if m and len(c["parents"]) >= 2:
+            candidates.setdefault(int(m.group(1)), []).append(
+                {"style": "merge_commit", "commit": c, "head_ref": m.group(2)})
+            continue
+        m = SQUASH_RE.search(title)
+        if m:
+            style = "merge_commit" if len(c["parents"]) >= 2 else "squash"
+            candidates.setdefault(int(m.group(1)), []).append({"style": style, "commit": c, "head_ref": ""})
+
+    prs: list[PullRequest] = []
+    pairs: list[tuple[str, str]] = []
+    commit_pr: dict[str, int] = {}
+    for number in sorted(candidates):
+        chosen = _canonical(candidates[number], cherry_sources)
+        c = chosen["commit"]
+        parents = c["parents"]
+        if chosen["style"] == "merge_commit":
+            own, fork = ancestry.fork_range(parents[1], parents[0])
+            title_lines = c["message"].split("\n")
+            body_lines = [ln for ln in title_lines[1:]]
+            body = "\n".join(body_lines).strip()
+            title = body.split("\n", 1)[0] if MERGE_PR_RE.match(title_lines[0]) and body else title_lines[0]
+            body = body.split("\n", 1)[1].strip() if title != title_lines[0] and "\n" in body else (
+                "" if title != title_lines[0] else body)
+            first = by_sha[own[0]] if own else c
+            pr = PullRequest(
+                repo=repo, number=number, title=title, body=body, state="merged",
+                author=first["author"], created_at=first["authored_at"], merged_at=c["committed_at"],
+                closed_at=c["committed_at"], base_sha=parents[0], head_sha=parents[1],
+                merge_commit_sha=c["sha"], commits=own, head_ref=chosen["head_ref"],
+                merge_style="merge_commit", source=SOURCE_LOCAL)
+            pairs.append((fork, parents[1]))
+            text = "\n".join([c["message"], *(by_sha[s]["message"] for s in own)])
+        else:
+            title, _, body = c["message"].partition("\n")
+            pr = PullRequest(
+                repo=repo, number=number, title=SQUASH_RE.sub("", title).rstrip(), body=body.strip(),
+                state="merged", author=c["author"], created_at=c["authored_at"],
+                merged_at=c["committed_at"], closed_at=c["committed_at"],
+                base_sha=parents[0] if parents else "", head_sha=c["sha"], merge_commit_sha=c["sha"],
+                commits=[c["sha"]], merge_style="squash", source=SOURCE_LOCAL)
+            pairs.append((parents[0] if parents else "", c["sha"]))
+            text = c["message"]
+        pr.duplicate_shas = sorted(x["commit"]["sha"] for x in candidates[number] if x is not chosen)
+        pr.updated_at = pr.merged_at
+        pr.linked_issues = [n for n in closing_references(text) if n not in candidates]
+        for sha in [pr.merge_commit_sha, *pr.commits, *pr.duplicate_shas]:
+            commit_pr.setdefault(sha, number)
+        prs.append(pr)
+
+    files: list[PRFile] = []
+    if with_files:
+        for pr_files in _diff_pairs(path, pairs, repo, [p.number for p in prs], problems):
+            files.extend(pr_files)
+
+    commits = [Commit(repo=repo, sha=c["sha"], parents=c["parents"], author=c["author"],
+                      message=c["message"], authored_at=c["authored_at"], pr_number=commit_pr.get(c["sha"]))
+               for c in log]
+    pr_numbers = set(candidates)
+    issues = _issues(_read_sidecar(path, ISSUES_SIDECAR, problems, repo), repo, pr_numbers, problems)
+    reviews, comments = _reviews(_read_sidecar(path, REVIEWS_SIDECAR, problems, repo), repo, problems)
+    if not prs:
+        problems.append(Problem(repo, "repository has no pull requests (no 'Merge pull request #N' "
+                                      "or '(#N)' commits reachable from HEAD)", {"head": head}))
+    repository = Repository(repo=repo, default_branch=branch or "HEAD", head_sha=head,
+                            source=SOURCE_LOCAL, url=str(path.resolve()),
+                            updated_at=by_sha[head]["committed_at"])
+    return RepoSnapshot(repository=repository, pull_requests=prs, files=files, commits=commits,
+                        reviews=reviews, review_comments=comments, issues=issues, problems=problems)
+
+
+def iter_pr_numbers(snapshot: RepoSnapshot) -> Iterable[int]:
+    return (p.number for p in snapshot.pull_requests)

@@ -1,0 +1,200 @@
+"""Task synthesis: for each PR and each PR chain, a task statement in the voice of an issue that
+states the goal and the observable behaviour, never the implementation.
+
+Inputs are the PR title/body, the linked issues and the names of the tests the PR adds; the text
+is scrubbed of code (fenced blocks, diff lines, commit shas) and of changed file paths unless a
+linked issue names them. The ``template`` backend renders it with the renderers registered here
+(records say ``generator=template``); a model backend gets the same facts in a prompt and its
+output is validated (retried, then rejected with a reason). Every task carries its leak score
+(``ops.trajectories.leak``) against the added lines of the diff.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from ops.github.records import PRChain
+from ops.llm.base import LLMBackend, LLMRequest, register_template
+from ops.llm.validated import generate_validated
+from ops.trajectories.diffs import added_lines
+from ops.trajectories.leak import leak_score
+from ops.trajectories.pr_context import PRContext
+
+_SHA_RE = re.compile(r"\b[0-9a-f]{7,40}\b")
+_FENCE_RE = re.compile(r"```.*?(```|$)", re.S)
+_CLOSING_RE = re.compile(r"^\s*(close[sd]?|fix(e[sd])?|resolve[sd]?)\s+#\d+\.?\s*$", re.I)
+_TEST_FN_RE = re.compile(r"^\s*def (test_\w+)\s*\(")
+
+SYSTEM_PROMPT = (
+    "You write GitHub issues. Describe the goal and the observable behaviour a change must "
+    "produce, as a user or maintainer would ask for it. Never include code, diffs or the "
+    "implementation. Mention file names only if the issue text names them."
+)
+
+
+@dataclasses.dataclass
+class TaskStatement:
+    task_id: str  # "owner/repo#N" for a PR, "owner/repo/chain/ID" for a chain
+    kind: str  # pr | chain
+    repo: str
+    source_keys: list[str]  # the PRs it came from, "owner/repo#N"
+    text: str
+    generator: str
+    leak_score: float
+    leak_detail: str
+
+
+def added_test_names(ctx: PRContext) -> list[str]:
+    """Names of test functions the PR adds (from the ``+`` lines of its test files)."""
+    names = []
+    for f in ctx.files:
+        if f.path in ctx.test_files:
+            for ln in added_lines(f.patch):
+                m = _TEST_FN_RE.match(ln)
+                if m:
+                    names.append(m.group(1))
+    return names
+
+
+def _scrub(text: str, hidden_paths: list[str]) -> str:
+    """Drop code blocks, diff-looking lines, shas, closing-keyword lines and hidden file paths."""
+    text = _FENCE_RE.sub("", text)
+    keep = []
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith(("+", "-", "@@", "diff --git", ">>>")) or _CLOSING_RE.match(s):
+            continue
+        if "reverts commit" in s.lower():
+            s = re.sub(r"(?i)this reverts commit\s+\S+", "This reverts an earlier change", s)
+        for p in hidden_paths:
+            s = s.replace(p, "the relevant module")
+        keep.append(_SHA_RE.sub("<commit>", s))
+    return "\n".join(keep).strip()
+
+
+def task_facts(ctx: PRContext) -> dict:
+    """The facts a task statement may use (also the template's context and the model's prompt)."""
+    issue_text = "\n".join(f"{i.title}\n{i.body}" for i in ctx.issues)
+    hidden = [f.path for f in ctx.files if f.path not in issue_text]
+    behaviours = [n.removeprefix("test_").replace("_", " ") for n in added_test_names(ctx)]
+    return {
+        "title": ctx.pr.title.strip(),
+        "body": _scrub(ctx.pr.body or "", hidden),
+        "issues": [{"number": i.number, "title": i.title, "body": _scrub(i.body, [])} for i in ctx.issues],
+        "behaviours": behaviours,
+        "n_tests_touched": len(ctx.test_files),
+        "repo": ctx.pr.repo,
+    }
+
+
+@register_template("task_statement")
+def render_task_statement(req: LLMRequest) -> str:
+    f = req.context
+    lines = [f"# {f['title']}", ""]
+    for issue in f["issues"]:
+        lines += [f"Reported in issue #{issue['number']} ({issue['title']}):", issue["body"], ""]
+    if f["body"]:
+        lines += [f["body"], ""]
+    lines.append(f"Goal: {f['title'][0].lower() + f['title'][1:]} in {f['repo']}.")
+    if f["behaviours"]:
+        lines.append("Observable behaviour the change must show:")
+        lines += [f"- {b}" for b in f["behaviours"]]
+    if f["n_tests_touched"]:
+        lines.append("Cover the behaviour with tests; the existing test suite must keep passing.")
+    else:
+        lines.append("The existing test suite must keep passing.")
+    return "\n".join(lines).strip() + "\n"
+
+
+@register_template("chain_task_statement")
+def render_chain_task_statement(req: LLMRequest) -> str:
+    f = req.context
+    lines = [f"# {f['n_parts']}-step change in {f['repo']}", "",
+             "Work through these goals in order; each builds on the state the previous one left.", ""]
+    for i, part in enumerate(f["parts"], 1):
+        body = part.strip().splitlines()
+        title = body[0].lstrip("# ").strip() if body else ""
+        rest = " ".join(ln.strip() for ln in body[1:] if ln.strip() and not ln.startswith("Goal:"))
+        lines.append(f"{i}. {title}" + (f" — {rest[:400]}" if rest else ""))
+    return "\n".join(lines).strip() + "\n"
+
+
+def validate_task_text(text: str) -> str | None:
+    """None when ``text`` is usable as a task statement, else why not."""
+    if not text.strip():
+        return "empty task statement"
+    if len(text) > 6000:
+        return f"task statement too long ({len(text)} chars)"
+    if "```" in text or "diff --git" in text or re.search(r"(?m)^@@ ", text):
+        return "task statement contains code or a diff"
+    return None
+
+
+def _pr_request(ctx: PRContext, facts: dict) -> LLMRequest:
+    issue_block = "\n".join(f"Issue #{i['number']}: {i['title']}\n{i['body']}" for i in facts["issues"])
+    user = (f"Repository: {facts['repo']}\nPull request title: {facts['title']}\n"
+            f"Description:\n{facts['body'] or '(none)'}\n{issue_block}\n"
+            f"Tests added: {', '.join(facts['behaviours']) or '(none)'}\n\n"
+            "Write the issue that asks for this change.")
+    return LLMRequest(task="task_statement", messages=(
+        {"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}),
+        context={**facts, "source_key": ctx.key}, max_tokens=400)
+
+
+def synthesize_pr_tasks(
+    backend: LLMBackend, contexts: list[PRContext], max_attempts: int = 3,
+) -> tuple[list[TaskStatement], list[tuple[str, str, dict]]]:
+    """One task per PR; returns (tasks, rejected as (pr_key, reason, record)) for quarantine."""
+    facts = [task_facts(c) for c in contexts]
+    results, rejected = generate_validated(backend, [_pr_request(c, f) for c, f in zip(contexts, facts)],
+                                           validate_task_text, max_attempts)
+    tasks = []
+    for ctx, comps in zip(contexts, results):
+        if comps is None:
+            continue
+        text = comps[0].text
+        added = [ln for f in ctx.files for ln in added_lines(f.patch)]
+        leak = leak_score(text, added)
+        tasks.append(TaskStatement(ctx.key, "pr", ctx.pr.repo, [ctx.key], text, comps[0].generator, leak.score,
+                                   f"{leak.shared_ngrams}/{leak.task_ngrams} 5-grams shared; "
+                                   f"{len(leak.verbatim_lines)} verbatim lines"))
+    bad = [(contexts[r.index].key, r.reason, {"last_output": r.last_text}) for r in rejected]
+    return tasks, bad
+
+
+def synthesize_chain_tasks(
+    backend: LLMBackend, chains: list[PRChain], pr_tasks: dict[str, TaskStatement],
+    contexts: dict[int, PRContext], max_attempts: int = 3,
+) -> tuple[list[TaskStatement], list[tuple[str, str, dict]]]:
+    """One task per chain whose PRs all have tasks, decomposed into the PRs' goals in order."""
+    usable, bad = [], []
+    for ch in chains:
+        keys = [f"{ch.repo}#{n}" for n in ch.pr_numbers]
+        missing = [k for k in keys if k not in pr_tasks]
+        if missing:
+            bad.append((ch.key, f"chain PR(s) without a task: {', '.join(missing)}", {"pr_numbers": ch.pr_numbers}))
+            continue
+        usable.append(ch)
+    reqs = []
+    for ch in usable:
+        parts = [pr_tasks[f"{ch.repo}#{n}"].text for n in ch.pr_numbers]
+        user = ("Combine these issues into one multi-step task, in order, without code:\n\n"
+                + "\n\n---\n\n".join(parts))
+        reqs.append(LLMRequest(task="chain_task_statement", messages=(
+            {"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}),
+            context={"repo": ch.repo, "n_parts": len(parts), "parts": parts, "source_key": ch.key},
+            max_tokens=800))
+    results, rejected = generate_validated(backend, reqs, validate_task_text, max_attempts)
+    tasks = []
+    for ch, comps in zip(usable, results):
+        if comps is None:
+            continue
+        text = comps[0].text
+        added = [ln for n in ch.pr_numbers if n in contexts for f in contexts[n].files for ln in added_lines(f.patch)]
+        leak = leak_score(text, added)
+        tasks.append(TaskStatement(ch.key, "chain", ch.repo, [f"{ch.repo}#{n}" for n in ch.pr_numbers], text,
+                                   comps[0].generator, leak.score,
+                                   f"{leak.shared_ngrams}/{leak.task_ngrams} 5-grams shared; "
+                                   f"{len(leak.verbatim_lines)} verbatim lines"))
+    bad += [(usable[r.index].key, r.reason, {"last_output": r.last_text}) for r in rejected]
+    return tasks, bad

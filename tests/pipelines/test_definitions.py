@@ -1,0 +1,48 @@
+import subprocess
+import sys
+
+from warehouse.paths import PROJECT_ROOT
+
+
+def test_definitions_load_without_heavy_imports():
+    code = (
+        "import sys; import pipelines.definitions as d; "
+        "heavy = [m for m in ('torch', 'transformers', 'faiss', 'trl', 'sentence_transformers', 'lightgbm') if m in sys.modules]; "
+        "assert not heavy, heavy; "
+        "print(len(list(d.defs.resolve_asset_graph().get_all_asset_keys())))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.strip().splitlines()[-1]) >= 4
+
+
+def test_definitions_validate_and_every_job_resolves():
+    import dagster as dg
+
+    from pipelines.definitions import BRANCHES, defs
+
+    dg.Definitions.validate_loadable(defs)
+    for branch in BRANCHES:
+        for job in branch.JOBS:
+            assert defs.resolve_job_def(job.name).name == job.name
+
+
+def test_workspace_points_at_definitions_module():
+    import yaml
+
+    ws = yaml.safe_load((PROJECT_ROOT / "workspace.yaml").read_text())
+    assert ws["load_from"][0]["python_module"]["module_name"] == "pipelines.definitions"
+
+
+def test_instance_config_sets_warehouse_pool_limit_one(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from pipelines.instance import prepare_dagster_home
+
+    home = prepare_dagster_home()
+    assert (home / ".nux" / "nux.yaml").read_text().strip() == "seen: 1"
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    from assets.corpus import SPINE_ASSETS
+
+    assert {a.op.pool for a in SPINE_ASSETS} == {"warehouse"}
