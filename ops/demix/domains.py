@@ -88,7 +88,8 @@ def _interleave(*streams: Iterator[str]) -> Iterator[str]:
 
 def embedded_domains(max_chars: int, seed: int = 0) -> list[Domain]:
     """code / prose / math, each capped at ``max_chars`` characters (equal-sized domains)."""
-    code = _cap((d.text for d in stdlib_documents(10_000)), max_chars)
+    # whole modules are up to 60 kB; cut them at blank lines so the held-out split has many docs
+    code = _cap((c for d in stdlib_documents(10_000) for c in _text_docs(d.text, 3000)), max_chars)
     prose = _cap(_interleave(_docstrings(), _pydoc_topics()), max_chars)
     # ~150 chars per problem; generate a little more than needed, then cap
     maths = _cap(iter(math_word_problems(max_chars // 100 + 10, seed)), max_chars)

@@ -1,0 +1,69 @@
+"""Run sizes per profile (``tiny`` tests, ``demo`` default, ``full`` documented study) and the
+component-training variants whose merge fidelity the study compares."""
+from __future__ import annotations
+
+import dataclasses
+
+from ops.lm.model import ModelConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """How components are continued from the base: ``replay`` is the share of each batch drawn
+    from the uniform base mix, ``lr_scale`` scales the base LR, ``steps_scale`` the budget."""
+
+    name: str
+    replay: float = 0.0
+    lr_scale: float = 1.0
+    steps_scale: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class DemixSizes:
+    max_chars: int             # characters per domain (equal-sized domains)
+    vocab: int
+    model: ModelConfig
+    seq_len: int
+    batch_size: int
+    lr: float
+    base_steps: int            # uniform-mix pre-training of the shared base
+    component_steps: int       # per component and per really-trained fidelity mixture
+    eval_batches: int          # held-out windows: eval_batches * batch_size per domain
+    pool_size: int             # Dirichlet candidate pool
+    rounds: int                # search rounds
+    per_round: int             # proxies evaluated per round
+    top_k: int                 # final mixture = mean of the top-k predicted
+    max_weight: float          # per-domain cap on candidate weights
+    fidelity_k: int            # really-trained mixtures for the fidelity check (K >= 12)
+    regmix_runs: int           # RegMix-style small runs at the components' compute
+    final_steps: int           # chosen-vs-uniform final runs, from scratch
+    variants: tuple[Variant, ...]
+
+
+VARIANTS = (
+    Variant("plain"),
+    Variant("replay50", replay=0.5),
+    Variant("lr0.3", lr_scale=0.3),
+    Variant("short0.5", steps_scale=0.5),
+)
+
+SIZES = {
+    "tiny": DemixSizes(
+        max_chars=40_000, vocab=384,
+        model=ModelConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64, max_positions=64),
+        seq_len=32, batch_size=4, lr=3e-3, base_steps=30, component_steps=12, eval_batches=2,
+        pool_size=300, rounds=2, per_round=4, top_k=3, max_weight=0.8, fidelity_k=12, regmix_runs=6,
+        final_steps=20, variants=VARIANTS[:2]),
+    "demo": DemixSizes(
+        max_chars=300_000, vocab=1024,
+        model=ModelConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=172, max_positions=128),
+        seq_len=64, batch_size=8, lr=3e-3, base_steps=200, component_steps=60, eval_batches=4,
+        pool_size=2000, rounds=3, per_round=8, top_k=5, max_weight=0.8, fidelity_k=12, regmix_runs=12,
+        final_steps=200, variants=VARIANTS),
+    "full": DemixSizes(
+        max_chars=1_000_000, vocab=4096,
+        model=ModelConfig(hidden_size=128, num_layers=2, num_heads=4, intermediate_size=344, max_positions=256),
+        seq_len=128, batch_size=16, lr=3e-3, base_steps=600, component_steps=200, eval_batches=8,
+        pool_size=5000, rounds=4, per_round=12, top_k=8, max_weight=0.8, fidelity_k=16, regmix_runs=16,
+        final_steps=600, variants=VARIANTS),
+}

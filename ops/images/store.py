@@ -1,0 +1,100 @@
+"""Descriptor artifacts: Parquet shards of (image_id, view, kp, x, y, vector) rows, computed
+``shard_size`` images at a time so memory follows one shard, not the corpus.
+
+``view`` is 'orig' or 'hflip' (queries are also described mirrored so flipped copies match)."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+from PIL import ImageOps
+
+from ops.images.descriptors import Descriptor
+from ops.images.loading import BadImage, load_image
+
+
+@dataclasses.dataclass
+class DescriptorBlock:
+    """One shard read back: row-aligned arrays."""
+    image_ids: np.ndarray        # (n,) object
+    views: np.ndarray            # (n,) object
+    xy: np.ndarray               # (n, 2) float32
+    vectors: np.ndarray          # (n, d) float32
+
+
+def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, out_dir: Path,
+                   shard_size: int = 64, mirrored: bool = False) -> tuple[list[dict], list[tuple[str, str, dict]]]:
+    """Describe ``(image_id, path)`` pairs into ``out_dir/shard-NNNNN.parquet``.
+
+    Returns (per-image rows: image_id, path, width, height, original_mode, notes, n_vectors;
+    quarantine records (path, reason, detail) for files that could not be used)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("shard-*.parquet"):
+        old.unlink()  # a re-run replaces the artifact instead of mixing old shards in
+    images = list(images)
+    infos, bad = [], []
+    for shard_no, start in enumerate(range(0, len(images), shard_size)):
+        ids, views, pils = [], [], []
+        for image_id, path in images[start:start + shard_size]:
+            try:
+                loaded = load_image(path)
+            except BadImage as exc:
+                bad.append((str(path), exc.reason, {"image_id": image_id, "detail": exc.detail}))
+                continue
+            infos.append({"image_id": image_id, "path": str(path), "width": loaded.image.width,
+                          "height": loaded.image.height, "original_mode": loaded.original_mode,
+                          "notes": ",".join(loaded.notes)})
+            ids.append(image_id); views.append("orig"); pils.append(loaded.image)
+            if mirrored:
+                ids.append(image_id); views.append("hflip"); pils.append(ImageOps.mirror(loaded.image))
+        feats = descriptor.describe(pils) if pils else []
+        n_by_id: dict[str, int] = {}
+        cols = {"image_id": [], "view": [], "kp": [], "x": [], "y": []}
+        vecs = []
+        for image_id, view, f in zip(ids, views, feats):
+            n = len(f.vectors)
+            n_by_id[image_id] = n_by_id.get(image_id, 0) + n
+            cols["image_id"] += [image_id] * n; cols["view"] += [view] * n
+            cols["kp"] += list(range(n)); cols["x"] += f.xy[:, 0].tolist(); cols["y"] += f.xy[:, 1].tolist()
+            vecs.append(f.vectors)
+        for info in infos[-len(set(ids)):] if ids else []:
+            info["n_vectors"] = n_by_id.get(info["image_id"], 0)
+        dim = next((v.shape[1] for v in vecs if v.ndim == 2 and v.shape[1]), 0)
+        flat = np.concatenate(vecs).astype(np.float32) if vecs else np.zeros((0, dim), np.float32)
+        table = pa.table({**{k: v for k, v in cols.items()},
+                          "vector": pa.FixedSizeListArray.from_arrays(pa.array(flat.ravel(), pa.float32()), max(dim, 1))
+                          if dim else pa.array([], pa.list_(pa.float32()))})
+        pq.write_table(table, out_dir / f"shard-{shard_no:05d}.parquet")
+    return infos, bad
+
+
+def read_blocks(out_dir: Path) -> Iterator[DescriptorBlock]:
+    """Yield the shards of ``out_dir`` one at a time (memory: one shard)."""
+    import pyarrow.parquet as pq
+
+    for path in sorted(Path(out_dir).glob("shard-*.parquet")):
+        t = pq.read_table(path)
+        if t.num_rows == 0:
+            continue
+        vec = t.column("vector").combine_chunks()
+        dim = vec.type.list_size
+        vectors = vec.values.to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32)
+        xy = np.stack([t.column("x").to_numpy(), t.column("y").to_numpy()], axis=1).astype(np.float32)
+        yield DescriptorBlock(np.array(t.column("image_id").to_pylist(), dtype=object),
+                              np.array(t.column("view").to_pylist(), dtype=object), xy, vectors)
+
+
+def read_all(out_dir: Path) -> DescriptorBlock:
+    """Every shard concatenated (for query sets, which are small by construction)."""
+    blocks = list(read_blocks(out_dir))
+    if not blocks:
+        return DescriptorBlock(np.array([], dtype=object), np.array([], dtype=object),
+                               np.zeros((0, 2), np.float32), np.zeros((0, 0), np.float32))
+    return DescriptorBlock(np.concatenate([b.image_ids for b in blocks]),
+                           np.concatenate([b.views for b in blocks]),
+                           np.concatenate([b.xy for b in blocks]), np.concatenate([b.vectors for b in blocks]))

@@ -1,0 +1,317 @@
+"""Trajectory replay: the real history of a PR (or a chain of PRs) as an agent trajectory in OpenAI
+chat/tool-call format (tools: ``ops.trajectories.tool_schema``).
+
+Per PR: ``search`` (real ``git grep`` over the tree at the PR's base), ``open_file`` of each file
+it modifies (real content at the base), one ``edit_file`` per file per commit with the real hunks in
+commit order, ``run_tests`` naming the test files the PR touched (observation marked synthetic:
+nothing executes repository code), then for the last PR ``submit``. Reviews that a later commit
+answered become self-correction steps: the review arrives as a user message and the answering edits
+follow it. In a chain each PR starts from its own base commit — the state earlier PRs left — and
+reviews of an earlier PR answered by a later one (edge reason ``review_revision``) are inserted
+before that later PR's steps.
+
+Two phases so thoughts can be sampled in one batch: ``build_skeleton`` (git reads, no model) and
+``render_trajectory`` (skeleton + one thought per step → messages).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ops.github.records import Commit, PRChain
+from ops.llm.base import LLMRequest, register_template
+from ops.trajectories.diffs import commit_file_patches, file_at, search_tree, split_hunks
+from ops.trajectories.pr_context import PRContext
+from ops.trajectories.task_synthesis import TaskStatement
+from ops.trajectories.tool_schema import REAL, REPLAYED, SYNTHETIC
+
+AGENT_SYSTEM_PROMPT = (
+    "You are a software engineering agent working in a git repository. Use the tools to search, "
+    "read and edit files, run tests and submit. Think briefly before each action."
+)
+_REVIEW_ANSWER_RE = re.compile(r"review|address|feedback|comment|requested", re.I)
+_STOP = {"add", "fix", "the", "for", "with", "from", "into", "and", "helper", "use", "support", "update",
+         "document", "speed", "accept", "handles", "release", "revert", "rename", "format"}
+
+
+class ReplayError(ValueError):
+    """The PR/chain cannot be replayed; the message is the quarantine reason."""
+
+
+@dataclasses.dataclass
+class ReplayLimits:
+    max_pr_lines: int = 20_000  # PRs with more changed lines are skipped with a reason
+    max_edit_lines: int = 400  # a file patch with more lines is split into several edit_file calls
+    max_open_lines: int = 200  # open_file observations are truncated after this many lines
+
+
+@dataclasses.dataclass
+class Step:
+    tool: str
+    arguments: dict[str, Any]
+    observation: str
+    observation_kind: str  # real | replayed | synthetic
+    thought_context: dict[str, Any]
+    before: list[dict[str, str]] = dataclasses.field(default_factory=list)  # user messages first
+    self_correction: bool = False
+
+
+@dataclasses.dataclass
+class Skeleton:
+    task: TaskStatement
+    steps: list[Step]
+    stats: dict[str, Any]
+    notes: list[str]
+
+
+def _truncate(text: str, max_lines: int) -> str:
+    lines = text.splitlines()
+    if len(lines) <= max_lines:
+        return text
+    return "\n".join(lines[:max_lines]) + f"\n[... {len(lines) - max_lines} more lines]"
+
+
+def _pick_query(repo_path: Path, sha: str, ctx: PRContext) -> tuple[str, list[str]]:
+    words = [w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]{3,}", ctx.pr.title) if w.lower() not in _STOP]
+    words += [Path(f.path).stem for f in ctx.text_files if f.path not in ctx.test_files]
+    words = list(dict.fromkeys(words)) or ["TODO"]
+    for w in words[:4]:
+        hits = search_tree(repo_path, sha, w)
+        if hits:
+            return w, hits
+    return words[0], []
+
+
+def _review_messages(ctx: PRContext, label: str) -> list[dict[str, str]]:
+    """The PR's actionable review feedback (changes requested / comments with inline notes)."""
+    msgs = []
+    for r in ctx.reviews:
+        inline = [c for c in ctx.comments if c.review_id == r.id]
+        if r.state == "APPROVED" and not inline:
+            continue
+        parts = [f"Review by @{r.author} on {label} ({r.state.lower().replace('_', ' ')}): {r.body}".strip()]
+        parts += [f"- {c.path}:{c.line}: {c.body}" for c in inline]
+        msgs.append({"role": "user", "content": "\n".join(parts)})
+    loose = [c for c in ctx.comments if c.review_id not in {r.id for r in ctx.reviews}]
+    if loose:
+        msgs.append({"role": "user", "content": "\n".join(
+            [f"Review comments on {label}:"] + [f"- {c.path}:{c.line}: {c.body}" for c in loose])})
+    return msgs
+
+
+def _answering_commit(ctx: PRContext, commits: dict[str, Commit]) -> int | None:
+    """Index (≥ 1) of the commit that answered the PR's review, or None when no commit did."""
+    shas = ctx.pr.commits
+    times = [r.created_at for r in ctx.reviews if r.created_at]
+    for i, sha in enumerate(shas[1:], 1):
+        c = commits.get(sha)
+        if c and _REVIEW_ANSWER_RE.search(c.message):
+            return i
+        if c and c.authored_at and times and min(times) < c.authored_at:
+            return i
+    return None
+
+
+def _pr_steps(ctx: PRContext, repo_path: Path, commits: dict[str, Commit], limits: ReplayLimits,
+              notes: list[str], before_first: list[dict[str, str]], label: str,
+              first_is_fix: bool = False) -> tuple[list[Step], dict]:
+    if not ctx.files:
+        raise ReplayError(f"{ctx.key}: empty diff (no changed files)")
+    if not ctx.text_files:
+        raise ReplayError(f"{ctx.key}: binary-only PR ({len(ctx.files)} binary file(s))")
+    if ctx.lines_changed > limits.max_pr_lines:
+        raise ReplayError(f"{ctx.key}: diff of {ctx.lines_changed} lines exceeds max_pr_lines={limits.max_pr_lines}")
+    title = ctx.pr.title
+    base = ctx.pr.base_sha
+    steps: list[Step] = []
+    query, hits = _pick_query(repo_path, base, ctx)
+    steps.append(Step("search", {"query": query}, "\n".join(hits) or "no matches",
+                      REAL, {"action": "search", "target": query, "pr_title": title}, before=list(before_first),
+                      self_correction=first_is_fix))
+    for f in ctx.text_files:
+        if f.status in ("modified", "renamed"):
+            content = file_at(repo_path, base, f.previous_path or f.path)
+            if content is None:
+                notes.append(f"{ctx.key}: {f.path} absent at base {base[:12]}")
+                continue
+            steps.append(Step("open_file", {"path": f.path}, _truncate(content, limits.max_open_lines), REAL,
+                              {"action": "open_file", "target": f.path, "pr_title": title}))
+    # edits: per commit, per file, real hunks in commit order
+    answer_at = _answering_commit(ctx, commits)
+    review_msgs = _review_messages(ctx, label) if answer_at is not None else []
+    n_hunks = 0
+    try:
+        per_commit = [(sha, commit_file_patches(repo_path, sha)) for sha in ctx.pr.commits]
+    except Exception as exc:  # commit missing (force-pushed away, shallow clone)
+        fallback = [f for f in ctx.text_files if f.patch and not f.patch_too_large]
+        if not fallback:
+            raise ReplayError(f"{ctx.key}: commits unavailable ({str(exc)[:120]}) and no PR diff to fall back on")
+        notes.append(f"{ctx.key}: commits unavailable, replayed the PR's net diff instead ({str(exc)[:80]})")
+        per_commit = [("", [dataclasses.replace(_fp_from(f)) for f in fallback])]
+        answer_at = None
+        review_msgs = []
+    for ci, (sha, patches) in enumerate(per_commit):
+        subject = (commits[sha].message.split("\n", 1)[0] if sha in commits else title)
+        first_edit_of_commit = True
+        for fp in patches:
+            if fp.is_binary or not fp.patch:
+                if fp.is_binary:
+                    notes.append(f"{ctx.key}: binary {fp.path} not replayed")
+                continue
+            hunks = split_hunks(fp.patch)
+            groups, cur, size = [], [], 0
+            for h in hunks:  # split very long file patches into several edits
+                lines = h.text.count("\n")
+                if cur and size + lines > limits.max_edit_lines:
+                    groups.append(cur)
+                    cur, size = [], 0
+                cur.append(h)
+                size += lines
+            if cur:
+                groups.append(cur)
+            for g in groups:
+                n_hunks += len(g)
+                added = sum(h.added for h in g)
+                removed = sum(h.removed for h in g)
+                fix = ci == answer_at and first_edit_of_commit
+                steps.append(Step(
+                    "edit_file", {"path": fp.path, "patch": "".join(h.text for h in g)},
+                    f"Applied {len(g)} hunk(s) to {fp.path} (+{added} -{removed}).", REPLAYED,
+                    {"action": "edit_file", "target": fp.path, "pr_title": title, "commit_subject": subject,
+                     "hunks": len(g), "added": added, "removed": removed,
+                     "review": review_msgs[0]["content"][:300] if fix and review_msgs else ""},
+                    before=review_msgs if fix else [], self_correction=fix))
+                first_edit_of_commit = False
+    if not any(s.tool == "edit_file" for s in steps):
+        raise ReplayError(f"{ctx.key}: no text hunks to replay")
+    tests = ctx.test_files or sorted({f.path for f in ctx.text_files})[:1]
+    from ops.trajectories.task_synthesis import added_test_names
+
+    added_tests = added_test_names(ctx)
+    obs = ("[synthetic observation: derived from the PR's changes; no tests were executed] "
+           f"Expected to pass: {', '.join(tests)}"
+           + (f" (new tests: {', '.join(added_tests)})" if added_tests else "") + ".")
+    steps.append(Step("run_tests", {"tests": tests}, obs, SYNTHETIC,
+                      {"action": "run_tests", "target": ", ".join(tests), "pr_title": title}))
+    stats = {"files": len(ctx.text_files), "hunks": n_hunks,
+             "lines": sum(f.additions + f.deletions for f in ctx.text_files), "commits": len(ctx.pr.commits)}
+    return steps, stats
+
+
+def _fp_from(f):
+    from ops.trajectories.diffs import FilePatch
+
+    return FilePatch(f.path, "M", f.patch or "", f.is_binary)
+
+
+def build_skeleton(task: TaskStatement, prs: list[PRContext], repo_path: Path, commits: dict[str, Commit],
+                   chain: PRChain | None = None, limits: ReplayLimits | None = None) -> Skeleton:
+    """Steps for one task (one PR, or a chain's PRs in order). Raises ``ReplayError`` with the
+    quarantine reason when a PR cannot be replayed."""
+    limits = limits or ReplayLimits()
+    steps: list[Step] = []
+    notes: list[str] = []
+    totals = {"files": 0, "hunks": 0, "lines": 0, "commits": 0}
+    review_edges = {b: a for a, b, why in (chain.edges if chain else []) if "review" in why}
+    by_number = {c.pr.number: c for c in prs}
+    files: set[str] = set()
+    for i, ctx in enumerate(prs):
+        before = []
+        if i > 0:
+            before.append({"role": "user", "content": f"Next: {ctx.pr.title}."})
+        fix = []
+        if ctx.pr.number in review_edges and review_edges[ctx.pr.number] in by_number:
+            earlier = by_number[review_edges[ctx.pr.number]]
+            fix = _review_messages(earlier, f"#{earlier.pr.number}")
+        pr_steps, stats = _pr_steps(ctx, repo_path, commits, limits, notes, before + fix, f"#{ctx.pr.number}",
+                                    first_is_fix=bool(fix))
+        steps += pr_steps
+        for k in totals:
+            totals[k] += stats[k]
+        files |= {f.path for f in ctx.text_files}
+    summary = "; ".join(c.pr.title for c in prs)
+    steps.append(Step("submit", {"summary": summary}, "Submission received.", SYNTHETIC,
+                      {"action": "submit", "target": summary, "pr_title": summary}))
+    totals["files"] = len(files)
+    totals["chain_length"] = len(prs)
+    totals["self_corrections"] = sum(s.self_correction for s in steps)
+    return Skeleton(task, steps, totals, notes)
+
+
+@register_template("thought")
+def render_thought(req: LLMRequest) -> str:
+    c = req.context
+    a, t = c["action"], c["target"]
+    if a == "search":
+        lead = "The reviewer's point needs a follow-up. " if c.get("self_correction") else ""
+        return f"{lead}To find the code involved in \"{c['pr_title']}\", I will search the repository for `{t}`."
+    if a == "open_file":
+        return f"Before changing anything I will read {t} as it is now."
+    if a == "edit_file":
+        if c.get("review"):
+            return (f"The review asks for a change (\"{c['review'][:160]}\"). I will address it in {t}: "
+                    f"{c['hunks']} hunk(s), +{c['added']}/-{c['removed']} lines.")
+        return (f"Next I edit {t} ({c['commit_subject']}): {c['hunks']} hunk(s), "
+                f"+{c['added']}/-{c['removed']} lines.")
+    if a == "run_tests":
+        return f"Now I run {t} to check the change."
+    return f"All parts are done ({t}); I will submit."
+
+
+THOUGHT_SYSTEM_PROMPT = ("You are a software engineering agent. In one or two sentences, say what you will do "
+                         "next and why. Name the file or search term you act on. No code.")
+
+
+def thought_requests(skeleton: Skeleton, n: int, temperature: float, seed: int = 0) -> list[LLMRequest]:
+    """One request per step (``n`` candidates each) for the backend's thoughts."""
+    reqs = []
+    for i, s in enumerate(skeleton.steps):
+        args = {k: (v[:300] if isinstance(v, str) else v) for k, v in s.arguments.items()}
+        user = (f"Task:\n{skeleton.task.text[:1500]}\n\nNext action: {s.tool}({json.dumps(args)})")
+        reqs.append(LLMRequest(
+            task="thought", messages=({"role": "system", "content": THOUGHT_SYSTEM_PROMPT},
+                                      {"role": "user", "content": user}),
+            context={**s.thought_context, "self_correction": s.self_correction,
+                     "source_key": skeleton.task.task_id},
+            n=n, temperature=temperature, max_tokens=120, seed=seed + i))
+    return reqs
+
+
+@dataclasses.dataclass
+class Trajectory:
+    trajectory_id: str
+    task_id: str
+    kind: str
+    repo: str
+    source_keys: list[str]
+    messages: list[dict[str, Any]]
+    observation_kinds: dict[str, str]  # tool_call_id -> real | replayed | synthetic
+    generator: str
+    stats: dict[str, Any]
+    notes: list[str]
+    candidate: int = 0
+
+
+def render_trajectory(skeleton: Skeleton, thoughts: list[str], generator: str, candidate: int = 0) -> Trajectory:
+    """Messages: system, the task (user), then per step [user notes], assistant thought + tool call,
+    tool result; finally an assistant closing message."""
+    if len(thoughts) != len(skeleton.steps):
+        raise ValueError("one thought per step")
+    task = skeleton.task
+    msgs: list[dict[str, Any]] = [{"role": "system", "content": AGENT_SYSTEM_PROMPT},
+                                  {"role": "user", "content": task.text}]
+    kinds: dict[str, str] = {}
+    for i, (step, thought) in enumerate(zip(skeleton.steps, thoughts)):
+        msgs += step.before
+        call_id = f"call_{i}"
+        msgs.append({"role": "assistant", "content": thought.strip(), "tool_calls": [
+            {"id": call_id, "type": "function",
+             "function": {"name": step.tool, "arguments": json.dumps(step.arguments, ensure_ascii=False)}}]})
+        msgs.append({"role": "tool", "tool_call_id": call_id, "name": step.tool, "content": step.observation})
+        kinds[call_id] = step.observation_kind
+    msgs.append({"role": "assistant", "content": f"Done: {skeleton.steps[-1].arguments['summary']}."})
+    return Trajectory(f"{task.task_id}/cand{candidate}", task.task_id, task.kind, task.repo, list(task.source_keys),
+                      msgs, kinds, generator, dict(skeleton.stats), list(skeleton.notes), candidate)
