@@ -26,11 +26,13 @@ def cmd_demo(args) -> int:
     Warehouse().ensure_schema()
     with dg.DagsterInstance.get() as instance:
         results = run_demo(instance)
-    print("\nProduced (warehouse", warehouse_path(), "):")
-    _print_frame(read_sql(
-        "SELECT asset_key, count(*) AS rows FROM ("
-        " SELECT asset_key FROM training_runs UNION ALL SELECT asset_key FROM eval_reports"
-        " UNION ALL SELECT asset_key FROM eval_metrics) GROUP BY asset_key ORDER BY asset_key"))
+    print(f"\nWarehouse {warehouse_path()}: rows per table")
+    tables = read_sql("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                      "AND table_name <> 'schema_migrations' ORDER BY 1")["table_name"].to_list()
+    counts = " UNION ALL ".join(f"SELECT '{t}' AS table_name, count(*) AS rows FROM {t}" for t in tables)
+    _print_frame(read_sql(counts))
+    print("\nTraining runs and evaluation reports:")
+    _print_frame(read_sql("SELECT training_run_id, kind, status, device FROM training_runs ORDER BY 1"))
     _print_frame(read_sql("SELECT report_id, suite, html_path FROM eval_reports ORDER BY report_id"))
     print("\nOpen the UI:   trainyard ui        (http://127.0.0.1:3000)")
     print('Query:         trainyard query "select count(*) from eval_reports"')
@@ -79,6 +81,9 @@ def cmd_bench(args) -> int:
 
 
 def main(argv=None) -> int:
+    # Library progress bars and info logs drown the demo's own summary.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     parser = argparse.ArgumentParser(prog="trainyard", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="materialise every asset on the embedded default data")

@@ -8,10 +8,10 @@ import os
 
 import dagster as dg
 
-from pipelines import spine
+from pipelines import github, spine
 from pipelines.resources import WarehouseResource
 
-BRANCHES = [spine]
+BRANCHES = [spine, github]
 
 
 def _executor() -> dg.ExecutorDefinition:

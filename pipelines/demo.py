@@ -1,5 +1,6 @@
 """``trainyard demo``: materialise every branch's assets on the embedded default, through
 Dagster's own execution (runs are recorded in the project instance and visible in the UI)."""
+import os
 import time
 
 import dagster as dg
@@ -15,8 +16,11 @@ def run_demo(instance: dg.DagsterInstance, echo=print) -> list[dict]:
             t0 = time.perf_counter()
             label = job_name + (f" [{partition_key}]" if partition_key else "")
             echo(f"running {label} ...")
-            result = job.execute_in_process(instance=instance, partition_key=partition_key,
-                                            raise_on_error=False)
+            # Step logs stay in the run (visible in the UI); the console gets warnings and up.
+            level = os.environ.get("TRAINYARD_LOG_LEVEL", "WARNING")
+            result = job.execute_in_process(
+                instance=instance, partition_key=partition_key, raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": level}}}})
             seconds = time.perf_counter() - t0
             results.append({"job": label, "success": result.success, "seconds": round(seconds, 1),
                             "run_id": result.run_id})

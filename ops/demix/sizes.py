@@ -55,11 +55,11 @@ SIZES = {
         pool_size=300, rounds=2, per_round=4, top_k=3, max_weight=0.8, fidelity_k=12, regmix_runs=6,
         final_steps=20, variants=VARIANTS[:2]),
     "demo": DemixSizes(
-        max_chars=300_000, vocab=1024,
-        model=ModelConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=172, max_positions=128),
-        seq_len=64, batch_size=8, lr=3e-3, base_steps=200, component_steps=60, eval_batches=4,
-        pool_size=2000, rounds=3, per_round=8, top_k=5, max_weight=0.8, fidelity_k=12, regmix_runs=12,
-        final_steps=200, variants=VARIANTS),
+        max_chars=200_000, vocab=1024,
+        model=ModelConfig(hidden_size=32, num_layers=2, num_heads=4, intermediate_size=86, max_positions=64),
+        seq_len=64, batch_size=8, lr=3e-3, base_steps=120, component_steps=30, eval_batches=3,
+        pool_size=2000, rounds=3, per_round=6, top_k=5, max_weight=0.8, fidelity_k=12, regmix_runs=12,
+        final_steps=120, variants=VARIANTS),
     "full": DemixSizes(
         max_chars=1_000_000, vocab=4096,
         model=ModelConfig(hidden_size=128, num_layers=2, num_heads=4, intermediate_size=344, max_positions=256),

@@ -34,6 +34,7 @@ class Descriptor(Protocol):
 @dataclasses.dataclass
 class RootSift:
     n_features: int = 600
+    contrast: float = 0.02       # SIFT contrastThreshold; OpenCV's 0.04 finds too few points on flat images
     max_side: int = 640
     min_side: int = 256
     name: str = "rootsift"
@@ -55,7 +56,7 @@ class RootSift:
         import cv2
 
         cv2.setNumThreads(1)  # one image per call is cheap; leave the cores to the caller
-        sift = cv2.SIFT_create(nfeatures=self.n_features)
+        sift = cv2.SIFT_create(nfeatures=self.n_features, contrastThreshold=self.contrast)
         out = []
         for im in images:
             kps, desc = sift.detectAndCompute(self._grey(im), None)

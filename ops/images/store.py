@@ -39,14 +39,14 @@ def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, ou
     images = list(images)
     infos, bad = [], []
     for shard_no, start in enumerate(range(0, len(images), shard_size)):
-        ids, views, pils = [], [], []
+        ids, views, pils, shard_infos = [], [], [], []
         for image_id, path in images[start:start + shard_size]:
             try:
                 loaded = load_image(path)
             except BadImage as exc:
                 bad.append((str(path), exc.reason, {"image_id": image_id, "detail": exc.detail}))
                 continue
-            infos.append({"image_id": image_id, "path": str(path), "width": loaded.image.width,
+            shard_infos.append({"image_id": image_id, "path": str(path), "width": loaded.image.width,
                           "height": loaded.image.height, "original_mode": loaded.original_mode,
                           "notes": ",".join(loaded.notes)})
             ids.append(image_id); views.append("orig"); pils.append(loaded.image)
@@ -62,8 +62,9 @@ def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, ou
             cols["image_id"] += [image_id] * n; cols["view"] += [view] * n
             cols["kp"] += list(range(n)); cols["x"] += f.xy[:, 0].tolist(); cols["y"] += f.xy[:, 1].tolist()
             vecs.append(f.vectors)
-        for info in infos[-len(set(ids)):] if ids else []:
+        for info in shard_infos:
             info["n_vectors"] = n_by_id.get(info["image_id"], 0)
+        infos.extend(shard_infos)
         dim = next((v.shape[1] for v in vecs if v.ndim == 2 and v.shape[1]), 0)
         flat = np.concatenate(vecs).astype(np.float32) if vecs else np.zeros((0, dim), np.float32)
         table = pa.table({**{k: v for k, v in cols.items()},

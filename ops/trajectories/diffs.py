@@ -89,13 +89,27 @@ def file_at(repo_path: Path, sha: str, path: str, max_bytes: int = 200_000) -> s
     return raw[:max_bytes].decode("utf-8", "replace")
 
 
+# GitHub metadata sidecars of local clones (issues/reviews), not part of the code an agent searches.
+SEARCH_EXCLUDES = (".github-issues.json", ".github-reviews.json")
+
+
 def search_tree(repo_path: Path, sha: str, query: str, max_hits: int = 20) -> list[str]:
     """``path:line:text`` hits of a fixed-string search over the tree at ``sha`` (``git grep``)."""
     from ops.github.git_cli import run_git
 
-    raw = run_git(repo_path, ["grep", "-n", "-I", "-F", "--no-color", "-e", query, sha, "--"], check=False)
+    excludes = [f":(exclude){p}" for p in SEARCH_EXCLUDES]
+    raw = run_git(repo_path, ["grep", "-n", "-I", "-F", "--no-color", "-e", query, sha, "--", ".", *excludes],
+                  check=False)
     hits = []
     prefix = f"{sha}:"
     for line in raw.decode("utf-8", "replace").splitlines()[:max_hits]:
         hits.append(line[len(prefix):] if line.startswith(prefix) else line)
     return hits
+
+
+def tree_files(repo_path: Path, sha: str) -> list[str]:
+    """All file paths in the tree at ``sha`` (``git ls-tree``)."""
+    from ops.github.git_cli import run_git
+
+    raw = run_git(repo_path, ["ls-tree", "-r", "--name-only", "-z", sha], check=False)
+    return [p.decode("utf-8", "replace") for p in raw.split(b"\0") if p]

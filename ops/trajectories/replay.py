@@ -187,7 +187,7 @@ def _pr_steps(ctx: PRContext, repo_path: Path, commits: dict[str, Commit], limit
                 first_edit_of_commit = False
     if not any(s.tool == "edit_file" for s in steps):
         raise ReplayError(f"{ctx.key}: no text hunks to replay")
-    tests = ctx.test_files or sorted({f.path for f in ctx.text_files})[:1]
+    tests = ctx.test_files or _related_tests(repo_path, ctx)
     from ops.trajectories.task_synthesis import added_test_names
 
     added_tests = added_test_names(ctx)
@@ -199,6 +199,18 @@ def _pr_steps(ctx: PRContext, repo_path: Path, commits: dict[str, Commit], limit
     stats = {"files": len(ctx.text_files), "hunks": n_hunks,
              "lines": sum(f.additions + f.deletions for f in ctx.text_files), "commits": len(ctx.pr.commits)}
     return steps, stats
+
+
+def _related_tests(repo_path: Path, ctx: PRContext) -> list[str]:
+    """Test files at the PR's merge commit named after a changed module (else up to 3 test files)."""
+    from ops.trajectories.diffs import tree_files
+    from ops.trajectories.pr_context import TEST_PATH_RE
+
+    at = ctx.pr.merge_commit_sha or ctx.pr.head_sha or ctx.pr.base_sha
+    tests = [p for p in tree_files(repo_path, at) if TEST_PATH_RE.search(p) and p.endswith(".py")]
+    stems = {Path(f.path).stem for f in ctx.text_files}
+    related = [t for t in tests if any(s in Path(t).stem for s in stems)]
+    return related or tests[:3] or ["tests"]
 
 
 def _fp_from(f):

@@ -1,0 +1,88 @@
+"""Does a merged proxy rank mixtures like real training? Spearman correlations (bootstrap CI
+over mixtures) between really-trained mixtures' held-out losses and each predictor's, per
+domain and for the aggregate (mean loss), next to two trivial baselines:
+``neg_entropy`` (−H(w): a more balanced mix predicts lower loss) and ``weighted_component_loss``
+(Σᵢ wᵢ·Lᵢ with Lᵢ the components' own held-out losses)."""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+AGGREGATE = "aggregate"
+
+
+def spearman(a: Sequence[float], b: Sequence[float]) -> float:
+    """Spearman rank correlation (average ranks for ties); NaN when either side is constant."""
+    import numpy as np
+    from scipy.stats import rankdata
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) != len(b):
+        raise ValueError(f"spearman needs equal lengths, got {len(a)} and {len(b)}")
+    ra, rb = rankdata(a), rankdata(b)
+    if ra.std() == 0 or rb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def spearman_ci(a: Sequence[float], b: Sequence[float], n_boot: int = 1000, seed: int = 0):
+    """(point, low, high): 95 % percentile bootstrap over the paired mixtures."""
+    import numpy as np
+
+    from ops.report import bootstrap_ci
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+
+    def stat(idx):
+        idx = idx.astype(int)
+        r = spearman(a[idx], b[idx])
+        return 0.0 if math.isnan(r) else r  # a resample with one distinct mixture carries no rank
+
+    point, lo, hi = bootstrap_ci(np.arange(len(a)), stat, n_boot=n_boot, seed=seed)
+    return spearman(a, b), lo, hi
+
+
+def neg_entropy(weights: Sequence[float]) -> float:
+    """Σ wᵢ log wᵢ (nats) of the normalised mixture."""
+    total = sum(weights)
+    return sum((w / total) * math.log(w / total) for w in weights if w > 0)
+
+
+def weighted_component_loss(weights: Sequence[float], component_losses: Sequence[Sequence[float]]) -> list[float]:
+    """Per domain d: Σᵢ wᵢ·Lᵢ(d), with ``component_losses[i][d]`` component i's loss on domain d."""
+    total = sum(weights)
+    n = len(component_losses[0])
+    return [sum(w / total * comp[d] for w, comp in zip(weights, component_losses)) for d in range(n)]
+
+
+def with_aggregate(losses: Sequence[float]) -> list[float]:
+    return [*losses, sum(losses) / len(losses)]
+
+
+def fidelity_table(domains: Sequence[str], real: Sequence[Sequence[float]],
+                   predictors: dict[str, Sequence[Sequence[float]]], n_boot: int = 1000) -> list[dict]:
+    """Rows {method, domain, spearman, ci_low, ci_high, k}: for each predictor (K rows of
+    per-domain predicted losses, aggregate appended here) and each domain plus ``aggregate``."""
+    real_full = [with_aggregate(r) for r in real]
+    rows = []
+    for method, pred in predictors.items():
+        if len(pred) != len(real):
+            raise ValueError(f"{method}: {len(pred)} predictions for {len(real)} mixtures")
+        pred_full = [with_aggregate(p) if len(p) == len(domains) else list(p) for p in pred]
+        for j, dom in enumerate([*domains, AGGREGATE]):
+            x = [p[j] for p in pred_full]
+            y = [r[j] for r in real_full]
+            rho, lo, hi = spearman_ci(x, y, n_boot=n_boot)
+            rows.append({"method": method, "domain": dom, "spearman": rho, "ci_low": lo, "ci_high": hi,
+                         "k": len(real)})
+    return rows
+
+
+def baseline_predictors(mixtures: Sequence[Sequence[float]], component_losses) -> dict[str, list[list[float]]]:
+    """The two trivial baselines as per-domain predicted losses (neg_entropy is the same for
+    every domain)."""
+    n = len(component_losses[0])
+    return {
+        "neg_entropy": [[neg_entropy(w)] * (n + 1) for w in mixtures],
+        "weighted_component_loss": [weighted_component_loss(w, component_losses) for w in mixtures],
+    }

@@ -1,0 +1,67 @@
+"""Dedup a benchmark image set against a reference corpus, end to end, outside Dagster:
+describe both (sharded), match benchmark→reference and benchmark→benchmark, cluster, decide.
+Used by the Dagster assets and by ``trainyard images-dedup``."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ops.images.clusters import Decision, decide
+from ops.images.descriptors import Descriptor
+from ops.images.matching import MatchConfig, Pair, match_global, match_local
+from ops.images.store import compute_shards
+
+
+@dataclasses.dataclass
+class DedupResult:
+    pairs: list[Pair]               # benchmark → reference, score ≥ threshold
+    self_pairs: list[Pair]          # benchmark → benchmark (other image), score ≥ threshold
+    decisions: list[Decision]
+    images: list[dict]              # per readable image: image_id, role, path, width, height, ...
+    quarantined: list[tuple[str, str, dict]]  # (path, reason, detail)
+
+
+def describe_set(images: list[tuple[str, str]], descriptor: Descriptor, out_dir: Path, shard_size: int,
+                 mirrored: bool) -> tuple[list[dict], list[tuple[str, str, dict]]]:
+    return compute_shards(images, descriptor, out_dir, shard_size=shard_size, mirrored=mirrored)
+
+
+def match(descriptor: Descriptor, query_dir: Path, ref_dir: Path, cfg: MatchConfig,
+          background_dir: Path | None = None, exclude_self: bool = False) -> list[Pair]:
+    if descriptor.kind == "local":
+        return match_local(query_dir, ref_dir, cfg, exclude_self=exclude_self)
+    return match_global(query_dir, ref_dir, cfg, background_dir=background_dir, exclude_self=exclude_self)
+
+
+def run_dedup(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]], descriptor: Descriptor,
+              work_dir: Path, cfg: MatchConfig | None = None, shard_size: int = 64,
+              background: list[tuple[str, str]] | None = None) -> DedupResult:
+    """Full dedup; descriptor shards land in ``work_dir/{benchmark,reference,background}``."""
+    cfg = cfg or MatchConfig()
+    local = descriptor.kind == "local"
+    b_info, b_bad = describe_set(benchmark, descriptor, work_dir / "benchmark", shard_size, mirrored=local)
+    r_info, r_bad = describe_set(reference, descriptor, work_dir / "reference", shard_size, mirrored=False)
+    bg_dir = None
+    if background and not local:
+        describe_set(background, descriptor, work_dir / "background", shard_size, mirrored=False)
+        bg_dir = work_dir / "background"
+    pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, bg_dir)
+    # benchmark against itself: the reference side is the un-mirrored benchmark shards
+    if local:
+        compute_shards(benchmark, descriptor, work_dir / "benchmark_ref", shard_size=shard_size)
+        self_ref = work_dir / "benchmark_ref"
+    else:
+        self_ref = work_dir / "benchmark"
+    self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, bg_dir, exclude_self=True)
+    pairs = [p for p in pairs if p.score >= cfg.threshold]
+    self_pairs = [p for p in self_pairs if p.score >= cfg.threshold]
+    pixels = {i["image_id"]: i["width"] * i["height"] for i in b_info}
+    bad_by_id = {rec["image_id"]: reason for _, reason, rec in b_bad}
+    decisions = decide([i for i, _ in benchmark], pixels,
+                       [(p.query_id, p.reference_id, p.score, "reference") for p in pairs]
+                       + [(p.query_id, p.reference_id, p.score, "benchmark") for p in self_pairs],
+                       quarantined=bad_by_id)
+    images = [{**i, "role": "benchmark"} for i in b_info] + [{**i, "role": "reference"} for i in r_info]
+    bad = [(path, reason, {**rec, "role": "benchmark"}) for path, reason, rec in b_bad] + \
+          [(path, reason, {**rec, "role": "reference"}) for path, reason, rec in r_bad]
+    return DedupResult(pairs, self_pairs, decisions, images, bad)

@@ -1,0 +1,135 @@
+"""Candidate pairs between a query set and a reference set of descriptor shards.
+
+- Local descriptors (``rootsift``): FAISS 2-NN of every query keypoint over the reference
+  keypoints (streamed by shard), Lowe's ratio test, votes grouped by reference image, then RANSAC
+  (affine) on the tentative matches. Score = n_inliers / (n_inliers + ``inlier_half``): a calibrated
+  score in [0, 1) — with the default ``inlier_half=0.5`` the 0.95 threshold means ≥ 10 inliers.
+- Global descriptors (``torchscript``): FAISS inner-product range search at the threshold on the raw
+  cosine, or — with a background set — the ISC21 normalised score (cosine minus the query's k-th
+  background similarity), thresholded on that."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from kernels.similarity import background_normalize, knn_blocks, range_search_blocks
+from ops.images.store import read_all, read_blocks
+
+
+@dataclasses.dataclass
+class MatchConfig:
+    threshold: float = 0.95         # on the score (raw cosine, normalised margin or calibrated inliers)
+    index: str = "flat"             # 'flat' exact | 'hnsw' approximate
+    ratio: float = 0.8              # Lowe's ratio test (distances)
+    min_matches: int = 4            # tentative matches needed before RANSAC
+    ransac_px: float = 8.0          # RANSAC reprojection threshold, pixels of the resized image
+    inlier_half: float = 0.5        # score = n / (n + inlier_half)
+    keep_below: float = 0.0         # also return pairs scoring ≥ this (for evaluation curves)
+    background_k: int = 10
+    background_beta: float = 1.0
+
+
+@dataclasses.dataclass
+class Pair:
+    query_id: str
+    reference_id: str
+    score: float            # the thresholded score (see module docstring)
+    raw_score: float        # raw cosine (global) or number of inliers (local)
+    n_inliers: int
+    verified: bool          # passed geometric verification (always True for local matches ≥ threshold)
+
+
+def inlier_score(n: int, half: float) -> float:
+    return n / (n + half) if n > 0 else 0.0
+
+
+def _verify(src: np.ndarray, dst: np.ndarray, px: float) -> int:
+    import cv2
+
+    if len(src) < 3:
+        return 0
+    _, inliers = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=px,
+                                      maxIters=2000, confidence=0.99)
+    return int(inliers.sum()) if inliers is not None else 0
+
+
+def match_local(query_dir: Path, ref_dir: Path, cfg: MatchConfig, exclude_self: bool = False) -> list[Pair]:
+    """Pairs (query image, reference image) scoring ≥ min(threshold, keep_below) after RANSAC."""
+    q = read_all(query_dir)
+    if not len(q.vectors):
+        return []
+    ref_ids, ref_xy = [], []
+    for b in read_blocks(ref_dir):  # metadata pass: owner image and position of each global row
+        ref_ids.append(b.image_ids); ref_xy.append(b.xy)
+    if not ref_ids:
+        return []
+    ref_ids = np.concatenate(ref_ids); ref_xy = np.concatenate(ref_xy)
+
+    def blocks():
+        offset = 0
+        for b in read_blocks(ref_dir):
+            yield offset, b.vectors
+            offset += len(b.vectors)
+
+    sims, idx = knn_blocks(q.vectors, blocks(), k=2, index=cfg.index)
+    d1 = 2 - 2 * sims[:, 0]
+    d2 = np.where(idx[:, 1] >= 0, 2 - 2 * sims[:, 1], np.inf)
+    good = np.nonzero((idx[:, 0] >= 0) & (d1 < cfg.ratio ** 2 * d2))[0]
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for row in good:
+        ref = ref_ids[idx[row, 0]]
+        if exclude_self and ref == q.image_ids[row]:
+            continue
+        groups.setdefault((q.image_ids[row], q.views[row], ref), []).append(row)
+    best: dict[tuple[str, str], int] = {}
+    for (qid, _view, ref), rows in groups.items():
+        if len(rows) < cfg.min_matches:
+            continue
+        rows = np.array(rows)
+        n = _verify(q.xy[rows], ref_xy[idx[rows, 0]], cfg.ransac_px)
+        best[(qid, ref)] = max(best.get((qid, ref), 0), n)
+    floor = min(cfg.threshold, cfg.keep_below) if cfg.keep_below else cfg.threshold
+    pairs = []
+    for (qid, ref), n in best.items():
+        s = inlier_score(n, cfg.inlier_half)
+        if s >= floor and n > 0:
+            pairs.append(Pair(str(qid), str(ref), s, float(n), n, s >= cfg.threshold))
+    return sorted(pairs, key=lambda p: (-p.score, p.query_id, p.reference_id))
+
+
+def match_global(query_dir: Path, ref_dir: Path, cfg: MatchConfig, background_dir: Path | None = None,
+                 exclude_self: bool = False) -> list[Pair]:
+    """Global-descriptor pairs: range search on raw cosine, or top-k then background-normalised."""
+    q = read_all(query_dir)
+    if not len(q.vectors):
+        return []
+    ref_ids = np.concatenate([b.image_ids for b in read_blocks(ref_dir)] or [np.array([], object)])
+
+    def blocks():
+        offset = 0
+        for b in read_blocks(ref_dir):
+            yield offset, b.vectors
+            offset += len(b.vectors)
+
+    floor = min(cfg.threshold, cfg.keep_below) if cfg.keep_below else cfg.threshold
+    background = read_all(background_dir).vectors if background_dir else None
+    if background is not None and len(background):
+        s, i = knn_blocks(q.vectors, blocks(), k=min(32, max(1, len(ref_ids))), index=cfg.index)
+        qi = np.repeat(np.arange(len(q.vectors)), s.shape[1]); ri = i.ravel(); raw = s.ravel()
+        ok = ri >= 0
+        qi, ri, raw = qi[ok], ri[ok], raw[ok]
+        score = background_normalize(raw, qi, q.vectors, background, cfg.background_k, cfg.background_beta)
+    else:
+        qi, ri, raw = range_search_blocks(q.vectors, blocks(), floor, index=cfg.index)
+        score = raw
+    best: dict[tuple[str, str], tuple[float, float]] = {}
+    for a, b, s, r in zip(qi, ri, score, raw):
+        qid, ref = str(q.image_ids[a]), str(ref_ids[b])
+        if (exclude_self and qid == ref) or s < floor:
+            continue
+        if (qid, ref) not in best or s > best[(qid, ref)][0]:
+            best[(qid, ref)] = (float(s), float(r))
+    pairs = [Pair(qid, ref, s, r, 0, False) for (qid, ref), (s, r) in best.items()]
+    return sorted(pairs, key=lambda p: (-p.score, p.query_id, p.reference_id))

@@ -1,0 +1,8 @@
+"""Rubric preference data (issue #7): preference pairs → DeepResearch-Bench-style rubrics →
+per-criterion scores → metrics → hybrid reward → GRPO of a rubric generator.
+
+Modules: ``pairs`` (schema + adapters), ``embedded`` (default data written for the project),
+``rubric`` (format + validation), ``bank`` (criteria bank), ``generators`` (generic, template, llm),
+``learned`` (criteria/weights learned from pairs), ``scorer`` (offline MiniLM + rules, LLM judge),
+``metrics``, ``reward``, ``grpo``, ``study`` (the hh-rlhf evaluation).
+"""
