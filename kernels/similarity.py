@@ -56,7 +56,7 @@ def range_search_blocks(queries: np.ndarray, ref_blocks: Iterable[tuple[int, np.
         idx = _faiss_index(block, index)
         if index == "flat":
             lims, dist, labels = idx.range_search(q, float(threshold))
-            qi = np.repeat(np.arange(len(q)), np.diff(lims))
+            qi = np.repeat(np.arange(len(q)), np.diff(lims).astype(np.int64))
             ri, s = labels, dist
         else:
             k = min(64, len(block))

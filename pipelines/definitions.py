@@ -8,10 +8,10 @@ import os
 
 import dagster as dg
 
-from pipelines import github, spine
+from pipelines import github, spine, demix, scaleout, images, trajectories
 from pipelines.resources import WarehouseResource
 
-BRANCHES = [spine, github]
+BRANCHES = [spine, github, demix, scaleout, images, trajectories]
 
 
 def _executor() -> dg.ExecutorDefinition:
@@ -21,7 +21,11 @@ def _executor() -> dg.ExecutorDefinition:
         return dg.in_process_executor
     if kind == "multiprocess":
         return dg.multiprocess_executor.configured({"max_concurrent": 2})
-    raise ValueError(f"TRAINYARD_EXECUTOR must be in_process or multiprocess, not {kind!r}")
+    if kind == "celery":  # steps on dagster-celery workers over Redis (pipelines/executors.py)
+        from pipelines.executors import celery_executor_from_env
+
+        return celery_executor_from_env()
+    raise ValueError(f"TRAINYARD_EXECUTOR must be in_process, multiprocess or celery, not {kind!r}")
 
 
 defs = dg.Definitions(

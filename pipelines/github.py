@@ -4,14 +4,15 @@ plan and the ``trainyard github`` subcommands."""
 
 import dagster as dg
 
-from assets.github import GITHUB_ASSETS, github_chain_report, github_pr_chains, github_repo_data, github_repos
+from assets.github import (
+    GITHUB_ASSETS, github_chain_report, github_pr_chains, github_repo_data, github_repos,
+)
 
 ASSETS = GITHUB_ASSETS
 ASSET_CHECKS: list = []
 
 github_sync_job = dg.define_asset_job(
     "github_sync_job", selection=dg.AssetSelection.assets(github_repo_data, github_pr_chains),
-    partitions_def=github_repos,
     description="Sync one repository partition and rebuild its PR chains.")
 github_report_job = dg.define_asset_job(
     "github_report_job", selection=dg.AssetSelection.assets(github_chain_report),

@@ -130,6 +130,8 @@ def write_snapshot(wh, snapshot: RepoSnapshot, lineage, problems: list[Problem] 
     """Upsert every table's rows for one snapshot; returns rows written per table."""
     counts = {}
     for table, rows in snapshot_rows(snapshot, problems).items():
+        # one write must not carry the same key twice (e.g. an issue linked by two PRs)
+        rows = list({tuple(r[k] for k in KEYS[table]): r for r in rows}.values())
         counts[table] = wh.write(table, rows, lineage, mode="upsert", key=KEYS[table]) if rows else 0
     return counts
 

@@ -1,7 +1,9 @@
 """Duplicate clusters (union-find over matched pairs) and one decision per benchmark image.
 
 Decisions (``decision``, ``reason``):
-- ``remove`` / ``copy_of_reference``: the image's cluster holds a reference-corpus image.
+- ``remove`` / ``copy_of_reference``: the image matches a reference-corpus image.
+- ``remove`` / ``near_copy_of_reference``: no direct reference match, but its cluster holds one
+  (it matches a benchmark image that copies the reference).
 - ``remove`` / ``duplicate_in_benchmark``: a benchmark-only cluster; another member is kept.
 - ``keep`` / ``cluster_representative``: the kept member of a benchmark-only cluster (largest
   pixel count, then smallest id — the least degraded copy).
@@ -52,9 +54,12 @@ def decide(benchmark_ids: Iterable[str], pixels: dict[str, int],
     and a reference image with the same name never merge by accident."""
     uf = UnionFind()
     best: dict[str, tuple[float, str, str]] = {}
+    best_ref: dict[str, tuple[float, str]] = {}
     key = lambda i, role: f"ref:{i}" if role == "reference" else f"bench:{i}"  # noqa: E731
     for q, other, score, role in pairs:
         uf.union(key(q, "benchmark"), key(other, role))
+        if role == "reference" and (q not in best_ref or score > best_ref[q][0]):
+            best_ref[q] = (score, other)
         for a, b in ((q, (other, role)), ((other if role == "benchmark" else None), (q, "benchmark"))):
             if a is not None and (a not in best or score > best[a][0]):
                 best[a] = (score, b[0], b[1])
@@ -74,8 +79,12 @@ def decide(benchmark_ids: Iterable[str], pixels: dict[str, int],
         group = members[root]
         score, matched, _ = best.get(image_id, (None, "", ""))
         refs = sorted(m for m in group if m.startswith("ref:"))
+        if image_id in best_ref:
+            ref_score, ref = best_ref[image_id]
+            decisions.append(Decision(image_id, root, "remove", "copy_of_reference", ref, ref_score))
+            continue
         if refs:
-            decisions.append(Decision(image_id, root, "remove", "copy_of_reference", matched, score))
+            decisions.append(Decision(image_id, root, "remove", "near_copy_of_reference", matched, score))
             continue
         bench = [m.removeprefix("bench:") for m in group]
         keeper = min(bench, key=lambda i: (-pixels.get(i, 0), i))

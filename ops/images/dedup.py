@@ -33,35 +33,52 @@ def match(descriptor: Descriptor, query_dir: Path, ref_dir: Path, cfg: MatchConf
     return match_global(query_dir, ref_dir, cfg, background_dir=background_dir, exclude_self=exclude_self)
 
 
-def run_dedup(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]], descriptor: Descriptor,
-              work_dir: Path, cfg: MatchConfig | None = None, shard_size: int = 64,
-              background: list[tuple[str, str]] | None = None) -> DedupResult:
-    """Full dedup; descriptor shards land in ``work_dir/{benchmark,reference,background}``."""
-    cfg = cfg or MatchConfig()
+def describe_all(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]], descriptor: Descriptor,
+                 work_dir: Path, shard_size: int = 64):
+    """Descriptor shards under ``work_dir``: ``benchmark`` (queries; mirrored too for local
+    descriptors), ``benchmark_ref`` (benchmark as a reference side, local only) and ``reference``.
+    Returns (image rows with role, quarantine records (path, reason, detail))."""
     local = descriptor.kind == "local"
     b_info, b_bad = describe_set(benchmark, descriptor, work_dir / "benchmark", shard_size, mirrored=local)
     r_info, r_bad = describe_set(reference, descriptor, work_dir / "reference", shard_size, mirrored=False)
-    bg_dir = None
-    if background and not local:
-        describe_set(background, descriptor, work_dir / "background", shard_size, mirrored=False)
-        bg_dir = work_dir / "background"
-    pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, bg_dir)
-    # benchmark against itself: the reference side is the un-mirrored benchmark shards
     if local:
-        compute_shards(benchmark, descriptor, work_dir / "benchmark_ref", shard_size=shard_size)
-        self_ref = work_dir / "benchmark_ref"
-    else:
-        self_ref = work_dir / "benchmark"
-    self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, bg_dir, exclude_self=True)
-    pairs = [p for p in pairs if p.score >= cfg.threshold]
-    self_pairs = [p for p in self_pairs if p.score >= cfg.threshold]
-    pixels = {i["image_id"]: i["width"] * i["height"] for i in b_info}
-    bad_by_id = {rec["image_id"]: reason for _, reason, rec in b_bad}
-    decisions = decide([i for i, _ in benchmark], pixels,
-                       [(p.query_id, p.reference_id, p.score, "reference") for p in pairs]
-                       + [(p.query_id, p.reference_id, p.score, "benchmark") for p in self_pairs],
-                       quarantined=bad_by_id)
+        describe_set(benchmark, descriptor, work_dir / "benchmark_ref", shard_size, mirrored=False)
     images = [{**i, "role": "benchmark"} for i in b_info] + [{**i, "role": "reference"} for i in r_info]
     bad = [(path, reason, {**rec, "role": "benchmark"}) for path, reason, rec in b_bad] + \
           [(path, reason, {**rec, "role": "reference"}) for path, reason, rec in r_bad]
+    return images, bad
+
+
+def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], images: list[dict],
+              bad: list[tuple[str, str, dict]], cfg: MatchConfig | None = None,
+              background_dir: Path | None = None):
+    """(pairs against the reference, pairs within the benchmark, decisions) from ``describe_all``'s shards."""
+    cfg = cfg or MatchConfig()
+    local = descriptor.kind == "local"
+    pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, background_dir)
+    self_ref = work_dir / ("benchmark_ref" if local else "benchmark")
+    self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, background_dir, exclude_self=True)
+    pairs = [p for p in pairs if p.score >= cfg.threshold]
+    self_pairs = [p for p in self_pairs if p.score >= cfg.threshold]
+    pixels = {i["image_id"]: i["width"] * i["height"] for i in images if i["role"] == "benchmark"}
+    bad_by_id = {rec["image_id"]: reason for _, reason, rec in bad if rec.get("role") == "benchmark"}
+    decisions = decide(benchmark_ids, pixels,
+                       [(p.query_id, p.reference_id, p.score, "reference") for p in pairs]
+                       + [(p.query_id, p.reference_id, p.score, "benchmark") for p in self_pairs],
+                       quarantined=bad_by_id)
+    return pairs, self_pairs, decisions
+
+
+def run_dedup(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]], descriptor: Descriptor,
+              work_dir: Path, cfg: MatchConfig | None = None, shard_size: int = 64,
+              background: list[tuple[str, str]] | None = None) -> DedupResult:
+    """Full dedup; descriptor shards land in ``work_dir``. ``background`` (global descriptors
+    only) switches on ISC21 score normalisation."""
+    images, bad = describe_all(benchmark, reference, descriptor, work_dir, shard_size)
+    bg_dir = None
+    if background and descriptor.kind != "local":
+        describe_set(background, descriptor, work_dir / "background", shard_size, mirrored=False)
+        bg_dir = work_dir / "background"
+    pairs, self_pairs, decisions = match_all(descriptor, work_dir, [i for i, _ in benchmark], images, bad,
+                                             cfg, bg_dir)
     return DedupResult(pairs, self_pairs, decisions, images, bad)

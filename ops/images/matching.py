@@ -50,9 +50,19 @@ def _verify(src: np.ndarray, dst: np.ndarray, px: float) -> int:
 
     if len(src) < 3:
         return 0
-    _, inliers = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=px,
-                                      maxIters=2000, confidence=0.99)
-    return int(inliers.sum()) if inliers is not None else 0
+    model, inliers = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=px,
+                                          maxIters=2000, confidence=0.99)
+    if model is None or inliers is None:
+        return 0
+    # Random matches can reach a dozen "inliers" under a degenerate affine (everything collapsed
+    # onto a line or a point): accept only near-similarity transforms with spread-out inliers.
+    sv = np.linalg.svd(model[:, :2], compute_uv=False)
+    if sv[1] < 0.05 or sv[0] > 20 or sv[0] / sv[1] > 4:
+        return 0
+    kept = src[inliers.ravel().astype(bool)]
+    if len(kept) < 3 or min(kept.std(axis=0)) < 2 * px:
+        return 0
+    return int(len(kept))
 
 
 def match_local(query_dir: Path, ref_dir: Path, cfg: MatchConfig, exclude_self: bool = False) -> list[Pair]:
@@ -73,15 +83,20 @@ def match_local(query_dir: Path, ref_dir: Path, cfg: MatchConfig, exclude_self: 
             yield offset, b.vectors
             offset += len(b.vectors)
 
-    sims, idx = knn_blocks(q.vectors, blocks(), k=2, index=cfg.index)
+    sims, idx = knn_blocks(q.vectors, blocks(), k=4 if exclude_self else 2, index=cfg.index)
+    if exclude_self:
+        # a query's own keypoints would be its nearest neighbours and fail every ratio test:
+        # drop them before taking the two nearest
+        own = (idx >= 0) & (ref_ids[np.maximum(idx, 0)] == q.image_ids[:, None])
+        order = np.argsort(own, axis=1, kind="stable")[:, :2]
+        sims = np.where(np.take_along_axis(own, order, 1), -np.inf, np.take_along_axis(sims, order, 1))
+        idx = np.where(np.take_along_axis(own, order, 1), -1, np.take_along_axis(idx, order, 1))
     d1 = 2 - 2 * sims[:, 0]
     d2 = np.where(idx[:, 1] >= 0, 2 - 2 * sims[:, 1], np.inf)
     good = np.nonzero((idx[:, 0] >= 0) & (d1 < cfg.ratio ** 2 * d2))[0]
     groups: dict[tuple[str, str, str], list[int]] = {}
     for row in good:
         ref = ref_ids[idx[row, 0]]
-        if exclude_self and ref == q.image_ids[row]:
-            continue
         groups.setdefault((q.image_ids[row], q.views[row], ref), []).append(row)
     best: dict[tuple[str, str], int] = {}
     for (qid, _view, ref), rows in groups.items():

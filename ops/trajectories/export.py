@@ -59,14 +59,16 @@ def assign_splits(items: list[Trajectory], heldout_fraction: float = 0.2) -> tup
             units.setdefault(find(t.source_keys[0]), []).append(t)
         unit_name = "pr_component"
     order = sorted(units, key=_h)
-    target = max(1, round(heldout_fraction * len(items)))
+    target = heldout_fraction * len(items)
     held: set[str] = set()
     count = 0
-    for u in order:
-        if count >= target or len(held) == len(units) - 1:
-            break
-        held.add(u)
-        count += len(units[u])
+    for u in order:  # hash order; take a unit when it brings the held-out size closer to the target
+        size = len(units[u])
+        if abs(count + size - target) < abs(count - target) and len(held) < len(units) - 1:
+            held.add(u)
+            count += size
+    if not held and len(units) > 1:
+        held.add(min(order, key=lambda u: len(units[u])))
     split = {t.trajectory_id: ("heldout" if u in held else "train") for u, ts in units.items() for t in ts}
     return split, unit_name
 

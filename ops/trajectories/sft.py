@@ -61,6 +61,7 @@ class SFTResult:
     format_n: int
     reference_validity: float  # same parser on the true continuations (sanity: should be 1.0)
     samples: list[dict]
+    validity_flags: list[bool] = dataclasses.field(default_factory=list)  # one per generated continuation
 
 
 def _messages(row) -> list[dict]:
@@ -156,7 +157,7 @@ def train_sft(train_path: Path, heldout_path: Path | None, out_dir: Path, sizes:
     # tool-call format validity at held-out tool-call turns (greedy continuations)
     model.eval()
     valid = ref_valid = n = 0
-    samples = []
+    samples, flags = [], []
     for row in (held if held is not None else []):
         msgs = _messages(row)
         for i, m in enumerate(msgs):
@@ -174,6 +175,7 @@ def train_sft(train_path: Path, heldout_path: Path | None, out_dir: Path, sizes:
             ok, why = parse_tool_calls(text)
             ref_ok, _ = parse_tool_calls(_render_reference(tok, m))
             valid += ok
+            flags.append(ok)
             ref_valid += ref_ok
             n += 1
             if len(samples) < 5:
@@ -182,4 +184,4 @@ def train_sft(train_path: Path, heldout_path: Path | None, out_dir: Path, sizes:
     log(sizes.steps, "heldout/tool_call_validity", validity)
     return SFTResult(out_dir, device, len(train), len(held) if held is not None else 0, sizes.steps, seconds,
                      last_loss, heldout_loss, math.exp(heldout_loss) if math.isfinite(heldout_loss) else float("nan"),
-                     validity, n, ref_valid / n if n else float("nan"), samples)
+                     validity, n, ref_valid / n if n else float("nan"), samples, flags)

@@ -19,15 +19,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 pytestmark = pytest.mark.browser
 
 
+def _groups() -> list[str]:
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    return sorted({graph.get(k).group_name for k in graph.get_all_asset_keys()})
+
+
+BRANCH_GROUPS = _groups()
+
+
 @pytest.fixture
 def dagster_ui(trainyard_home, tmp_path):
     from pipelines.instance import prepare_dagster_home
 
     home = prepare_dagster_home()
     port = sp.free_port()
-    env = dict(os.environ, DAGSTER_HOME=str(home))
-    proc = sp.start([sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port),
-                     "-w", str(PROJECT_ROOT / "workspace.yaml")], env, PROJECT_ROOT, tmp_path / "dagster_dev.log")
+    env = dict(os.environ, DAGSTER_HOME=str(home), PYTHONPATH=str(PROJECT_ROOT))
+    # The user's command: `trainyard ui` (which runs `dagster dev` on loopback).
+    proc = sp.start([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)],
+                    env, tmp_path, tmp_path / "dagster_dev.log")
     try:
         sp.wait_http(f"http://127.0.0.1:{port}/server_info", proc, timeout_s=120)
         yield f"http://127.0.0.1:{port}"
@@ -48,6 +59,11 @@ def test_asset_graph_shows_assets_and_ui_materialises_one(dagster_ui, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"{dagster_ui}/asset-groups")
+            # With several branches the global graph shows one node per asset group.
+            for group in BRANCH_GROUPS:
+                expect(page.get_by_text(group, exact=True).first).to_be_visible(timeout=60_000)
+            page.screenshot(path=str(tmp_path / "global_graph.png"))
+            page.goto(f"{dagster_ui}/locations/trainyard/asset-groups/spine")
             for name in ("raw_corpus", "corpus_stats", "corpus_lm", "corpus_report"):
                 expect(page.get_by_text(name, exact=True).first).to_be_visible(timeout=60_000)
             assert "Join the Dagster community" not in page.inner_text("body")

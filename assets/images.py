@@ -1,0 +1,215 @@
+"""Image dedup assets (issue #6): benchmark set + reference corpus → descriptors → duplicate pairs,
+clusters and decisions; and the copy-detection evaluation report. Logic lives in ops/images."""
+
+import json
+
+import dagster as dg
+import polars as pl
+
+from assets.lineage import content_version, lineage_of, report_metadata, with_data_version
+from ops.profiles import pick
+from pipelines.resources import WarehouseResource
+from warehouse.paths import artifact_dir
+
+GROUP = "images"
+# Per-profile sizes: embedded set, SIFT budget, evaluation set.
+SIZES = {
+    "tiny": {"n_reference": 8, "n_planted": 4, "n_novel": 3, "n_features": 300, "max_side": 384,
+             "eval_photos": 8, "copies": 1},
+    "demo": {"n_reference": 14, "n_planted": 6, "n_novel": 5, "n_features": 600, "max_side": 640,
+             "eval_photos": 20, "copies": 2},
+}
+
+
+class ImageSetConfig(dg.Config):
+    source: str = ""        # folder, glob, .parquet or .jsonl of paths; "" = embedded skimage default
+
+
+class DescriptorConfig(dg.Config):
+    descriptor: str = "rootsift"   # rootsift (offline default) | torchscript
+    weights: str = ""              # local TorchScript file for descriptor=torchscript
+    shard_size: int = 64           # images per descriptor shard (bounds memory)
+
+
+class MatchingConfig(dg.Config):
+    threshold: float = 0.95
+    index: str = "flat"            # flat (exact) | hnsw (approximate)
+
+
+def _listing(role: str, source: str) -> list[tuple[str, str]]:
+    from ops.images.sources import list_images, write_embedded
+
+    if source:
+        return list_images(source)
+    s = pick(SIZES)
+    embedded = write_embedded(artifact_dir("images", "embedded"), s["n_reference"], s["n_planted"], s["n_novel"])
+    (artifact_dir("images") / "embedded_truth.json").write_text(json.dumps(
+        {"planted": embedded["planted"], "within_benchmark": embedded["within_benchmark"]}, indent=1))
+    return list_images(embedded[role])
+
+
+def _write_listing(context, role: str, source: str) -> dg.MaterializeResult:
+    images = _listing(role, source)
+    path = artifact_dir("images") / f"{role}_listing.parquet"
+    pl.DataFrame({"image_id": [i for i, _ in images], "path": [p for _, p in images]},
+                 schema={"image_id": pl.Utf8, "path": pl.Utf8}).write_parquet(path)
+    version = content_version(images)
+    return dg.MaterializeResult(data_version=dg.DataVersion(version), metadata={
+        "images": len(images), "source": source or "embedded skimage samples", "listing": dg.MetadataValue.path(str(path))})
+
+
+def read_listing(role: str) -> list[tuple[str, str]]:
+    frame = pl.read_parquet(artifact_dir("images") / f"{role}_listing.parquet")
+    return list(zip(frame["image_id"].to_list(), frame["path"].to_list()))
+
+
+@dg.asset(group_name=GROUP, code_version="1", description="Benchmark images to decontaminate (listing of paths).")
+def image_benchmark_set(context: dg.AssetExecutionContext, config: ImageSetConfig) -> dg.MaterializeResult:
+    return _write_listing(context, "benchmark", config.source)
+
+
+@dg.asset(group_name=GROUP, code_version="1", description="Reference corpus the benchmark is checked against.")
+def image_reference_corpus(context: dg.AssetExecutionContext, config: ImageSetConfig) -> dg.MaterializeResult:
+    return _write_listing(context, "reference", config.source)
+
+
+def _descriptor(cfg: DescriptorConfig):
+    from ops.images.descriptors import make_descriptor
+
+    if cfg.descriptor == "torchscript":
+        return make_descriptor("torchscript", path=cfg.weights)
+    s = pick(SIZES)
+    return make_descriptor(cfg.descriptor, n_features=s["n_features"], max_side=s["max_side"])
+
+
+@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[image_benchmark_set, image_reference_corpus],
+          description="Copy-detection descriptors (Parquet shards keyed by image id) + image_files; "
+                      "unreadable files go to quarantine with the reason.")
+def image_descriptors(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                      config: DescriptorConfig) -> dg.MaterializeResult:
+    from ops.images.dedup import describe_all
+    from warehouse.registry import quarantine
+
+    desc = _descriptor(config)
+    work = artifact_dir("images", "descriptors")
+    images, bad = describe_all(read_listing("benchmark"), read_listing("reference"), desc, work, config.shard_size)
+    lineage = with_data_version(lineage_of(context), content_version(images, bad))
+    wh = warehouse.get()
+    wh.write("image_files", [{**i, "descriptor": desc.name, "source_key": f"{i['role']}:{i['image_id']}"}
+                             for i in images], lineage)
+    quarantine(wh, bad, lineage)
+    (work / "state.json").write_text(json.dumps({"descriptor": config.model_dump(), "images": images, "bad": bad}))
+    wh.create_parquet_view("image_descriptor_rows", work / "reference" / "shard-*.parquet")
+    return dg.MaterializeResult(metadata={"images": len(images), "quarantined": len(bad),
+                                          "descriptor": desc.name, "shards": dg.MetadataValue.path(str(work))})
+
+
+@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[image_descriptors],
+          description="FAISS matching at the threshold → image_duplicate_pairs, union-find clusters → image_decisions.")
+def image_duplicates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                     config: MatchingConfig) -> dg.MaterializeResult:
+    from ops.images.dedup import match_all
+    from ops.images.descriptors import make_descriptor  # noqa: F401 - keeps the import cost here
+    from ops.images.matching import MatchConfig
+
+    work = artifact_dir("images", "descriptors")
+    state = json.loads((work / "state.json").read_text())
+    desc = _descriptor(DescriptorConfig(**state["descriptor"]))
+    bench_ids = [i for i, _ in read_listing("benchmark")]
+    cfg = MatchConfig(threshold=config.threshold, index=config.index)
+    pairs, self_pairs, decisions = match_all(desc, work, bench_ids, state["images"],
+                                             [tuple(b) for b in state["bad"]], cfg)
+    lineage = lineage_of(context, content_version([vars(p) for p in pairs + self_pairs]))
+    wh = warehouse.get()
+    rows = [{"query_id": p.query_id, "reference_id": p.reference_id, "kind": kind, "score": p.score,
+             "raw_score": p.raw_score, "n_inliers": p.n_inliers, "verified": p.verified,
+             "threshold": cfg.threshold, "descriptor": desc.name, "source_key": f"{p.query_id}->{p.reference_id}"}
+            for kind, ps in (("against_reference", pairs), ("within_benchmark", self_pairs)) for p in ps]
+    wh.write("image_duplicate_pairs", rows, lineage)
+    wh.write("image_decisions", [{"image_id": d.image_id, "decision": d.decision, "reason": d.reason,
+                                  "cluster_id": d.cluster_id, "matched_id": d.matched_id, "score": d.score,
+                                  "source_key": d.image_id} for d in decisions], lineage)
+    counts = pl.DataFrame([{"decision": d.decision, "reason": d.reason} for d in decisions]).group_by(
+        "decision", "reason").len().sort("decision", "reason") if decisions else pl.DataFrame()
+    from ops.report import Table, markdown_table
+
+    table = Table("Decisions", counts.columns, counts.rows()) if counts.height else Table("Decisions", [], [])
+    return dg.MaterializeResult(metadata={
+        "pairs_against_reference": len(pairs), "pairs_within_benchmark": len(self_pairs),
+        "removed": sum(d.decision == "remove" for d in decisions),
+        "decisions": dg.MetadataValue.md(markdown_table(table))})
+
+
+class CopyEvalConfig(dg.Config):
+    source: str = ""          # folder/glob of real photographs; "" = embedded skimage photos
+    threshold: float = 0.95
+
+
+@dg.asset(group_name=GROUP, code_version="1", pool="warehouse",
+          description="DISC21-like copy-detection evaluation of the offline descriptor: µAP, P/R at the "
+                      "threshold, PR curve and score histograms.")
+def image_copy_detection_eval(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                              config: CopyEvalConfig) -> dg.MaterializeResult:
+    from ops.images.copy_eval import evaluate_copy_detection, split_sources
+    from ops.images.descriptors import make_descriptor
+    from ops.images.loading import BadImage, load_image
+    from ops.images.matching import MatchConfig
+    from ops.images.sources import list_images, skimage_photos
+    from ops.report import Plot, Table, render_report
+    from warehouse.registry import EvalMetric, record_eval_report
+
+    s = pick(SIZES)
+    if config.source:
+        photos = {}
+        for image_id, path in list_images(config.source):
+            try:
+                photos[image_id] = load_image(path).image
+            except BadImage:
+                continue
+    else:
+        photos = dict(sorted(skimage_photos().items())[: s["eval_photos"]])
+    sources, distractors = split_sources(photos)
+    desc = make_descriptor("rootsift", n_features=s["n_features"], max_side=s["max_side"])
+    cfg = MatchConfig(threshold=config.threshold)
+    ev = evaluate_copy_detection(sources, distractors, desc, artifact_dir("images", "copy_eval"), cfg,
+                                 copies_per_source=s["copies"])
+    lineage = lineage_of(context)
+    wh = warehouse.get()
+    wh.write("image_copy_eval_pairs", [
+        {"query_id": p.query_id, "reference_id": p.reference_id,
+         "is_copy": ev.ground_truth.get(p.query_id) == p.reference_id,
+         "transforms": "+".join(ev.transforms.get(p.query_id, [])), "score": p.score, "n_inliers": p.n_inliers,
+         "source_key": f"{p.query_id}->{p.reference_id}"} for p in ev.pairs], lineage)
+    summary = {"descriptor": desc.name, "micro_ap": ev.curve.micro_ap, "threshold": cfg.threshold,
+               "precision_at_threshold": ev.precision_at, "recall_at_threshold": ev.recall_at,
+               "references": ev.n_references, "queries": ev.n_queries, "copies": ev.curve.n_gt,
+               "describe_s": round(ev.seconds_describe, 2), "match_s": round(ev.seconds_match, 2)}
+    copy_scores = [p.score for p in ev.pairs if ev.ground_truth.get(p.query_id) == p.reference_id]
+    other_scores = [p.score for p in ev.pairs if ev.ground_truth.get(p.query_id) != p.reference_id]
+
+    def draw_pr(ax):
+        ax.plot(ev.curve.recall, ev.curve.precision)
+        ax.set_xlabel("recall"); ax.set_ylabel("precision"); ax.set_xlim(0, 1); ax.set_ylim(0, 1.05)
+
+    def draw_hist(ax):
+        ax.hist([copy_scores, other_scores], bins=20, range=(0, 1), label=["copies", "non-copies"])
+        ax.axvline(cfg.threshold, color="k", ls="--"); ax.set_xlabel("score"); ax.legend()
+
+    by_t = ev.recall_by_transform(cfg.threshold)
+    report_id = f"{lineage.asset_key}/copy_detection"
+    rendered = render_report(
+        artifact_dir("reports", "image_copy_detection_eval"), "Image copy detection (DISC21-like)", summary,
+        tables=[Table("Recall at threshold by transform", ["transform", "found", "copies"],
+                      [[k, a, b] for k, (a, b) in by_t.items()])],
+        plots=[Plot("pr_curve", "Precision-recall (µAP)", draw_pr),
+               Plot("score_hist", "Scores: copies vs non-copies", draw_hist)])
+    record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject=desc.name, suite="image_copy_detection",
+                       summary=summary, html_path=str(rendered.html_path), lineage=lineage, source_key=desc.name,
+                       metrics=[EvalMetric("micro_ap", ev.curve.micro_ap, n=ev.curve.n_gt),
+                                EvalMetric("precision_at_threshold", ev.precision_at, n=ev.n_predicted_at),
+                                EvalMetric("recall_at_threshold", ev.recall_at, n=ev.curve.n_gt)])
+    return dg.MaterializeResult(metadata=report_metadata(rendered, report_id))
+
+
+IMAGE_ASSETS = [image_benchmark_set, image_reference_corpus, image_descriptors, image_duplicates,
+                image_copy_detection_eval]

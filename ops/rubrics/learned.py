@@ -1,0 +1,191 @@
+"""The ``learned`` generator: learns from preference pairs which criteria to use and how to
+weight them per query.
+
+Candidates are the built-in bank criteria plus exemplar criteria mined from the training answers
+(k-means medoids of the answers' MiniLM embeddings: "reads like this reply"), optionally plus
+criteria from a DeepResearch-Bench criteria bank. For each training pair the offline scorer gives
+every candidate a score difference Δ = score(preferred) − score(rejected). A logistic model on Δ
+(no intercept: swapping A and B flips the sign) with per-query-cluster corrections gives, for a
+query, one coefficient β per candidate. The rubric keeps the ``max_criteria`` largest |β|: a
+positive β becomes the criterion with weight β, a negative β its negation ("not:" check) with
+weight |β|. Scored by the offline scorer, the rubric total then ranks answers like the model.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+
+from ops.rubrics.bank import BANK
+from ops.rubrics.pairs import PreferencePair
+from ops.rubrics.rubric import BankEntry, Criterion, Rubric, build_rubric
+from ops.rubrics.scorer import criterion_matrix, default_embedder
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    dimension: str
+    criterion: str
+    explanation: str
+    check: str
+    negation: str
+    origin: str  # "bank" | "exemplar" | "criteria_bank"
+
+    def positive(self) -> Criterion:
+        return Criterion(self.criterion, self.explanation, 1.0, self.check)
+
+    def negated(self) -> tuple[str, str, str]:
+        check = self.check[4:] if self.check.startswith("not:") else f"not:{self.check or 'semantic'}"
+        return self.negation, self.explanation, check
+
+
+@dataclasses.dataclass(frozen=True)
+class LearnedConfig:
+    n_exemplars: int = 48          # k-means clusters over training answers
+    n_query_clusters: int = 4      # query groups with their own weight corrections
+    max_criteria: int = 24         # criteria kept per rubric
+    c_grid: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0)  # inverse L2 strengths tried by CV
+    cv_folds: int = 4
+    seed: int = 0
+
+
+@dataclasses.dataclass
+class LearnedRubricModel:
+    candidates: list[Candidate]
+    centroids: np.ndarray       # (k, 384) query-cluster centroids (k may be 0)
+    coef: np.ndarray            # (k or 1, n_candidates) raw-unit coefficients per query cluster
+    chosen_c: float
+    cv_accuracy: float
+    config: LearnedConfig
+
+    def cluster_of(self, queries: Sequence[str], embedder=None) -> np.ndarray:
+        if self.centroids.shape[0] <= 1:
+            return np.zeros(len(queries), dtype=int)
+        from ops.rubrics.generators import last_user_turn
+
+        e = (embedder or default_embedder()).encode([last_user_turn(q) for q in queries])
+        return np.argmax(e @ self.centroids.T, axis=1)
+
+    def rubric_for_cluster(self, cluster: int) -> Rubric:
+        beta = self.coef[cluster]
+        order = np.argsort(-np.abs(beta) * self._scale)[: self.config.max_criteria]
+        items = []
+        for j in order:
+            if beta[j] == 0:
+                continue
+            c = self.candidates[j]
+            if beta[j] > 0:
+                items.append((c.dimension, c.criterion, c.explanation, float(beta[j]), c.check))
+            else:
+                neg, expl, check = c.negated()
+                items.append((c.dimension, neg, expl, float(-beta[j]), check))
+        return build_rubric(items)
+
+    def generate(self, queries: Sequence[str], embedder=None) -> list[Rubric]:
+        """One rubric per query (queries in one cluster share criteria and weights)."""
+        clusters = self.cluster_of(queries, embedder)
+        cache: dict[int, Rubric] = {}
+        return [cache.setdefault(int(k), self.rubric_for_cluster(int(k))) for k in clusters]
+
+    _scale: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+
+
+def exemplar_candidates(answers: Sequence[str], embedder, k: int, seed: int) -> list[Candidate]:
+    """Medoids of k-means over answer embeddings, each turned into a "reads like" criterion."""
+    from sklearn.cluster import KMeans
+
+    uniq = list(dict.fromkeys(a for a in answers if a.strip()))
+    k = min(k, len(uniq) // 2)
+    if k < 2:
+        return []
+    e = embedder.encode(uniq)
+    km = KMeans(n_clusters=k, n_init=2, random_state=seed).fit(e)
+    cands = []
+    for centre in km.cluster_centers_:
+        text = uniq[int(np.argmax(e @ centre))]
+        short = text if len(text) <= 60 else text[:57] + "..."
+        expl = text if len(text) <= 400 else text[:397] + "..."
+        cands.append(Candidate("preference_exemplars", f"Reads like the reply «{short}»", expl, "like",
+                               f"Does not read like the reply «{short}»", "exemplar"))
+    return cands
+
+
+def bank_candidates(entries: Sequence[BankEntry], limit: int) -> list[Candidate]:
+    """Distinct criteria from a DRB-style criteria bank (first ``limit``), as semantic candidates."""
+    seen, out = set(), []
+    for e in entries:
+        for dim, c, _ in e.rubric.flat():
+            if c.criterion not in seen and len(out) < limit:
+                seen.add(c.criterion)
+                out.append(Candidate(dim, c.criterion, c.explanation, c.check or "",
+                                     f"Falls short on: {c.criterion}", "criteria_bank"))
+    return out
+
+
+def _symmetric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.vstack([x, -x]), np.r_[np.ones(len(x)), np.zeros(len(x))]
+
+
+def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = LearnedConfig(),
+                embedder=None, criteria_bank: Sequence[BankEntry] = ()) -> LearnedRubricModel:
+    """Fit on training pairs; returns the model whose ``generate`` writes rubrics."""
+    from sklearn.cluster import KMeans
+    from sklearn.linear_model import LogisticRegression
+
+    from ops.rubrics.generators import last_user_turn
+
+    if len(train) < 8:
+        raise ValueError(f"the learned generator needs at least 8 training pairs, got {len(train)}")
+    embedder = embedder or default_embedder()
+    cands = [Candidate(b.dimension, b.criterion, b.explanation, b.check, b.negation, "bank") for b in BANK]
+    cands += exemplar_candidates([t for p in train for t in (p.answer_a, p.answer_b)], embedder,
+                                 config.n_exemplars, config.seed)
+    cands += bank_candidates(criteria_bank, limit=64)
+    crits = [c.positive() for c in cands]
+    queries = [p.query for p in train]
+    s_pref = criterion_matrix([p.chosen for p in train], queries, crits, embedder)
+    s_rej = criterion_matrix([p.rejected for p in train], queries, crits, embedder)
+    delta = s_pref - s_rej
+    scale = delta.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    x = delta / scale
+
+    k = min(config.n_query_clusters, len(train) // 20)
+    if k >= 2:
+        eq = embedder.encode([last_user_turn(q) for q in queries])
+        km = KMeans(n_clusters=k, n_init=4, random_state=config.seed).fit(eq)
+        centroids = km.cluster_centers_ / np.linalg.norm(km.cluster_centers_, axis=1, keepdims=True)
+        labels = np.argmax(eq @ centroids.T, axis=1)
+    else:
+        k, centroids, labels = 1, np.zeros((0, 384)), np.zeros(len(train), dtype=int)
+
+    def design(xm: np.ndarray, lab: np.ndarray) -> np.ndarray:
+        if k == 1:
+            return xm
+        onehot = np.eye(k)[lab]
+        return np.hstack([xm] + [xm * onehot[:, [c]] for c in range(k)])
+
+    z = design(x, labels)
+    rng = np.random.default_rng(config.seed)
+    folds = rng.permutation(len(train)) % config.cv_folds
+    best_c, best_acc = config.c_grid[0], -1.0
+    for c in config.c_grid:
+        hits = []
+        for f in range(config.cv_folds):
+            tr, te = folds != f, folds == f
+            if te.sum() == 0:
+                continue
+            clf = LogisticRegression(C=c, fit_intercept=False, max_iter=3000).fit(*_symmetric(z[tr]))
+            dec = clf.decision_function(z[te])
+            hits.extend((dec > 0) + 0.5 * (dec == 0))
+        acc = float(np.mean(hits))
+        if acc > best_acc:
+            best_c, best_acc = c, acc
+    clf = LogisticRegression(C=best_c, fit_intercept=False, max_iter=3000).fit(*_symmetric(z))
+    w = clf.coef_[0]
+    m = len(cands)
+    per_cluster = np.stack([w[:m] + (w[m * (c + 1): m * (c + 2)] if k > 1 else 0.0) for c in range(k)])
+    model = LearnedRubricModel(cands, centroids, per_cluster / scale, best_c, best_acc, config)
+    model._scale = scale
+    return model

@@ -1,0 +1,72 @@
+"""DeMix branch wiring: the mixture-search assets, their job, and ``trainyard demix study``."""
+
+import dagster as dg
+
+from assets.demix import DEMIX_ASSETS, DEMIX_CHECKS
+
+ASSETS = DEMIX_ASSETS
+ASSET_CHECKS = DEMIX_CHECKS
+demix_job = dg.define_asset_job("demix_job", selection=dg.AssetSelection.groups("demix"))
+JOBS = [demix_job]
+SCHEDULES: list = []
+SENSORS: list = []
+
+
+def demo_plan(instance: dg.DagsterInstance) -> "list[tuple[str, str | None]]":
+    """(job name, partition key) runs that ``trainyard demo`` executes for this branch."""
+    return [("demix_job", None)]
+
+
+def study_run_config(corpora: "list[str]", embedded: bool) -> dict:
+    return {"ops": {"demix_corpora": {"config": {"domains": list(corpora), "embedded": embedded}}}}
+
+
+def cmd_study(args) -> int:
+    """Run the whole DeMix job on the given corpora and print the fidelity Spearman table."""
+    import os
+    import sys
+
+    from pipelines.definitions import defs
+    from pipelines.instance import prepare_dagster_home
+    from warehouse.readers import read_sql
+    from warehouse.writer import Warehouse
+
+    if args.profile:
+        os.environ["TRAINYARD_PROFILE"] = args.profile
+    prepare_dagster_home()
+    Warehouse().ensure_schema()
+    job = defs.resolve_job_def("demix_job")
+    if args.until_fidelity:
+        job = job.get_subset(asset_selection={dg.AssetKey(k) for k in
+                                              ("demix_corpora", "demix_components", "demix_fidelity")})
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        run_config=study_run_config(args.corpora, not args.no_embedded))
+    if not result.success:
+        print("demix study FAILED; see `trainyard ui` for the run's logs", file=sys.stderr)
+        return 1
+    fid = read_sql("SELECT variant, method, domain, round(spearman, 3) AS spearman, round(ci_low, 2) AS ci_low, "
+                   "round(ci_high, 2) AS ci_high, k FROM demix_fidelity WHERE asset_key = 'demix_fidelity' "
+                   "ORDER BY domain = 'aggregate' DESC, domain, variant, method")
+    import polars as pl
+
+    with pl.Config(tbl_rows=200, tbl_width_chars=200):
+        print(fid)
+    agg = fid.filter((pl.col("domain") == "aggregate") & (pl.col("method") == "proxy"))
+    best = agg.sort("spearman", descending=True, nulls_last=True).row(0, named=True)
+    print(f"\nfidelity: best variant {best['variant']!r}: aggregate Spearman {best['spearman']} "
+          f"[{best['ci_low']}, {best['ci_high']}] over k={best['k']} trained mixtures")
+    return 0
+
+
+def add_cli(subparsers) -> dict:
+    demix = subparsers.add_parser("demix", help="DeMix data-mixture search")
+    sub = demix.add_subparsers(dest="demix_command", required=True)
+    study = sub.add_parser("study", help="fidelity study (and search/final run) on user corpora")
+    study.add_argument("--corpora", nargs="+", default=[],
+                       help="domains as name=path or path (.txt, .jsonl, .parquet)")
+    study.add_argument("--no-embedded", action="store_true", help="leave out the code/prose/math domains")
+    study.add_argument("--profile", choices=["tiny", "demo", "full"], default=None,
+                       help="run size (default: $TRAINYARD_PROFILE or demo)")
+    study.add_argument("--until-fidelity", action="store_true", help="stop after the fidelity study")
+    return {"demix": cmd_study}

@@ -1,0 +1,77 @@
+"""Images branch wiring (issue #6): dedup job, evaluation job, and ``trainyard images-dedup``."""
+
+import dagster as dg
+
+from assets.images import IMAGE_ASSETS
+
+ASSETS = IMAGE_ASSETS
+ASSET_CHECKS: list = []
+images_dedup_job = dg.define_asset_job(
+    "images_dedup_job", selection=dg.AssetSelection.assets(*IMAGE_ASSETS[:4]))
+images_eval_job = dg.define_asset_job(
+    "images_eval_job", selection=dg.AssetSelection.assets(IMAGE_ASSETS[4]))
+JOBS = [images_dedup_job, images_eval_job]
+SCHEDULES: list = []
+SENSORS: list = []
+
+
+def demo_plan(instance: dg.DagsterInstance) -> "list[tuple[str, str | None]]":
+    """(job name, partition key) runs that ``trainyard demo`` executes for this branch."""
+    return [("images_dedup_job", None), ("images_eval_job", None)]
+
+
+def cmd_images_dedup(args) -> int:
+    """Dedup a benchmark folder against a reference folder; writes the warehouse tables and prints
+    the decisions."""
+    from pathlib import Path
+
+    from ops.images.dedup import run_dedup
+    from ops.images.descriptors import make_descriptor
+    from ops.images.matching import MatchConfig
+    from ops.images.sources import list_images
+    from warehouse.paths import artifact_dir
+    from warehouse.registry import quarantine
+    from warehouse.writer import Lineage, Warehouse
+
+    opts = {"path": args.weights} if args.descriptor == "torchscript" else {}
+    desc = make_descriptor(args.descriptor, **opts)
+    cfg = MatchConfig(threshold=args.threshold, index=args.index)
+    work = Path(args.work_dir) if args.work_dir else artifact_dir("images", "cli")
+    background = list_images(args.background) if args.background else None
+    res = run_dedup(list_images(args.benchmark), list_images(args.reference), desc, work, cfg,
+                    shard_size=args.shard_size, background=background)
+    wh = Warehouse()
+    lineage = Lineage.adhoc("images_cli")
+    wh.write("image_files", [{**i, "descriptor": desc.name, "source_key": f"{i['role']}:{i['image_id']}"}
+                             for i in res.images], lineage)
+    quarantine(wh, res.quarantined, lineage)
+    wh.write("image_duplicate_pairs", [
+        {"query_id": p.query_id, "reference_id": p.reference_id, "kind": kind, "score": p.score,
+         "raw_score": p.raw_score, "n_inliers": p.n_inliers, "verified": p.verified, "threshold": cfg.threshold,
+         "descriptor": desc.name, "source_key": f"{p.query_id}->{p.reference_id}"}
+        for kind, ps in (("against_reference", res.pairs), ("within_benchmark", res.self_pairs)) for p in ps], lineage)
+    wh.write("image_decisions", [{"image_id": d.image_id, "decision": d.decision, "reason": d.reason,
+                                  "cluster_id": d.cluster_id, "matched_id": d.matched_id, "score": d.score,
+                                  "source_key": d.image_id} for d in res.decisions], lineage)
+    for d in res.decisions:
+        score = "" if d.score is None else f"{d.score:.4f}"
+        print(f"{d.decision:11} {d.reason:24} {d.image_id}  {d.matched_id} {score}")
+    removed = sum(d.decision == "remove" for d in res.decisions)
+    print(f"\n{removed} of {len(res.decisions)} benchmark images removed; "
+          f"{len(res.quarantined)} files quarantined; tables image_duplicate_pairs / image_decisions "
+          f"(asset_key = 'images_cli')")
+    return 0
+
+
+def add_cli(subparsers) -> dict:
+    p = subparsers.add_parser("images-dedup", help="remove copies of reference images from a benchmark image set")
+    p.add_argument("--benchmark", required=True, help="folder, glob, .parquet or .jsonl of benchmark images")
+    p.add_argument("--reference", required=True, help="folder, glob, .parquet or .jsonl of reference images")
+    p.add_argument("--descriptor", default="rootsift", choices=["rootsift", "torchscript"])
+    p.add_argument("--weights", default="", help="TorchScript file for --descriptor torchscript")
+    p.add_argument("--threshold", type=float, default=0.95)
+    p.add_argument("--index", default="flat", choices=["flat", "hnsw"])
+    p.add_argument("--background", default="", help="background images for ISC21 score normalisation (torchscript)")
+    p.add_argument("--shard-size", type=int, default=64)
+    p.add_argument("--work-dir", default="", help="where descriptor shards go (default: artifacts/images/cli)")
+    return {"images-dedup": cmd_images_dedup}

@@ -1,0 +1,139 @@
+"""Scale-out branch: the partitioned demonstration workload, a backfill driver that runs one
+Dagster run per partition concurrently (steps go wherever the executor sends them — celery
+workers under ``TRAINYARD_EXECUTOR=celery``), and ``trainyard scaleout ...`` commands that start
+Redis and workers on this machine (docs/scaleout.md)."""
+import dataclasses
+import os
+import sys
+import time
+from typing import Optional
+
+import dagster as dg
+
+from assets.scaleout import SCALEOUT_ASSETS, shard_partitions
+
+ASSETS = SCALEOUT_ASSETS
+ASSET_CHECKS: list = []
+scaleout_job = dg.define_asset_job("scaleout_job", selection=dg.AssetSelection.groups("scaleout"),
+                                   partitions_def=shard_partitions)
+JOBS = [scaleout_job]
+SCHEDULES: list = []
+SENSORS: list = []
+
+
+def demo_plan(instance: dg.DagsterInstance) -> "list[tuple[str, str | None]]":
+    # The in-process demo materialises two shards; the distributed backfill is
+    # `trainyard scaleout local` (needs redis-server), not part of `make demo`.
+    return [("scaleout_job", "shard-00"), ("scaleout_job", "shard-01")]
+
+
+@dataclasses.dataclass
+class PartitionRun:
+    partition_key: str
+    run_id: str
+    success: bool
+    seconds: float
+    error: str = ""
+
+
+def reconstructable_job(job_name: str, executor: str = "celery"):
+    """The job as workers rebuild it: by module + attribute, not by object. ``executor``:
+    "celery" (``pipelines.executors:celery_definitions``) or "default" (``pipelines.definitions``,
+    whatever ``TRAINYARD_EXECUTOR`` chose)."""
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    from warehouse.paths import PROJECT_ROOT
+
+    module, attr = (("pipelines.executors", "celery_definitions") if executor == "celery"
+                    else ("pipelines.definitions", "defs"))
+    repo = ReconstructableRepository.for_module(module, attr, working_directory=str(PROJECT_ROOT))
+    return repo.get_reconstructable_job(job_name)
+
+
+def _run_partition(job_name: str, executor: str, key: str, tags: dict) -> PartitionRun:
+    """One partition's run, in a driver process of its own (Dagster's logging and SQLite storage
+    are not safe for concurrent runs on threads of one process)."""
+    t0 = time.perf_counter()
+    with dg.DagsterInstance.get() as instance:
+        with dg.execute_job(reconstructable_job(job_name, executor), instance,
+                            tags={"dagster/partition": key, **tags}, raise_on_error=False) as result:
+            error = ""
+            if not result.success:
+                failures = [e for e in result.all_events if e.is_failure]
+                error = "; ".join(str(e.message) for e in failures)[:2000]
+            return PartitionRun(key, result.run_id, result.success, time.perf_counter() - t0, error)
+
+
+def run_backfill(job_name: str, partition_keys: list, max_concurrent_runs: Optional[int] = None,
+                 tags: Optional[dict] = None, executor: str = "celery") -> list:
+    """One Dagster run per partition, up to ``max_concurrent_runs`` at a time (default: all).
+
+    Each run's orchestration loop lives in a spawned driver process (it mostly waits on the
+    broker); its steps execute wherever the job's executor puts them — Celery workers for
+    ``executor="celery"``. Uses the instance at ``$DAGSTER_HOME``. Returns one ``PartitionRun``
+    per key, in order.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = max(1, min(max_concurrent_runs or len(partition_keys), len(partition_keys)))
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_run_partition, job_name, executor, k, dict(tags or {}))
+                   for k in partition_keys]
+        return [f.result() for f in futures]
+
+
+def step_workers(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """The Celery worker names that executed this run's steps (from dagster-celery's events)."""
+    names = []
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None or not event.is_engine_event:
+            continue
+        md = event.engine_event_data.metadata or {}
+        if "Celery worker" in md:
+            names.append(md["Celery worker"].value)
+    return names
+
+
+def cmd_local(args) -> int:
+    """Start Redis + N workers on 127.0.0.1, backfill the job across them, stop everything."""
+    from pipelines.executors import LocalCluster
+    from pipelines.instance import prepare_dagster_home
+    from warehouse.writer import Warehouse
+
+    prepare_dagster_home()
+    Warehouse().ensure_schema()
+    keys = args.partitions or shard_partitions.get_partition_keys()
+    args.max_concurrent_runs = args.max_concurrent_runs or args.workers * args.concurrency
+    with LocalCluster(workers=args.workers, concurrency=args.concurrency, port=args.port) as cluster:
+        print(f"redis {cluster.broker_url}; {args.workers} worker(s): {', '.join(cluster.worker_names)}")
+        with dg.DagsterInstance.get() as instance:
+            t0 = time.perf_counter()
+            runs = run_backfill(args.job, keys, max_concurrent_runs=args.max_concurrent_runs)
+            total = time.perf_counter() - t0
+            for r in runs:
+                where = ", ".join(step_workers(instance, r.run_id)) or "?"
+                print(f"  {r.partition_key}: {'ok' if r.success else 'FAILED'} {r.seconds:5.1f}s on {where}"
+                      + (f"  {r.error}" if r.error else ""))
+    print(f"{sum(r.success for r in runs)}/{len(runs)} partitions in {total:.1f}s")
+    return 0 if all(r.success for r in runs) else 1
+
+
+def add_cli(subparsers) -> dict:
+    p = subparsers.add_parser("scaleout", help="distributed execution on this machine (Redis + Celery)")
+    sub = p.add_subparsers(dest="scaleout_command", required=True)
+    local = sub.add_parser("local", help="start redis-server and Celery workers on 127.0.0.1, backfill a "
+                                         "partitioned job across them, then stop them")
+    local.add_argument("--job", default="scaleout_job")
+    local.add_argument("--workers", type=int, default=2)
+    local.add_argument("--concurrency", type=int, default=1, help="steps per worker at once")
+    local.add_argument("--port", type=int, default=0, help="redis port (0: a free one)")
+    local.add_argument("--partitions", nargs="*", default=None)
+    local.add_argument("--max-concurrent-runs", type=int, default=None,
+                       help="driver processes (default: workers x concurrency)")
+
+    def handle(args) -> int:
+        return {"local": cmd_local}[args.scaleout_command](args)
+
+    return {"scaleout": handle}

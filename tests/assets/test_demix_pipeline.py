@@ -1,0 +1,96 @@
+"""The DeMix assets end to end at the tiny profile: every table filled with consistent numbers,
+and a re-run replaces rows instead of adding them."""
+import json
+import math
+
+import pytest
+
+from tests.conftest import materialize
+from warehouse.readers import read_sql, scalar
+
+TABLES = ("demix_domains", "demix_real_evals", "demix_proxy_evals", "demix_fidelity", "demix_candidates",
+          "demix_choice", "training_runs", "training_metrics", "eval_reports", "eval_metrics")
+
+
+def _counts():
+    return {t: scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
+
+
+
+
+def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
+    from assets.demix import DEMIX_ASSETS, DEMIX_CHECKS
+    from ops.demix.sizes import SIZES
+
+    sizes = SIZES["tiny"]
+    result = materialize([*DEMIX_ASSETS, *DEMIX_CHECKS])
+    assert result.success
+    domains = read_sql("SELECT DISTINCT domain FROM demix_domains ORDER BY domain")["domain"].to_list()
+    assert domains == ["code", "math", "prose"]
+    n_dom, n_var = 3, len(sizes.variants)
+
+    runs = read_sql("SELECT kind, count(*) AS n, min(status) AS s FROM training_runs GROUP BY kind ORDER BY kind")
+    assert dict(zip(runs["kind"], runs["n"])) == {
+        "demix_base": 1, "demix_component": n_dom * n_var, "demix_mixture": sizes.fidelity_k,
+        "demix_regmix": sizes.regmix_runs, "demix_final": 2}
+    assert set(runs["s"]) == {"succeeded"}
+    # every training run saved its model with save_pretrained
+    for ckpt in read_sql("SELECT output_checkpoint FROM training_runs")["output_checkpoint"]:
+        assert (trainyard_home / "artifacts" / "demix" / "models").as_posix() in ckpt
+        assert (__import__("pathlib").Path(ckpt) / "model.safetensors").exists()
+
+    # components: equal token budgets within a variant (same step count in their configs)
+    cfgs = read_sql("SELECT training_run_id, config_json FROM training_runs WHERE kind = 'demix_component'")
+    steps = {}
+    for rid, cfg in cfgs.iter_rows():
+        steps.setdefault(rid.split("/")[1], set()).add(json.loads(cfg)["spec"]["steps"])
+    assert all(len(s) == 1 for s in steps.values())
+
+    # fidelity rows: (variants x {proxy, neg_entropy, weighted}) + regmix, each per domain + aggregate
+    fid = read_sql("SELECT * FROM demix_fidelity")
+    assert fid.height == (n_var * 3 + 1) * (n_dom + 1)
+    assert set(fid["k"]) == {sizes.fidelity_k}
+    assert all(-1 <= r <= 1 for r in fid["spearman"] if not math.isnan(r))
+    assert all(lo <= hi for lo, hi in zip(fid["ci_low"], fid["ci_high"]))
+
+    # the recorded proxy aggregate Spearman recomputes from the stored losses
+    from ops.demix.fidelity import spearman
+
+    real = read_sql("SELECT mixture_id, avg(loss) AS l FROM demix_real_evals WHERE purpose = 'fidelity' "
+                    "GROUP BY 1 ORDER BY 1")
+    proxy = read_sql("SELECT mixture_id, avg(loss) AS l FROM demix_proxy_evals WHERE purpose = 'fidelity' "
+                     "AND variant = 'plain' GROUP BY 1 ORDER BY 1")
+    assert real["mixture_id"].to_list() == proxy["mixture_id"].to_list()
+    stored = scalar("SELECT spearman FROM demix_fidelity WHERE variant = 'plain' AND method = 'proxy' "
+                    "AND domain = 'aggregate'")
+    assert stored == pytest.approx(spearman(proxy["l"].to_list(), real["l"].to_list()))
+
+    # search: every candidate predicted each round, the scored ones carry their round
+    assert scalar("SELECT count(*) FROM demix_candidates") == sizes.pool_size * sizes.rounds
+    assert scalar("SELECT count(*) FROM demix_candidates WHERE in_top_k") == sizes.top_k
+    assert scalar("SELECT count(DISTINCT candidate_index) FROM demix_candidates WHERE scored_in_round IS NOT NULL") \
+        == sizes.rounds * sizes.per_round
+    assert scalar("SELECT count(DISTINCT mixture_id) FROM demix_proxy_evals WHERE purpose = 'search'") \
+        == sizes.rounds * sizes.per_round
+    choice = read_sql("SELECT * FROM demix_choice").row(0, named=True)
+    w = json.loads(choice["weights_json"])
+    assert sum(w.values()) == pytest.approx(1.0, abs=1e-5)
+    top = read_sql("SELECT weights_json FROM demix_candidates WHERE in_top_k")["weights_json"]
+    mean_top = {d: sum(json.loads(x)[d] for x in top) / len(top) for d in w}
+    assert all(w[d] == pytest.approx(mean_top[d], abs=1e-5) for d in w)  # chosen = mean of top-k
+    assert "merge_method: linear" in choice["mergekit_yaml"]
+
+    # reports
+    suites = set(read_sql("SELECT suite FROM eval_reports")["suite"])
+    assert {"demix_fidelity", "demix_final"} <= suites
+    final = read_sql("SELECT mixture_id, avg(loss) AS l FROM demix_real_evals WHERE purpose = 'final' GROUP BY 1")
+    assert set(final["mixture_id"]) == {"final/chosen", "final/uniform"}
+    assert all(0 < v < math.log(sizes.vocab) + 1 for v in final["l"])
+
+    # the asset check ran and reported the numbers it judged
+    checks = [e for e in result.get_asset_check_evaluations()]
+    assert len(checks) == 1 and "aggregate" in checks[0].metadata
+
+    before = _counts()
+    assert materialize([*DEMIX_ASSETS, *DEMIX_CHECKS]).success
+    assert _counts() == before

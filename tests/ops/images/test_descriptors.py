@@ -1,0 +1,109 @@
+"""Descriptors: the offline RootSIFT default and the TorchScript path (a tiny model built here)."""
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from ops.images.descriptors import make_descriptor
+
+
+@pytest.fixture(scope="module")
+def photos():
+    from ops.images.sources import skimage_photos
+
+    return skimage_photos(["astronaut", "coffee", "rocket"])
+
+
+def test_rootsift_vectors_are_unit_rootsift(photos):
+    f = make_descriptor("rootsift", n_features=100).describe([photos["sk_astronaut"]])[0]
+    assert f.vectors.dtype == np.float32 and 50 <= len(f.vectors) <= 100 and f.vectors.shape[1] == 128
+    np.testing.assert_allclose(np.linalg.norm(f.vectors, axis=1), 1.0, atol=1e-5)
+    assert (f.vectors >= 0).all()  # square roots of L1-normalised histograms
+    assert f.xy.shape == (len(f.vectors), 2) and f.xy.max() <= 640
+
+
+def test_rootsift_resizes_big_and_upscales_small():
+    d = make_descriptor("rootsift")
+    assert d._grey(Image.new("RGB", (2000, 1000))).shape == (320, 640)
+    assert d._grey(Image.new("RGB", (100, 50))).shape == (200, 400)   # ×4 cap
+    assert d._grey(Image.new("RGB", (400, 300))).shape == (300, 400)  # left alone
+
+
+def test_unknown_descriptor_and_missing_weights_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown descriptor"):
+        make_descriptor("sscd-from-the-internet")
+    with pytest.raises(ValueError, match="path="):
+        make_descriptor("torchscript")
+
+
+def _tiny_model(tmp_path):
+    """A TorchScript 'descriptor': 4×4 average-pooled channels, mean removed (a thumbnail)."""
+    import torch
+
+    class Thumb(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            t = torch.nn.functional.adaptive_avg_pool2d(x, 4).flatten(1)
+            return t - t.mean(dim=1, keepdim=True)
+
+    path = tmp_path / "thumb.pt"
+    torch.jit.script(Thumb()).save(str(path))
+    return path
+
+
+def test_torchscript_preprocessing_by_hand(tmp_path):
+    d = make_descriptor("torchscript", path=str(_tiny_model(tmp_path)), size=32)
+    arr = d.preprocess(Image.new("RGB", (50, 20), (255, 0, 128)))
+    assert arr.shape == (3, 32, 32)
+    np.testing.assert_allclose(arr[:, 5, 5], [(1 - 0.485) / 0.229, (0 - 0.456) / 0.224,
+                                              (128 / 255 - 0.406) / 0.225], atol=1e-5)
+
+
+def test_torchscript_descriptor_equals_model_output_normalised(tmp_path, photos):
+    import torch
+
+    path = _tiny_model(tmp_path)
+    d = make_descriptor("torchscript", path=str(path), size=64, batch_size=2)
+    ims = list(photos.values())
+    feats = d.describe(ims)  # 3 images in batches of 2
+    assert len(feats) == 3 and d.dim == 48 and d.kind == "global"
+    model = torch.jit.load(str(path))
+    for im, f in zip(ims, feats):
+        raw = model(torch.from_numpy(d.preprocess(im)[None])).numpy()[0]
+        np.testing.assert_allclose(f.vectors[0], raw / np.linalg.norm(raw), atol=1e-5)
+
+
+def test_torchscript_global_matching_range_search_and_background(tmp_path, photos):
+    """Blurred copies match their source at 0.95 raw cosine; different photos do not."""
+    from ops.images.dedup import run_dedup
+
+    bench_dir, ref_dir, bg_dir = (tmp_path / n for n in ("bench", "ref", "bg"))
+    for d in (bench_dir, ref_dir, bg_dir):
+        d.mkdir()
+    photos["sk_astronaut"].save(ref_dir / "astronaut.png")
+    photos["sk_coffee"].save(ref_dir / "coffee.png")
+    photos["sk_astronaut"].filter(ImageFilter.GaussianBlur(2)).save(bench_dir / "astro_blur.png")
+    photos["sk_rocket"].save(bench_dir / "rocket.png")
+    desc = make_descriptor("torchscript", path=str(_tiny_model(tmp_path)), size=64)
+    res = run_dedup([(p.name, str(p)) for p in sorted(bench_dir.iterdir())],
+                    [(p.name, str(p)) for p in sorted(ref_dir.iterdir())], desc, tmp_path / "work")
+    assert [(p.query_id, p.reference_id) for p in res.pairs] == [("astro_blur.png", "astronaut.png")]
+    assert res.pairs[0].score >= 0.95 and res.pairs[0].score == res.pairs[0].raw_score
+    got = {d.image_id: (d.decision, d.reason) for d in res.decisions}
+    assert got == {"astro_blur.png": ("remove", "copy_of_reference"), "rocket.png": ("keep", "unique")}
+    # with a background set the threshold applies to cosine − 10th-background similarity
+    for i in range(12):
+        Image.fromarray(np.random.default_rng(i).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(bg_dir / f"{i}.png")
+    from ops.images.matching import MatchConfig
+
+    res_bg = run_dedup([(p.name, str(p)) for p in sorted(bench_dir.iterdir())],
+                       [(p.name, str(p)) for p in sorted(ref_dir.iterdir())], desc, tmp_path / "work2",
+                       cfg=MatchConfig(threshold=0.3),
+                       background=[(p.name, str(p)) for p in sorted(bg_dir.iterdir())])
+    pair = next(p for p in res_bg.pairs if p.query_id == "astro_blur.png")
+    assert pair.reference_id == "astronaut.png"
+    # by hand: raw cosine minus the query's 10th-highest similarity to the background images
+    q = desc.describe([Image.open(bench_dir / "astro_blur.png").convert("RGB")])[0].vectors[0]
+    bg = np.concatenate([f.vectors for f in desc.describe(
+        [Image.open(p).convert("RGB") for p in sorted(bg_dir.iterdir())])])
+    kth = np.sort(bg @ q)[::-1][9]
+    assert pair.score == pytest.approx(pair.raw_score - kth, abs=1e-4)
+    assert pair.raw_score == pytest.approx(res.pairs[0].raw_score, abs=1e-6)
