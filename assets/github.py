@@ -1,7 +1,5 @@
 """GitHub branch assets: per-repository sync (dynamic partitions), PR chains, chain report."""
 
-import os
-
 import dagster as dg
 
 from assets.lineage import content_version, lineage_of, report_metadata
@@ -31,7 +29,7 @@ def github_repo_data(context: dg.AssetExecutionContext, config: GithubConfig,
     spec = find_spec(context.partition_key)
     wh = warehouse.get()
     token = dg.EnvVar(config.token_env).get_value() if spec.source == "api" else None
-    result = sync_repository(spec, wh, lineage_of(context), token=token or os.environ.get("GH_TOKEN"),
+    result = sync_repository(spec, wh, lineage_of(context), token=token or None,
                              log=context.log.info, per_page=config.per_page,
                              max_rate_limit_wait=config.max_rate_limit_wait_s)
     metadata = {

@@ -14,8 +14,7 @@ from assets.scaleout import SCALEOUT_ASSETS, shard_partitions
 
 ASSETS = SCALEOUT_ASSETS
 ASSET_CHECKS: list = []
-scaleout_job = dg.define_asset_job("scaleout_job", selection=dg.AssetSelection.groups("scaleout"),
-                                   partitions_def=shard_partitions)
+scaleout_job = dg.define_asset_job("scaleout_job", selection=dg.AssetSelection.groups("scaleout"))
 JOBS = [scaleout_job]
 SCHEDULES: list = []
 SENSORS: list = []
@@ -76,8 +75,12 @@ def run_backfill(job_name: str, partition_keys: list, max_concurrent_runs: Optio
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    # Create the instance's storage once, here: SQLite storages initialised by several processes
+    # at the same moment race on their alembic stamp ("more than one head").
+    with dg.DagsterInstance.get() as instance:
+        instance.get_runs(limit=1)
     n = max(1, min(max_concurrent_runs or len(partition_keys), len(partition_keys)))
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [pool.submit(_run_partition, job_name, executor, k, dict(tags or {}))
                    for k in partition_keys]
         return [f.result() for f in futures]

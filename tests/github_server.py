@@ -148,7 +148,12 @@ class FakeGitHub:
         self.slow_s = slow_s
         self.stats = Stats()
         self.faults: list[dict] = []
-        self.remaining = 5000
+        # primary rate limit: ``limit`` decrementing requests per ``window_s`` (enforced with 403s)
+        self.limit = 5000
+        self.window_s = 3600.0
+        self.remaining = self.limit
+        self.reset_at = time.time() + self.window_s
+        self.rate_limit_403s = 0
         self.hang_event = threading.Event()
         self.hanging = threading.Event()
         self._lock = threading.Lock()
@@ -266,9 +271,9 @@ class FakeGitHub:
                     self.close_connection = True
 
             def _rate_headers(self) -> dict:
-                return {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": str(server.remaining),
-                        "X-RateLimit-Reset": str(int(time.time()) + 3600),
-                        "X-RateLimit-Used": str(5000 - server.remaining), "X-RateLimit-Resource": "core"}
+                return {"X-RateLimit-Limit": str(server.limit), "X-RateLimit-Remaining": str(server.remaining),
+                        "X-RateLimit-Reset": str(int(server.reset_at + 0.999)),
+                        "X-RateLimit-Used": str(server.limit - server.remaining), "X-RateLimit-Resource": "core"}
 
             def do_GET(self):  # noqa: N802
                 parsed = urllib.parse.urlparse(self.path)
@@ -288,6 +293,16 @@ class FakeGitHub:
                     if auth not in (f"token {server.token}", f"Bearer {server.token}"):
                         body = json.dumps({"message": "Bad credentials"}).encode()
                         return self._send(401, body, {"Content-Type": "application/json"})
+                with server._lock:
+                    if time.time() >= server.reset_at:
+                        server.remaining = server.limit
+                        server.reset_at = time.time() + server.window_s
+                    exhausted = server.remaining == 0
+                    if exhausted:
+                        server.rate_limit_403s += 1
+                if exhausted:
+                    body = json.dumps({"message": "API rate limit exceeded for user ID 1."}).encode()
+                    return self._send(403, body, {"Content-Type": "application/json", **self._rate_headers()})
                 if fault == "403_reset":
                     body = json.dumps({"message": "API rate limit exceeded for user ID 1.",
                                        "documentation_url": "https://docs.github.com/rest"}).encode()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ops.demix.sizes import DemixSizes
-from ops.demix.training import DomainTokens, evaluate_domains
+from ops.demix.training import DomainTokens, evaluate_domains, torch_threads
 
 
 class ProxyScorer:
@@ -40,12 +40,13 @@ class ProxyScorer:
         from safetensors.torch import load_file
 
         t0 = time.perf_counter()
-        out = self.merge(weights)
-        state = {}
-        for shard in sorted(out.glob("*.safetensors")):
-            state.update(load_file(str(shard)))
-        self.model.load_state_dict(state, strict=True)
-        losses = evaluate_domains(self.model, self.tokens, self.sizes)
+        with torch_threads(self.sizes.threads):
+            out = self.merge(weights)
+            state = {}
+            for shard in sorted(out.glob("*.safetensors")):
+                state.update(load_file(str(shard)))
+            self.model.load_state_dict(state, strict=True)
+            losses = evaluate_domains(self.model, self.tokens, self.sizes)
         self.seconds += time.perf_counter() - t0
         self.count += 1
         if not all(math.isfinite(x) for x in losses):

@@ -10,7 +10,7 @@ Scorer = Callable[[Sequence[float]], list[float]]
 
 LGB_PARAMS = {"objective": "regression", "learning_rate": 0.1, "num_leaves": 7,
               "min_data_in_leaf": 2, "min_data_in_bin": 1, "min_sum_hessian_in_leaf": 0.0,
-              "linear_tree": True, "verbose": -1, "num_threads": 1, "deterministic": True,
+              "verbose": -1, "num_threads": 1, "deterministic": True,
               "force_col_wise": True}
 NUM_ROUNDS = 60
 

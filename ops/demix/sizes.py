@@ -38,6 +38,9 @@ class DemixSizes:
     regmix_runs: int           # RegMix-style small runs at the components' compute
     final_steps: int           # chosen-vs-uniform final runs, from scratch
     variants: tuple[Variant, ...]
+    # torch intra-op threads while training/scoring: these models are so small that extra
+    # threads only add synchronisation (5x slower on a loaded 2-core box); 0 = leave as is
+    threads: int = 1
 
 
 VARIANTS = (
@@ -65,5 +68,5 @@ SIZES = {
         model=ModelConfig(hidden_size=128, num_layers=2, num_heads=4, intermediate_size=344, max_positions=256),
         seq_len=128, batch_size=16, lr=3e-3, base_steps=600, component_steps=200, eval_batches=8,
         pool_size=5000, rounds=4, per_round=12, top_k=8, max_weight=0.8, fidelity_k=16, regmix_runs=16,
-        final_steps=600, variants=VARIANTS),
+        final_steps=600, variants=VARIANTS, threads=0),
 }

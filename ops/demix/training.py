@@ -2,6 +2,7 @@
 all through the shared model factory. Every run saves its model with ``save_pretrained``."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from pathlib import Path
@@ -70,6 +71,20 @@ class RunSpec:
     seed: int = 0
 
 
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run the block with ``n`` torch intra-op threads (0: unchanged), restoring them after."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def evaluate_domains(model, tokens: DomainTokens, sizes: DemixSizes, device: str = "cpu") -> list[float]:
     """Held-out loss (nats/token) per domain, in ``tokens.names`` order."""
     from ops.lm.train import evaluate_loss
@@ -91,8 +106,9 @@ def train_run(spec: RunSpec, tokens: DomainTokens, tokenizer, sizes: DemixSizes,
                       warmup_steps=max(1, spec.steps // 10), eval_every=10**9, seed=spec.seed,
                       device=device)
     sampler = MixtureSampler(tokens.train, list(spec.weights), sizes.seq_len, sizes.batch_size, spec.seed)
-    result = train_causal_lm(model, sampler, cfg, log)
-    losses = evaluate_domains(model, tokens, sizes, result.device)
+    with torch_threads(sizes.threads):
+        result = train_causal_lm(model, sampler, cfg, log)
+        losses = evaluate_domains(model, tokens, sizes, result.device)
     for name, value in zip(tokens.names, losses):
         log(spec.steps, f"val/loss/{name}", value)
     model.to("cpu")

@@ -79,7 +79,8 @@ def newest_pr_update(spec: RepoSpec, token: str | None = None) -> dt.datetime | 
     token = token if token is not None else os.environ.get("GITHUB_TOKEN")
     adapter = _adapter(spec, 60)
     with caching_connections(adapter):
-        gh = make_client(spec, token, per_page=1)
+        # a sensor tick must stay short: one retry, short timeout
+        gh = make_client(spec, token, per_page=1, timeout=10, retry_total=1, backoff_factor=0.1)
         pulls = gh.get_repo(spec.repo, lazy=True).get_pulls(state="all", sort="updated", direction="desc")
         for pr in pulls:
             return _utc(pr.updated_at)
@@ -191,6 +192,7 @@ def sync_api(spec: RepoSpec, wh, lineage, token: str | None = None,
         result.requests = adapter.stats.requests
         result.not_modified = adapter.stats.not_modified
         result.rate_limited_requests = adapter.stats.rate_limited
+        result.rate_limit_wait_s = adapter.stats.rate_limit_waits_s
         write_cursor(wh, lineage, spec.repo, SOURCE_API, status=status, prs_written=result.prs_written,
                      cursor_updated_at=mark[0] if mark else None, cursor_number=mark[1] if mark else None,
                      requests=result.requests, not_modified=result.not_modified)

@@ -24,6 +24,7 @@ class SyncResult:
     requests: int = 0
     not_modified: int = 0
     rate_limited_requests: int = 0  # requests that counted against the rate limit
+    rate_limit_wait_s: float = 0.0   # time spent waiting for primary rate-limit resets
     unchanged: bool = False
     head_sha: str = ""
 

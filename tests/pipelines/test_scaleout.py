@@ -82,7 +82,9 @@ def test_backfill_across_two_workers_matches_single_process(trainyard_home, on_c
     assert expected.height > len(keys) and expected["shard"].n_unique() == len(keys)
 
     os.environ["TRAINYARD_HOME"] = str(on_cluster.home)
+    t0 = time.perf_counter()
     runs = run_backfill("scaleout_job", keys, max_concurrent_runs=4)
+    print("BACKFILL", time.perf_counter() - t0, [round(r.seconds, 1) for r in runs])
     assert all(r.success for r in runs), [r.error for r in runs if not r.success] + [log_tail(on_cluster)]
     with dg.DagsterInstance.get() as instance:
         workers = {w for r in runs for w in step_workers(instance, r.run_id)}

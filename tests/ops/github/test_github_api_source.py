@@ -12,6 +12,11 @@ import pytest
 from tests.github_server import BASE, FakeGitHub, make_fake_repo, touch_pr
 
 TOKEN = "ghp_testtoken_0123456789abcdef"
+EVIL_TARGET = "/tmp/trainyard-evil.txt"
+# make_fake_repo(n_prs=12): 2 files per PR + a binary file + a huge patch; 1 + k%2 commits; reviews
+# and review comments on even k; one issue comment per PR; issues 1,2,3 fixed by k = 0,3,6,9
+EXPECTED_COUNTS = {"github_pull_requests": 12, "github_pr_files": 26, "github_commits": 18,
+                   "github_reviews": 6, "github_comments": 18, "github_issues": 3, "github_repositories": 1}
 LINEAGE_COLS = {"source_key", "dagster_run_id", "asset_key", "partition_key", "code_version",
                 "data_version", "materialized_at"}
 TABLES = ["github_pull_requests", "github_pr_files", "github_commits", "github_reviews",
@@ -59,16 +64,15 @@ def server():
         yield srv
 
 
-def test_first_sync_counts_and_bad_input(server, warehouse, trainyard_home):
+def test_first_sync_counts_bad_input_and_path_traversal(server, warehouse, trainyard_home):
     from warehouse.readers import read_sql
 
+    if os.path.exists(EVIL_TARGET):
+        os.remove(EVIL_TARGET)
     result = _sync(server, "octo/demo")
     assert result.prs_written == 12
     d = {t: len(v) for t, v in dump("octo/demo").items()}
-    # generator: 2 files per PR + a binary file + a huge patch; 1 + k%2 commits; reviews and
-    # review comments on even k; one issue comment per PR; issues 1,2,3 fixed by k = 0,3,6,9
-    assert d == {"github_pull_requests": 12, "github_pr_files": 26, "github_commits": 18,
-                 "github_reviews": 6, "github_comments": 18, "github_issues": 3, "github_repositories": 1}
+    assert d == EXPECTED_COUNTS
     prs = read_sql("SELECT number, linked_issues, task_candidate, state FROM github_pull_requests "
                    "ORDER BY number")
     linked = {r[0]: list(r[1]) for r in prs.rows() if r[1]}
@@ -83,18 +87,11 @@ def test_first_sync_counts_and_bad_input(server, warehouse, trainyard_home):
     body = read_sql("SELECT body FROM github_pull_requests WHERE number = 6")["body"][0]
     assert "broken \ufffd text" in body
 
-
-def test_path_traversal_file_name_stays_in_artifacts(server, warehouse, trainyard_home):
-    from warehouse.readers import read_sql
-
-    evil_target = "/tmp/trainyard-evil.txt"
-    if os.path.exists(evil_target):
-        os.remove(evil_target)
-    _sync(server, "octo/demo")
+    # path traversal: the API's file name never becomes a filesystem path
     row = read_sql("SELECT path, patch, patch_too_large, patch_artifact, patch_bytes FROM github_pr_files "
                    "WHERE patch_too_large").row(0, named=True)
     assert row["path"] == "../../../../../tmp/trainyard-evil.txt" and row["patch"] is None
-    assert ".." not in row["patch_artifact"] and not os.path.exists(evil_target)
+    assert ".." not in row["patch_artifact"] and not os.path.exists(EVIL_TARGET)
     stored = (trainyard_home / row["patch_artifact"]).resolve()
     assert (trainyard_home / "artifacts").resolve() in stored.parents
     assert stored.read_text().count("\n+line ") == 20000 and row["patch_bytes"] > 200_000
@@ -215,3 +212,31 @@ def test_missing_renamed_and_empty_repositories(warehouse):
         assert read_sql("SELECT count(*) AS n FROM github_pull_requests WHERE repo = 'octo/old-name'")["n"][0] == 3
         empty = _sync(srv, "octo/empty")
         assert empty.prs_written == 0 and empty.problems[0].reason == "repository has no pull requests"
+
+
+def test_primary_rate_limit_is_waited_out_before_a_403(server, warehouse):
+    # 20 requests per 1.5 s window; the sync needs ~46, so it must wait for two resets
+    server.limit, server.window_s = 20, 1.5
+    server.remaining, server.reset_at = 20, time.time() + 1.5
+    result = _sync(server, "octo/demo")
+    assert result.rate_limit_wait_s > 0.5
+    assert server.rate_limit_403s == 0  # waited on X-RateLimit-Remaining: 0 instead of hitting 403
+    assert {t: len(v) for t, v in dump("octo/demo").items()} == EXPECTED_COUNTS
+
+
+def test_activity_marker_for_api_repositories(server, warehouse, monkeypatch):
+    from ops.github.activity import activity_marker
+    from ops.github.repo_list import RepoSpec
+    from ops.github.store import read_cursor
+
+    spec = RepoSpec("octo/demo", "api", base_url=server.base_url)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    assert activity_marker(spec, None)  # never synced: activity
+    _sync(server, "octo/demo")
+    cursor = read_cursor("octo/demo")
+    assert activity_marker(spec, cursor) == ""
+    server.stats.reset()
+    assert activity_marker(spec, cursor) == ""
+    assert server.stats.decrementing == 0 and server.stats.not_modified == 1  # free check
+    touch_pr(server.repos["octo/demo"], 9, BASE.replace(year=2025))
+    assert activity_marker(spec, cursor) == "20250501T120000"
