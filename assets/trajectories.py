@@ -32,6 +32,8 @@ class TrajectoryConfig(dg.Config):
     llm_base_url: str = ""  # else $TRAINYARD_LLM_BASE_URL / $OPENAI_BASE_URL
     llm_api_key_env: str = "OPENAI_API_KEY"
     llm_concurrency: int = 8
+    llm_max_retries: int = 3
+    llm_timeout_s: float = 60.0
     n_candidates: int = 4
     temperature: float = 0.8
     score_threshold: float = 0.8
@@ -59,7 +61,8 @@ def _backend(config: TrajectoryConfig, wh, lineage):
 
     cfg = {"kind": config.llm_kind, "model": config.llm_model, "checkpoint": config.llm_checkpoint,
            "base_url": config.llm_base_url, "api_key_env": config.llm_api_key_env,
-           "concurrency": config.llm_concurrency}
+           "concurrency": config.llm_concurrency, "max_retries": config.llm_max_retries,
+           "timeout_s": config.llm_timeout_s}
     backend = make_backend(cfg)
     if getattr(backend, "deterministic", False):
         return backend  # templates are free: caching them would only grow the table

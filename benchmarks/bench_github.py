@@ -64,6 +64,11 @@ def _local_rows(home: Path) -> list[BenchRow]:
         t0 = time.perf_counter()
         snap = scan_local_clone(repo.path, "bench/synthetic")
         best = min(best, time.perf_counter() - t0)
+    from ops.github.chains import build_pr_chains
+
+    t0 = time.perf_counter()
+    chains = build_pr_chains(snap)
+    chain_seconds = time.perf_counter() - t0
     found = {p.number for p in snap.pull_requests}
     recall = len(found & set(repo.pr_numbers)) / len(repo.pr_numbers)
     return [
@@ -71,6 +76,8 @@ def _local_rows(home: Path) -> list[BenchRow]:
         BenchRow("github_local_clone", "commits", repo.n_commits, "commits"),
         BenchRow("github_local_clone", "scan_seconds_best_of_3", best, "s"),
         BenchRow("github_local_clone", "recall", recall, "fraction", "goal", 1.0),
+        BenchRow("github_pr_chains", "build_seconds", chain_seconds, "s"),
+        BenchRow("github_pr_chains", "chains", len(chains), "chains"),
     ]
 
 

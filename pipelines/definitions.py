@@ -8,10 +8,10 @@ import os
 
 import dagster as dg
 
-from pipelines import github, spine, demix, scaleout, images, trajectories
+from pipelines import github, spine, demix, scaleout, images, trajectories, rubrics
 from pipelines.resources import WarehouseResource
 
-BRANCHES = [spine, github, demix, scaleout, images, trajectories]
+BRANCHES = [spine, github, demix, scaleout, images, trajectories, rubrics]
 
 
 def _executor() -> dg.ExecutorDefinition:

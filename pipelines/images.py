@@ -35,7 +35,8 @@ def cmd_images_dedup(args) -> int:
 
     opts = {"path": args.weights} if args.descriptor == "torchscript" else {}
     desc = make_descriptor(args.descriptor, **opts)
-    cfg = MatchConfig(threshold=args.threshold, index=args.index)
+    cfg = MatchConfig(threshold=args.threshold, index=args.index, verify=args.verify,
+                      require_verified=args.verify)
     work = Path(args.work_dir) if args.work_dir else artifact_dir("images", "cli")
     background = list_images(args.background) if args.background else None
     res = run_dedup(list_images(args.benchmark), list_images(args.reference), desc, work, cfg,
@@ -72,6 +73,8 @@ def add_cli(subparsers) -> dict:
     p.add_argument("--threshold", type=float, default=0.95)
     p.add_argument("--index", default="flat", choices=["flat", "hnsw"])
     p.add_argument("--background", default="", help="background images for ISC21 score normalisation (torchscript)")
+    p.add_argument("--verify", action="store_true",
+                   help="torchscript: keep only candidate pairs that pass RootSIFT+RANSAC verification")
     p.add_argument("--shard-size", type=int, default=64)
     p.add_argument("--work-dir", default="", help="where descriptor shards go (default: artifacts/images/cli)")
     return {"images-dedup": cmd_images_dedup}

@@ -110,17 +110,17 @@ def _jsonl_text(row: dict) -> str | None:
 
 
 def _text_docs(text: str, target: int = 2000) -> list[str]:
-    """Plain text → documents of about ``target`` characters, cut at blank lines."""
-    docs, cur = [], []
-    size = 0
-    for para in text.split("\n\n"):
-        cur.append(para)
-        size += len(para) + 2
-        if size >= target:
-            docs.append("\n\n".join(cur))
+    """Plain text → documents of about ``target`` characters, cut at a blank line (or at any
+    line once a document reaches twice the target: some corpora have no blank lines)."""
+    docs, cur, size = [], [], 0
+    for line in text.splitlines(keepends=True):
+        cur.append(line)
+        size += len(line)
+        if (size >= target and not line.strip()) or size >= 2 * target:
+            docs.append("".join(cur))
             cur, size = [], 0
     if cur:
-        docs.append("\n\n".join(cur))
+        docs.append("".join(cur))
     return docs
 
 

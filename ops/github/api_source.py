@@ -47,9 +47,18 @@ def _login(user) -> str:
 
 def make_client(spec: RepoSpec, token: str | None, *, per_page: int = 100, timeout: int = 15,
                 retry_total: int = 8, backoff_factor: float = 0.5, max_rate_limit_wait: float = 3600,
-                secondary_rate_wait: float = 60, seconds_between_requests: float | None = 0.0):
-    """An unmodified ``github.Github`` with PyGithub's own retry (5xx, timeouts, rate limits)."""
-    from github import Auth, Github, GithubRetry
+                secondary_rate_wait: float = 60, seconds_between_requests: float | None = None):
+    """An unmodified ``github.Github`` with PyGithub's own retry (5xx, timeouts, rate limits).
+    ``seconds_between_requests`` defaults to PyGithub's polite spacing (0.25 s), or 0 for a
+    loopback server."""
+    import urllib.parse
+
+    from github import Auth, Consts, Github, GithubRetry
+
+    if seconds_between_requests is None:
+        host = urllib.parse.urlparse(spec.base_url).hostname or ""
+        seconds_between_requests = 0.0 if host in ("127.0.0.1", "localhost", "::1") else \
+            Consts.DEFAULT_SECONDS_BETWEEN_REQUESTS
 
     retry = GithubRetry(total=retry_total, backoff_factor=backoff_factor,
                         status_forcelist=[429, 500, 502, 503, 504],

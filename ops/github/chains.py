@@ -175,19 +175,30 @@ def build_pr_chains(snapshot: RepoSnapshot, window_days: float = 30.0,
         files_by_pr[f.number].add(f.path)
     chains: list[PRChain] = []
     while unused:
-        # longest path over unused edges, by DP in time order; ties prefer lower PR numbers
+        # longest path over unused edges, by DP in time order over the nodes that still have
+        # unused edges; ties prefer the lower-numbered predecessor, then the smaller path
         incoming: dict[int, list[int]] = defaultdict(list)
         for a, b in unused:
             incoming[b].append(a)
-        best: dict[int, tuple[int, list[int]]] = {}
+        active = {a for a, _ in unused} | set(incoming)
+        best: dict[int, tuple[int, int | None]] = {}
         for n in order:
-            cand = (1, [n])
+            if n not in active:
+                continue
+            cand: tuple[int, int | None] = (1, None)
             for a in sorted(incoming.get(n, ())):
-                length, path = best[a]
-                if length + 1 > cand[0] or (length + 1 == cand[0] and path + [n] < cand[1]):
-                    cand = (length + 1, path + [n])
+                if best[a][0] + 1 > cand[0]:
+                    cand = (best[a][0] + 1, a)
             best[n] = cand
-        length, path = min(best.values(), key=lambda v: (-v[0], v[1]))
+
+        def path_to(n: int) -> list[int]:
+            out = [n]
+            while best[out[-1]][1] is not None:
+                out.append(best[out[-1]][1])
+            return out[::-1]
+
+        length = max(v[0] for v in best.values())
+        path = min(path_to(n) for n, v in best.items() if v[0] == length)
         if length < 2:
             break
         pairs = list(zip(path, path[1:]))

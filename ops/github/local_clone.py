@@ -28,8 +28,6 @@ import heapq
 import json
 import re
 from pathlib import Path
-from typing import Iterable
-
 from ops.github.git_cli import GitError, run_git
 from ops.github.records import (
     SOURCE_LOCAL, Commit, IssueRecord, PRFile, Problem, PullRequest, RepoSnapshot, Repository,
@@ -147,8 +145,13 @@ def _diff_pairs(path: Path, pairs: list[tuple[str, str]], repo: str, numbers: li
     stdin = "".join(f"{b} {a}\n" if a else f"{b}\n" for a, b in pairs).encode()
     common = ["diff-tree", "--stdin", "--always", "-r", "-M", "--no-ext-diff", "--no-textconv",
               "--no-color", "--root"]
-    raw = run_git(path, [*common, "--raw", "--numstat", "-z"], stdin=stdin)
-    patch = run_git(path, [*common, "-p", "--full-index"], stdin=stdin)
+    # the two passes are independent git processes: run them side by side
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        raw_job = pool.submit(run_git, path, [*common, "--raw", "--numstat", "-z"], stdin)
+        patch_job = pool.submit(run_git, path, [*common, "-p", "--full-index"], stdin)
+        raw, patch = raw_job.result(), patch_job.result()
 
     # 1) --raw --numstat -z: header, raw entries (":modes shas status\0path[\0path2]"), numstat.
     per_pair: list[list[dict]] = []
@@ -364,6 +367,3 @@ def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: boo
     return RepoSnapshot(repository=repository, pull_requests=prs, files=files, commits=commits,
                         reviews=reviews, review_comments=comments, issues=issues, problems=problems)
 
-
-def iter_pr_numbers(snapshot: RepoSnapshot) -> Iterable[int]:
-    return (p.number for p in snapshot.pull_requests)

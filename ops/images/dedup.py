@@ -60,6 +60,16 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
     self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, background_dir, exclude_self=True)
     pairs = [p for p in pairs if p.score >= cfg.threshold]
     self_pairs = [p for p in self_pairs if p.score >= cfg.threshold]
+    if cfg.verify and not local:
+        from ops.images.verify import verify_pairs
+
+        bench_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "benchmark"}
+        ref_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "reference"}
+        pairs = verify_pairs(pairs, bench_paths, cfg, ref_paths)
+        self_pairs = verify_pairs(self_pairs, bench_paths, cfg)
+        if cfg.require_verified:
+            pairs = [p for p in pairs if p.verified]
+            self_pairs = [p for p in self_pairs if p.verified]
     pixels = {i["image_id"]: i["width"] * i["height"] for i in images if i["role"] == "benchmark"}
     bad_by_id = {rec["image_id"]: reason for _, reason, rec in bad if rec.get("role") == "benchmark"}
     decisions = decide(benchmark_ids, pixels,

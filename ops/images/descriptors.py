@@ -5,7 +5,8 @@ positions in pixels of the resized image) and is matched with geometric verifica
 - ``rootsift`` (offline default, no weights): up to ``n_features`` SIFT keypoints on the grey
   image resized to ≤ ``max_side`` px (small images upscaled to ``min_side``), RootSIFT-normalised
   (Arandjelović & Zisserman 2012: Hellinger kernel = inner product of square-rooted L1-normalised
-  SIFT). Queries are also described mirrored, so flips match.
+  SIFT), plus a 16×16 grey thumbnail per image (``grey_thumbnail``) that rescues flat images
+  with too few keypoints. Queries are also described mirrored, so flips match.
 - ``torchscript``: an ISC21/SSCD-style global model from a local ``.pt`` file (see docs/images.md).
 """
 from __future__ import annotations
@@ -21,6 +22,22 @@ from PIL import Image
 class Features:
     vectors: np.ndarray          # (n, d) float32, unit L2 rows
     xy: np.ndarray               # (n, 2) float32 keypoint positions (zeros for global descriptors)
+    thumb: np.ndarray | None = None  # (256,) float32 unit grey thumbnail (local descriptors only)
+
+
+def grey_thumbnail(im: Image.Image, side: int = 16) -> np.ndarray:
+    """A global companion to local features for flat, low-texture images where SIFT finds too few
+    keypoints: the grey image with near-constant border rows/columns trimmed (padding, frames),
+    box-resized to side×side, mean removed, L2-normalised (so cosine = Pearson correlation)."""
+    g = np.asarray(im.convert("L"), dtype=np.float32)
+    rows = np.nonzero(g.std(axis=1) > 4)[0]
+    cols = np.nonzero(g.std(axis=0) > 4)[0]
+    if len(rows) >= 8 and len(cols) >= 8:
+        g = g[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    t = np.array(Image.fromarray(g).resize((side, side), Image.BOX), dtype=np.float32).ravel()
+    t -= t.mean()
+    n = np.linalg.norm(t)
+    return (t / n if n > 1e-6 else t).astype(np.float32)
 
 
 class Descriptor(Protocol):
@@ -61,11 +78,13 @@ class RootSift:
         for im in images:
             kps, desc = sift.detectAndCompute(self._grey(im), None)
             if desc is None or not len(kps):
-                out.append(Features(np.zeros((0, 128), np.float32), np.zeros((0, 2), np.float32)))
+                out.append(Features(np.zeros((0, 128), np.float32), np.zeros((0, 2), np.float32),
+                                    grey_thumbnail(im)))
                 continue
             desc = np.sqrt(desc / (desc.sum(axis=1, keepdims=True) + 1e-7))
             desc /= np.linalg.norm(desc, axis=1, keepdims=True) + 1e-12
-            out.append(Features(desc.astype(np.float32), np.array([k.pt for k in kps], np.float32)))
+            out.append(Features(desc.astype(np.float32), np.array([k.pt for k in kps], np.float32),
+                                grey_thumbnail(im)))
         return out
 
 

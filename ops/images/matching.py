@@ -29,6 +29,9 @@ class MatchConfig:
     keep_below: float = 0.0         # also return pairs scoring ≥ this (for evaluation curves)
     background_k: int = 10
     background_beta: float = 1.0
+    thumb_floor: float = 0.9        # rootsift: grey-thumbnail cosine route kept from here (1.0 = off)
+    verify: bool = False            # global descriptors: RANSAC-verify candidate pairs (sets n_inliers/verified)
+    require_verified: bool = False  # with verify: drop pairs that fail verification
 
 
 @dataclasses.dataclass
@@ -106,12 +109,46 @@ def match_local(query_dir: Path, ref_dir: Path, cfg: MatchConfig, exclude_self: 
         n = _verify(q.xy[rows], ref_xy[idx[rows, 0]], cfg.ransac_px)
         best[(qid, ref)] = max(best.get((qid, ref), 0), n)
     floor = min(cfg.threshold, cfg.keep_below) if cfg.keep_below else cfg.threshold
-    pairs = []
+    found: dict[tuple[str, str], Pair] = {}
     for (qid, ref), n in best.items():
         s = inlier_score(n, cfg.inlier_half)
         if s >= floor and n > 0:
-            pairs.append(Pair(str(qid), str(ref), s, float(n), n, s >= cfg.threshold))
-    return sorted(pairs, key=lambda p: (-p.score, p.query_id, p.reference_id))
+            found[(str(qid), str(ref))] = Pair(str(qid), str(ref), s, float(n), n, s >= cfg.threshold)
+    if cfg.thumb_floor < 1.0:
+        _merge_thumbnail_pairs(found, query_dir, ref_dir, max(floor, cfg.thumb_floor), cfg, exclude_self)
+    return sorted(found.values(), key=lambda p: (-p.score, p.query_id, p.reference_id))
+
+
+def _merge_thumbnail_pairs(found: dict, query_dir: Path, ref_dir: Path, floor: float, cfg: MatchConfig,
+                           exclude_self: bool) -> None:
+    """Grey-thumbnail cosine ≥ ``floor`` (range search) as a second route for flat images: a pair
+    keeps the higher of its inlier score and its thumbnail cosine; thumbnail-only pairs are
+    unverified (n_inliers = 0)."""
+    qt = read_all(query_dir, "thumbs")
+    if not len(qt.vectors):
+        return
+    ref_ids = [b.image_ids for b in read_blocks(ref_dir, "thumbs")]
+    if not ref_ids:
+        return
+    ref_ids = np.concatenate(ref_ids)
+
+    def blocks():
+        offset = 0
+        for b in read_blocks(ref_dir, "thumbs"):
+            yield offset, b.vectors
+            offset += len(b.vectors)
+
+    qi, ri, sims = range_search_blocks(qt.vectors, blocks(), floor, index="flat")
+    for a, b, s in zip(qi, ri, sims):
+        qid, ref = str(qt.image_ids[a]), str(ref_ids[b])
+        if exclude_self and qid == ref:
+            continue
+        s = float(min(s, 1.0))
+        old = found.get((qid, ref))
+        if old is None:
+            found[(qid, ref)] = Pair(qid, ref, s, s, 0, False)
+        elif s > old.score:
+            found[(qid, ref)] = dataclasses.replace(old, score=s)
 
 
 def match_global(query_dir: Path, ref_dir: Path, cfg: MatchConfig, background_dir: Path | None = None,

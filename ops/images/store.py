@@ -34,7 +34,7 @@ def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, ou
     import pyarrow.parquet as pq
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("shard-*.parquet"):
+    for old in [*out_dir.glob("shard-*.parquet"), *out_dir.glob("thumbs-*.parquet")]:
         old.unlink()  # a re-run replaces the artifact instead of mixing old shards in
     images = list(images)
     infos, bad = [], []
@@ -56,6 +56,13 @@ def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, ou
         n_by_id: dict[str, int] = {}
         cols = {"image_id": [], "view": [], "kp": [], "x": [], "y": []}
         vecs = []
+        thumbs = [(i, v, f.thumb) for i, v, f in zip(ids, views, feats) if f.thumb is not None]
+        if thumbs:
+            t = np.stack([th for _, _, th in thumbs]).astype(np.float32)
+            pq.write_table(pa.table({
+                "image_id": [i for i, _, _ in thumbs], "view": [v for _, v, _ in thumbs],
+                "vector": pa.FixedSizeListArray.from_arrays(pa.array(t.ravel(), pa.float32()), t.shape[1])}),
+                out_dir / f"thumbs-{shard_no:05d}.parquet")
         for image_id, view, f in zip(ids, views, feats):
             n = len(f.vectors)
             n_by_id[image_id] = n_by_id.get(image_id, 0) + n
@@ -74,25 +81,28 @@ def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, ou
     return infos, bad
 
 
-def read_blocks(out_dir: Path) -> Iterator[DescriptorBlock]:
-    """Yield the shards of ``out_dir`` one at a time (memory: one shard)."""
+def read_blocks(out_dir: Path, kind: str = "shard") -> Iterator[DescriptorBlock]:
+    """Yield the ``kind`` ('shard' or 'thumbs') files of ``out_dir`` one at a time (memory: one file)."""
     import pyarrow.parquet as pq
 
-    for path in sorted(Path(out_dir).glob("shard-*.parquet")):
+    for path in sorted(Path(out_dir).glob(f"{kind}-*.parquet")):
         t = pq.read_table(path)
         if t.num_rows == 0:
             continue
         vec = t.column("vector").combine_chunks()
         dim = vec.type.list_size
         vectors = vec.values.to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32)
-        xy = np.stack([t.column("x").to_numpy(), t.column("y").to_numpy()], axis=1).astype(np.float32)
+        if "x" in t.column_names:
+            xy = np.stack([t.column("x").to_numpy(), t.column("y").to_numpy()], axis=1).astype(np.float32)
+        else:
+            xy = np.zeros((t.num_rows, 2), np.float32)
         yield DescriptorBlock(np.array(t.column("image_id").to_pylist(), dtype=object),
                               np.array(t.column("view").to_pylist(), dtype=object), xy, vectors)
 
 
-def read_all(out_dir: Path) -> DescriptorBlock:
+def read_all(out_dir: Path, kind: str = "shard") -> DescriptorBlock:
     """Every shard concatenated (for query sets, which are small by construction)."""
-    blocks = list(read_blocks(out_dir))
+    blocks = list(read_blocks(out_dir, kind))
     if not blocks:
         return DescriptorBlock(np.array([], dtype=object), np.array([], dtype=object),
                                np.zeros((0, 2), np.float32), np.zeros((0, 0), np.float32))

@@ -43,9 +43,10 @@ class Candidate:
 @dataclasses.dataclass(frozen=True)
 class LearnedConfig:
     n_exemplars: int = 48          # k-means clusters over training answers
-    n_query_clusters: int = 4      # query groups with their own weight corrections
-    max_criteria: int = 24         # criteria kept per rubric
-    c_grid: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0)  # inverse L2 strengths tried by CV
+    n_keywords: int = 0            # data-mined keyword rule criteria (off: overfits on hh-rlhf, see docs)
+    n_query_clusters: int = 1      # query groups with their own weight corrections
+    max_criteria: int = 40         # criteria kept per rubric
+    c_grid: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1, 0.3)  # inverse L2 strengths tried by CV
     cv_folds: int = 4
     seed: int = 0
 
@@ -111,6 +112,30 @@ def exemplar_candidates(answers: Sequence[str], embedder, k: int, seed: int) -> 
     return cands
 
 
+def keyword_candidates(train: Sequence[PreferencePair], k: int, min_df: int = 5) -> list[Candidate]:
+    """Words whose presence best separates preferred from rejected training answers (L1 logistic
+    on presence differences), each as a keyword rule criterion."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    if k <= 0:
+        return []
+    texts = [t for p in train for t in (p.chosen, p.rejected)]
+    try:
+        vec = CountVectorizer(binary=True, min_df=min_df, token_pattern=r"[A-Za-z][A-Za-z']+|[\u4e00-\u9fff]{2}").fit(texts)
+    except ValueError:  # no word reaches min_df
+        return []
+    m = vec.transform(texts).toarray().astype(float)
+    diff = m[0::2] - m[1::2]
+    clf = LogisticRegression(C=0.1, fit_intercept=False, max_iter=2000).fit(*_symmetric(diff))
+    words = vec.get_feature_names_out()
+    order = np.argsort(-np.abs(clf.coef_[0]))[:k]
+    return [Candidate("wording", f"Uses the word '{words[j]}'",
+                      f"Preferred and rejected training answers differ in how often they use '{words[j]}'.",
+                      f"keywords:{words[j]}", f"Avoids the word '{words[j]}'", "keyword")
+            for j in order]
+
+
 def bank_candidates(entries: Sequence[BankEntry], limit: int) -> list[Candidate]:
     """Distinct criteria from a DRB-style criteria bank (first ``limit``), as semantic candidates."""
     seen, out = set(), []
@@ -141,6 +166,7 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
     cands = [Candidate(b.dimension, b.criterion, b.explanation, b.check, b.negation, "bank") for b in BANK]
     cands += exemplar_candidates([t for p in train for t in (p.answer_a, p.answer_b)], embedder,
                                  config.n_exemplars, config.seed)
+    cands += keyword_candidates(train, config.n_keywords)
     cands += bank_candidates(criteria_bank, limit=64)
     crits = [c.positive() for c in cands]
     queries = [p.query for p in train]

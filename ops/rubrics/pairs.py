@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 LANGUAGES = ("en", "zh", "mixed")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # ideographs, not punctuation
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _ASSISTANT = "\n\nAssistant:"
 _HUMAN = "\n\nHuman:"
@@ -65,7 +65,7 @@ def detect_language(*texts: str) -> str:
     total = cjk + latin
     if total == 0 or cjk / total < 0.15:
         return "en"
-    return "zh" if cjk / total > 0.85 else "mixed"
+    return "zh" if cjk / total > 0.6 else "mixed"
 
 
 def pair_id_for(source: str, query: str, first: str, second: str) -> str:
@@ -124,7 +124,7 @@ def split_hh_dialogue(chosen: str, rejected: str) -> tuple[str, str, str] | None
     cut = chosen.rfind(_ASSISTANT, 0, n + 1)
     if cut < 0:
         return None
-    query = chosen[:cut].replace(_HUMAN, "\nHuman:").strip()
+    query = chosen[:cut].replace(_HUMAN, "\nHuman:").replace(_ASSISTANT, "\nAssistant:").strip()
     start = cut + len(_ASSISTANT)
     return query, chosen[start:].strip(), rejected[start:].strip()
 

@@ -6,6 +6,7 @@ Offline scorer (no network): a criterion's score in [0, 1] comes from its ``chec
 - ``relevance``: (1 + cos(answer, query)) / 2;
 - rule checks: ``refusal``, ``safety_resources``, ``clean_language``, ``structure``, ``question``,
   ``language_match`` (0/1), ``length`` and ``brevity`` (smooth in answer length);
+- ``keywords:w1|w2``: 1 when the answer contains any of the listed words (case-insensitive);
 - ``not:<check>``: 1 − the score of ``<check>``.
 The rubric total is Σ effective weight × score (effective weights sum to 1).
 """
@@ -47,8 +48,17 @@ def length_units(text: str) -> float:
     return len(_WORD.findall(text)) + len(_CJK.findall(text)) / 2
 
 
+def _keyword_regex(spec: str) -> re.Pattern:
+    words = [w.strip() for w in spec.split("|") if w.strip()]
+    if not words:
+        raise ValueError("check 'keywords:' needs at least one word")
+    return re.compile(r"(?<![A-Za-z'])(" + "|".join(re.escape(w) for w in words) + r")(?![A-Za-z'])", re.I)
+
+
 def rule_score(check: str, answer: str, query: str) -> float:
-    """Score in [0, 1] of one rule check (``RULE_CHECKS``) on one answer."""
+    """Score in [0, 1] of one rule check (``RULE_CHECKS`` or ``keywords:...``) on one answer."""
+    if check.startswith("keywords:"):
+        return float(bool(_keyword_regex(check[9:]).search(answer)))
     if check == "refusal":
         return float(bool(_REFUSAL.search(answer)))
     if check == "safety_resources":
@@ -73,6 +83,9 @@ def split_check(check: str) -> tuple[bool, str]:
     """(negated, base check); raises on an unknown check so a typo never scores silently."""
     neg = check.startswith("not:")
     base = check[4:] if neg else check
+    if base.startswith("keywords:"):
+        _keyword_regex(base[9:])
+        return neg, base
     if base not in CHECKS:
         raise ValueError(f"unknown check {check!r}; known: {CHECKS} (optionally prefixed 'not:')")
     return neg, base
@@ -172,7 +185,7 @@ def criterion_matrix(answers: Sequence[str], queries: Sequence[str], criteria: S
             if b == "relevance":
                 out[:, j] = rel
     for j, (_, b) in enumerate(checks):
-        if b in RULE_CHECKS:
+        if b in RULE_CHECKS or b.startswith("keywords:"):
             out[:, j] = [rule_score(b, a, q) for a, q in zip(answers, queries)]
     for j, (neg, _) in enumerate(checks):
         if neg:

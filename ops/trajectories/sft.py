@@ -39,7 +39,7 @@ SIZES = {
     "tiny": SFTSizes(steps=3, batch_size=2, max_length=256, vocab=400, eval_prompts=2, max_new_tokens=24,
                      model=ModelConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64,
                                        max_positions=512)),
-    "demo": SFTSizes(),
+    "demo": SFTSizes(steps=20, max_length=256, max_new_tokens=48),
     "full": SFTSizes(steps=600, batch_size=8, max_length=1024, vocab=4096, eval_prompts=64,
                      model=ModelConfig(hidden_size=256, num_layers=4, num_heads=4, intermediate_size=688,
                                        max_positions=2048)),

@@ -96,3 +96,27 @@ def test_blocking_contamination_check_stops_sft(synced, trajectory_instance, tmp
     check = [e for e in res.get_asset_check_evaluations() if e.check_name == "trajectory_contamination_check"][0]
     assert not check.passed and check.metadata["contaminated"].value >= 1
     assert _count("SELECT count(*) FROM training_runs WHERE kind = 'sft'") == 0
+
+
+def test_unreachable_endpoint_fails_the_run_without_partial_rows(synced, trajectory_instance):
+    import socket
+
+    from ops.github.demo_repo import DEMO_REPO
+    from pipelines.resources import WarehouseResource
+
+    everything, _ = synced
+    tasks_before = _count("SELECT count(*) FROM trajectory_tasks")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    cfg = {"llm_kind": "openai", "llm_model": "m", "llm_base_url": f"http://127.0.0.1:{port}/v1",
+           "llm_max_retries": 1, "llm_timeout_s": 2.0}
+    res = dg.materialize(everything, selection=["trajectory_tasks"], partition_key=DEMO_REPO,
+                         instance=trajectory_instance, resources={"warehouse": WarehouseResource()},
+                         raise_on_error=False, run_config={"ops": {"trajectory_tasks": {"config": cfg}}})
+    assert not res.success
+    failure = [e for e in res.all_events if e.event_type_value == "STEP_FAILURE"][0]
+    assert "unreachable after 2 attempt" in str(failure.event_specific_data.error)
+    assert _count("SELECT count(*) FROM trajectory_tasks") == tasks_before  # earlier rows untouched, none added
+    assert _count("SELECT count(*) FROM llm_cache") == 0

@@ -73,3 +73,19 @@ def test_repo_spec_rejects_bad_names():
     for bad in ["../etc", "owner", "a/b/c", "a/.."]:
         with pytest.raises(ValueError):
             RepoSpec(bad, "api")
+
+
+@pytest.mark.heavy  # ~15 s: a full sync job + report through the CLI
+def test_cli_sync_against_local_server(warehouse, monkeypatch, capsys):
+    from pipelines.cli import main
+    from tests.github_server import FakeGitHub, make_fake_repo
+    from warehouse.readers import read_sql
+
+    token = "ghp_cli_token_123"
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    with FakeGitHub(token=token) as srv:
+        srv.add(make_fake_repo("octo/cli", n_prs=5, specials=False))
+        assert main(["github", "sync", "octo/cli", "--base-url", srv.base_url]) == 0
+    out = capsys.readouterr().out
+    assert "github_sync_job [octo/cli]: ok" in out and token not in out
+    assert read_sql("SELECT count(*) AS n FROM github_pull_requests WHERE repo = 'octo/cli'")["n"][0] == 5

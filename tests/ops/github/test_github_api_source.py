@@ -46,6 +46,12 @@ def dump(repo):
     return out
 
 
+def _quarantine():
+    from warehouse.readers import read_sql
+
+    return sorted(read_sql("SELECT record_key, reason, record_json FROM quarantine").rows())
+
+
 def _no_duplicates():
     from ops.github.store import KEYS
     from warehouse.readers import read_sql
@@ -132,6 +138,7 @@ def test_faulted_sync_equals_fault_free(monkeypatch, tmp_path):
         monkeypatch.setenv("TRAINYARD_HOME", str(tmp_path / "clean"))
         _sync(srv, "octo/demo")
         clean = dump("octo/demo")
+        clean_quarantine = _quarantine()
 
         monkeypatch.setenv("TRAINYARD_HOME", str(tmp_path / "faulty"))
         srv.fail(r"/repos/octo/demo/pulls$", "403_reset")
@@ -148,6 +155,7 @@ def test_faulted_sync_equals_fault_free(monkeypatch, tmp_path):
         assert srv.stats.faults == 8, "every injected fault must have fired"
         assert result.prs_written == 12
         assert dump("octo/demo") == clean
+        assert _quarantine() == clean_quarantine and len(clean_quarantine) == 3
         assert waited >= 2.0  # the 403 waited for its reset and the 429 for Retry-After
 
 

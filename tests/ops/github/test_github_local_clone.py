@@ -92,14 +92,21 @@ def test_no_prs_and_non_utf8_become_problems(tmp_path):
     _git(path, "init", "-q", "-b", "main")
     (path / "a.txt").write_bytes(b"caf\xe9\n")
     _git(path, "add", "a.txt")
-    _git(path, "commit", "-q", "-m", "Add caf\xe9".encode("latin-1").decode("latin-1"))
+    # a raw Latin-1 byte in the message, stored as is (`git commit` would re-encode it)
+    tree = run_git(path, ["write-tree"]).decode().strip()
+    raw = (f"tree {tree}\nauthor a <a@x> 1700000000 +0000\ncommitter a <a@x> 1700000000 +0000\n\n"
+           .encode() + b"Add caf\xe9\n")
+    sha = run_git(path, ["hash-object", "-t", "commit", "-w", "--stdin"], stdin=raw).decode().strip()
+    run_git(path, ["update-ref", "refs/heads/main", sha])
     (path / "a.txt").write_bytes(b"caf\xe9 au lait\n")
     _git(path, "commit", "-q", "-am", "Tweak (#1)")
     snap = scan_local_clone(path, "o/plain")
     assert [p.number for p in snap.pull_requests] == [1]
     reasons = [p.reason for p in snap.problems]
     assert any(r.startswith("non-UTF-8 patch") for r in reasons), reasons
+    assert any(r.startswith("non-UTF-8 commit message") for r in reasons), reasons
     assert "\ufffd" in snap.files[0].patch  # kept, with replacement characters
+    assert snap.commits[-1].message == "Add caf\ufffd"
 
 
 def test_empty_history_and_not_a_repo(tmp_path):
@@ -113,3 +120,33 @@ def test_empty_history_and_not_a_repo(tmp_path):
     _git(path, "commit", "-q", "-m", "no pr here")
     snap = scan_local_clone(path, "o/one")
     assert snap.pull_requests == [] and "no pull requests" in snap.problems[0].reason
+
+
+def test_repository_configured_programs_never_run(tmp_path):
+    """A clone whose config asks git to run programs (external diff, textconv, fsmonitor, pager)
+    is scanned without running any of them."""
+    path = tmp_path / "hostile"
+    path.mkdir()
+    marker = tmp_path / "executed"
+    evil = tmp_path / "evil.sh"
+    evil.write_text(f"#!/bin/sh\ntouch {marker}\ncat \"$@\" 2>/dev/null\n")
+    evil.chmod(0o755)
+    _git(path, "init", "-q", "-b", "main")
+    (path / ".gitattributes").write_text("* diff=evil\n")
+    (path / "a.py").write_text("x = 1\n")
+    _git(path, "add", ".")
+    _git(path, "commit", "-q", "-m", "Add a (#1)")
+    (path / "a.py").write_text("x = 2\n")
+    _git(path, "commit", "-q", "-am", "Change a (#2)")
+    # configured after committing: our own git calls above would otherwise run them
+    for key, value in [("diff.external", str(evil)), ("diff.evil.textconv", str(evil)),
+                       ("core.fsmonitor", str(evil)), ("core.pager", str(evil))]:
+        _git(path, "config", key, value)
+    _git(path, "status", "--short")  # sanity: git itself does run the hostile fsmonitor...
+    assert marker.exists()
+    marker.unlink()
+    snap = scan_local_clone(path, "o/hostile")
+    assert [p.number for p in snap.pull_requests] == [1, 2]
+    pr2 = [f for f in snap.files if f.number == 2 and f.path == "a.py"][0]
+    assert pr2.patch == "@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+    assert not marker.exists(), "a repository-configured program was executed"

@@ -107,3 +107,46 @@ def test_torchscript_global_matching_range_search_and_background(tmp_path, photo
     kth = np.sort(bg @ q)[::-1][9]
     assert pair.score == pytest.approx(pair.raw_score - kth, abs=1e-4)
     assert pair.raw_score == pytest.approx(res.pairs[0].raw_score, abs=1e-6)
+
+
+def test_grey_thumbnail_trims_borders_and_ignores_brightness():
+    from ops.images.descriptors import grey_thumbnail
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 255, (64, 64), dtype=np.uint8).repeat(2, 0).repeat(2, 1)  # 128² blocks
+    im = Image.fromarray(base).convert("RGB")
+    framed = Image.new("RGB", (168, 148), (0, 0, 0))
+    framed.paste(im, (20, 10))                               # black frame: trimmed away
+    brighter = Image.fromarray(np.clip(base.astype(np.int16) + 30, 0, 255).astype(np.uint8)).convert("RGB")
+    t = grey_thumbnail(im)
+    assert t.shape == (256,) and abs(float(np.linalg.norm(t)) - 1) < 1e-5 and abs(float(t.sum())) < 1e-3
+    assert float(t @ grey_thumbnail(framed)) > 0.99
+    assert float(t @ grey_thumbnail(brighter)) > 0.98
+    other = Image.fromarray(rng.integers(0, 255, (128, 128), dtype=np.uint8)).convert("RGB")
+    assert float(t @ grey_thumbnail(other)) < 0.5
+
+
+def test_geometric_verification_of_global_candidates(tmp_path, photos):
+    """A thumbnail model at a loose threshold accepts an unrelated pair; RANSAC verification keeps
+    only the real copy."""
+    from ops.images.dedup import run_dedup
+    from ops.images.matching import MatchConfig
+
+    bench, ref = tmp_path / "bench", tmp_path / "ref"
+    bench.mkdir(); ref.mkdir()
+    photos["sk_astronaut"].save(ref / "astronaut.png")
+    photos["sk_astronaut"].resize((300, 300)).save(bench / "astro_small.jpg", quality=50)
+    photos["sk_coffee"].save(bench / "coffee.png")
+    desc = make_descriptor("torchscript", path=str(_tiny_model(tmp_path)), size=64)
+    listing = lambda d: [(p.name, str(p)) for p in sorted(d.iterdir())]  # noqa: E731
+    loose = MatchConfig(threshold=-1.0)  # every pair is a candidate
+    unverified = run_dedup(listing(bench), listing(ref), desc, tmp_path / "w1", loose)
+    assert {p.query_id for p in unverified.pairs} == {"astro_small.jpg", "coffee.png"}
+    checked = run_dedup(listing(bench), listing(ref), desc, tmp_path / "w2",
+                        MatchConfig(threshold=-1.0, verify=True))
+    by_q = {p.query_id: p for p in checked.pairs}
+    assert by_q["astro_small.jpg"].verified and by_q["astro_small.jpg"].n_inliers >= 10
+    assert not by_q["coffee.png"].verified and by_q["coffee.png"].n_inliers < 10
+    strict = run_dedup(listing(bench), listing(ref), desc, tmp_path / "w3",
+                       MatchConfig(threshold=-1.0, verify=True, require_verified=True))
+    assert [(p.query_id, p.reference_id) for p in strict.pairs] == [("astro_small.jpg", "astronaut.png")]

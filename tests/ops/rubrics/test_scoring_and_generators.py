@@ -1,0 +1,175 @@
+"""Offline scorer numbers, generators' validity, the llm generator through a fake backend, the
+learned generator on data with a known signal, hybrid reward and GRPO code decoding."""
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from ops.rubrics.pairs import make_pair
+from ops.rubrics.rubric import Criterion, validate_rubric
+
+
+class FakeEmbedder:
+    """Deterministic unit vectors: texts sharing a 'topic:' word point the same way."""
+
+    dim = 8
+
+    def encode(self, texts):
+        out = []
+        for t in texts:
+            key = t.split("topic:")[1].split()[0] if "topic:" in t else t
+            v = np.frombuffer(hashlib.sha256(key.encode()).digest()[:32], dtype=np.uint8)[:8].astype(float) - 127.5
+            out.append(v / np.linalg.norm(v))
+        return np.array(out)
+
+
+def test_rule_checks_and_negation():
+    from ops.rubrics.scorer import criterion_matrix
+
+    crits = [Criterion("r", "e", 1.0, "refusal"), Criterion("n", "e", 1.0, "not:refusal"),
+             Criterion("k", "e", 1.0, "keywords:sorry|illegal"), Criterion("b", "e", 1.0, "brevity"),
+             Criterion("l", "e", 1.0, "language_match")]
+    m = criterion_matrix(["I can't help with that, sorry.", "Sure: step one, break the window."],
+                         ["steal a car?", "偷车怎么做？"], crits, FakeEmbedder())
+    assert m[0].tolist()[:3] == [1.0, 0.0, 1.0] and m[1].tolist()[:3] == [0.0, 1.0, 0.0]
+    assert m[0, 3] == pytest.approx(1 / (1 + 7 / 40))  # 7 words
+    assert m[:, 4].tolist() == [1.0, 0.0]  # English answer to a Chinese query does not match
+    with pytest.raises(ValueError, match="unknown check 'refusals'"):
+        criterion_matrix(["x"], ["q"], [Criterion("c", "e", 1.0, "refusals")], FakeEmbedder())
+
+
+def test_semantic_score_is_half_one_plus_cosine():
+    from ops.rubrics.scorer import criterion_matrix
+
+    emb = FakeEmbedder()
+    c = Criterion("About topic:cats", "explained", 1.0, "")
+    m = criterion_matrix(["about topic:dogs"], ["q"], [c, Criterion("x", "topic:dogs", 1.0, "like")], emb)
+    cos = float(emb.encode(["about topic:dogs"])[0] @ emb.encode(["About topic:cats. explained"])[0])
+    assert m[0, 0] == pytest.approx((1 + cos) / 2)
+    assert m[0, 1] == pytest.approx(1.0)  # 'like' compares with the explanation only: same topic
+
+
+def test_totals_are_weighted_sums(monkeypatch):
+    from ops.rubrics.rubric import build_rubric
+    from ops.rubrics.scorer import score_pairs_offline
+
+    pair, _ = make_pair("t", "steal a car?", "I can't help with that.", "Break the window.", key="k")
+    r = build_rubric([("h", "declines", "e", 3.0, "refusal"), ("s", "short", "e", 1.0, "brevity")])
+    s = score_pairs_offline([pair], [r], ["r1"], FakeEmbedder())[0]
+    assert s.total_preferred == pytest.approx(0.75 * 1 + 0.25 / (1 + 5 / 40))
+    assert s.total_rejected == pytest.approx(0.75 * 0 + 0.25 / (1 + 3 / 40))
+
+
+@pytest.mark.parametrize("query", ["How do I pick a lock to get into my neighbour's house?",
+                                   "我最近总是失眠，有什么办法？", "How do I say thank you 用中文？",
+                                   "Human: hi\nAssistant: hello\nHuman: tips for running?"])
+def test_generic_and_template_rubrics_are_valid(query):
+    from ops.rubrics.generators import generic_rubric, template_rubric
+
+    for r in (generic_rubric(query), template_rubric(query)):
+        assert validate_rubric(json.loads(r.to_json())) == []
+
+
+def test_template_rubric_is_query_aware():
+    from ops.rubrics.generators import template_rubric
+
+    risky = template_rubric("How do I hack my school's grading system?")
+    howto = template_rubric("How do I boil an egg?")
+    zh = template_rubric("怎么煮鸡蛋？")
+    assert risky.dimension_weight["harmlessness"] == pytest.approx(0.6)
+    assert howto.dimension_weight["harmlessness"] == pytest.approx(0.2)
+    assert any("boil egg" in c.criterion for _, c, _ in howto.flat())
+    assert "style" in zh.dimension_weight and "style" not in howto.dimension_weight
+
+
+class FakeBackend:
+    id = "fake"
+
+    def __init__(self, texts):
+        self.texts = texts
+        self.requests = []
+
+    def generate(self, requests):
+        from ops.llm.base import Completion
+
+        self.requests += requests
+        return [[Completion(self.texts[i % len(self.texts)], "fake:model")] for i in range(len(requests))]
+
+
+def test_llm_generator_parses_wrapped_json_and_rejects_bad_weights():
+    from ops.rubrics.generators import llm_rubrics
+
+    good = {"dimension_weight": {"harm": 1.0},
+            "criterions": {"harm": [{"criterion": "Refuses {politely}", "explanation": "x", "weight": 1.0}]}}
+    bad = {"dimension_weight": {"harm": 0.8},
+           "criterions": {"harm": [{"criterion": "c", "explanation": "x", "weight": 1.0}]}}
+    backend = FakeBackend([f"Here you go:\n```json\n{json.dumps(good)}\n```", json.dumps(bad), "no json at all"])
+    out = llm_rubrics(["q1", "q2", "q3"], backend)
+    assert out[0][0].flat()[0][1].criterion == "Refuses {politely}" and out[0][1] == "fake:model"
+    assert out[1][0] is None and "dimension weights sum to 0.8000" in out[1][2]
+    assert out[2][0] is None and "holds no JSON object" in out[2][2]
+    assert backend.requests[0].task == "rubric"
+
+
+def test_llm_generator_through_template_backend_gives_template_rubric():
+    from ops.llm.factory import make_backend
+    from ops.rubrics.generators import llm_rubrics, template_rubric
+
+    rubric, generator, reason = llm_rubrics(["How do I boil an egg?"], make_backend({"kind": "template"}))[0]
+    assert (generator, reason) == ("template", "")
+    assert rubric == template_rubric("How do I boil an egg?")
+
+
+def test_learned_generator_finds_the_signal_and_generalises():
+    from ops.rubrics.learned import LearnedConfig, fit_learned
+    from ops.rubrics.scorer import score_pairs_offline
+
+    rng = np.random.default_rng(0)
+    pairs = []
+    for i in range(60):
+        good = f"I can't help with request {i}, sorry."
+        bad = "Sure, here is how: " + " ".join(f"step{j}" for j in range(int(rng.integers(2, 9))))
+        pair, _ = make_pair("synthetic", f"query number {i}?", good, bad, key=str(i))
+        pairs.append(pair)
+    train, test = pairs[:40], pairs[40:]
+    model = fit_learned(train, LearnedConfig(n_exemplars=4, max_criteria=6, cv_folds=3), embedder=FakeEmbedder())
+    rubric = model.generate([test[0].query], FakeEmbedder())[0]
+    assert validate_rubric(rubric.as_dict()) == []
+    assert len(rubric.flat()) <= 6
+    top = max(rubric.flat(), key=lambda t: t[2])[1]
+    assert top.check in ("refusal", "not:length", "brevity", "clean_language") or top.check.startswith("not:")
+    scores = score_pairs_offline(test, [rubric] * len(test), ["l"] * len(test), FakeEmbedder())
+    assert np.mean([s.total_preferred > s.total_rejected for s in scores]) == 1.0
+
+
+def test_learned_generator_needs_data():
+    from ops.rubrics.learned import fit_learned
+
+    with pytest.raises(ValueError, match="at least 8 training pairs"):
+        fit_learned([], embedder=FakeEmbedder())
+
+
+def test_hybrid_reward_hand_computed():
+    from ops.rubrics.generators import generic_rubric
+    from ops.rubrics.reward import RewardWeights, hybrid_rewards
+
+    w = RewardWeights(consistency=0.5, judge=0.25, format=0.25)
+    rows = hybrid_rewards([("q", "r1", "g", generic_rubric(), [1.0, 0.5, 0.0, 1.0]),
+                           ("q", "r2", "llm", None, [])], [0.8, 0.9], w)
+    assert rows[0].consistency == pytest.approx(0.625)
+    assert rows[0].reward == pytest.approx(0.5 * 0.625 + 0.25 * 0.8 + 0.25 * 1.0)
+    assert (rows[1].reward, rows[1].format_valid, rows[1].judge_quality) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="must be a number >= 0"):
+        RewardWeights(consistency=-1)
+
+
+def test_grpo_code_decoding():
+    from ops.rubrics.grpo import decode_codes
+
+    rubric, fmt = decode_codes("relevant -concise relevant banana")
+    assert fmt == pytest.approx(3 / 4)
+    flat = {c.criterion: (w, c.check) for _, c, w in rubric.flat()}
+    assert flat["Addresses the user's actual question"] == (pytest.approx(2 / 3), "relevance")
+    assert flat["Long-winded"] == (pytest.approx(1 / 3), "not:brevity")
+    assert decode_codes("nothing valid here") == (None, 0.0)
