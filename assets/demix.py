@@ -87,10 +87,10 @@ def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
         except DomainError as exc:
             rejects.append((spec, str(exc), {"spec": spec}))
             continue
-        rejects += bad
         if domain.name in {d.name for d in domains}:
             rejects.append((spec, f"duplicate domain name {domain.name!r}", {"spec": spec}))
             continue
+        rejects += bad
         domains.append(domain)
     tokenizer, tokens = build_tokens(domains, sizes.vocab, _data_dir()) if domains else (None, None)
     if tokens is not None:

@@ -42,9 +42,11 @@ def _listing(role: str, source: str) -> list[tuple[str, str]]:
     if source:
         return list_images(source)
     s = pick(SIZES)
-    embedded = write_embedded(artifact_dir("images", "embedded"), s["n_reference"], s["n_planted"], s["n_novel"])
-    (artifact_dir("images") / "embedded_truth.json").write_text(json.dumps(
-        {"planted": embedded["planted"], "within_benchmark": embedded["within_benchmark"]}, indent=1))
+    embedded = write_embedded(artifact_dir("images", "embedded"), s["n_reference"], s["n_planted"], s["n_novel"],
+                              roles=(role,))
+    if role == "benchmark":
+        (artifact_dir("images") / "embedded_truth.json").write_text(json.dumps(
+            {"planted": embedded["planted"], "within_benchmark": embedded["within_benchmark"]}, indent=1))
     return list_images(embedded[role])
 
 
@@ -82,24 +84,36 @@ def _descriptor(cfg: DescriptorConfig):
     return make_descriptor(cfg.descriptor, n_features=s["n_features"], max_side=s["max_side"])
 
 
+N_SHARDS = 4
+SHARDS = dg.StaticPartitionsDefinition([f"shard-{i:02d}" for i in range(N_SHARDS)])
+
+
 @dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[image_benchmark_set, image_reference_corpus],
-          description="Copy-detection descriptors (Parquet shards keyed by image id) + image_files; "
-                      "unreadable files go to quarantine with the reason.")
+          partitions_def=SHARDS,
+          description="Copy-detection descriptors, one partition per hash shard of image ids (Parquet files "
+                      "keyed by image id, sub-sharded by shard_size) + image_files; unreadable files go to "
+                      "quarantine with the reason.")
 def image_descriptors(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                       config: DescriptorConfig) -> dg.MaterializeResult:
-    from ops.images.dedup import describe_all
+    from ops.images.dedup import describe_all, stable_shard
     from warehouse.registry import quarantine
 
+    part = context.partition_key
+    k = int(part.split("-")[1])
+    mine = lambda items: [(i, p) for i, p in items if stable_shard(i, N_SHARDS) == k]  # noqa: E731
     desc = _descriptor(config)
     work = artifact_dir("images", "descriptors")
-    images, bad = describe_all(read_listing("benchmark"), read_listing("reference"), desc, work, config.shard_size)
+    images, bad = describe_all(mine(read_listing("benchmark")), mine(read_listing("reference")), desc, work,
+                               config.shard_size, prefix=f"{part}-")
     lineage = with_data_version(lineage_of(context), content_version(images, bad))
     wh = warehouse.get()
     wh.write("image_files", [{**i, "descriptor": desc.name, "source_key": f"{i['role']}:{i['image_id']}"}
                              for i in images], lineage)
     quarantine(wh, bad, lineage)
-    (work / "state.json").write_text(json.dumps({"descriptor": config.model_dump(), "images": images, "bad": bad}))
-    wh.create_parquet_view("image_descriptor_rows", work / "reference" / "shard-*.parquet")
+    (work / f"state-{part}.json").write_text(json.dumps({"descriptor": config.model_dump(), "images": images,
+                                                         "bad": bad}))
+    if any((work / "reference").glob("shard-*.parquet")):  # DuckDB refuses a view over no files
+        wh.create_parquet_view("image_descriptor_rows", work / "reference" / "shard-*.parquet")
     return dg.MaterializeResult(metadata={"images": len(images), "quarantined": len(bad),
                                           "descriptor": desc.name, "shards": dg.MetadataValue.path(str(work))})
 
@@ -109,16 +123,21 @@ def image_descriptors(context: dg.AssetExecutionContext, warehouse: WarehouseRes
 def image_duplicates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      config: MatchingConfig) -> dg.MaterializeResult:
     from ops.images.dedup import match_all
-    from ops.images.descriptors import make_descriptor  # noqa: F401 - keeps the import cost here
     from ops.images.matching import MatchConfig
 
     work = artifact_dir("images", "descriptors")
-    state = json.loads((work / "state.json").read_text())
-    desc = _descriptor(DescriptorConfig(**state["descriptor"]))
+    states = [json.loads((work / f"state-{p}.json").read_text()) for p in SHARDS.get_partition_keys()
+              if (work / f"state-{p}.json").exists()]
+    if len(states) != N_SHARDS:
+        raise RuntimeError(f"image_descriptors has {len(states)} of {N_SHARDS} shards materialised")
+    if len({json.dumps(st["descriptor"], sort_keys=True) for st in states}) > 1:
+        raise RuntimeError("image_descriptors shards were computed with different descriptor configs")
+    desc = _descriptor(DescriptorConfig(**states[0]["descriptor"]))
+    images = [i for st in states for i in st["images"]]
+    bad = [tuple(b) for st in states for b in st["bad"]]
     bench_ids = [i for i, _ in read_listing("benchmark")]
     cfg = MatchConfig(threshold=config.threshold, index=config.index)
-    pairs, self_pairs, decisions = match_all(desc, work, bench_ids, state["images"],
-                                             [tuple(b) for b in state["bad"]], cfg)
+    pairs, self_pairs, decisions = match_all(desc, work, bench_ids, images, bad, cfg)
     lineage = lineage_of(context, content_version([vars(p) for p in pairs + self_pairs]))
     wh = warehouse.get()
     rows = [{"query_id": p.query_id, "reference_id": p.reference_id, "kind": kind, "score": p.score,

@@ -31,8 +31,9 @@ CELERY_SETTINGS = {
     "worker_prefetch_multiplier": 1,
     "broker_connection_retry_on_startup": True,
     "result_expires": 24 * 3600,
+    # visibility_timeout: a step whose whole worker vanished (node lost) is redelivered after this.
     "broker_transport_options": {"max_retries": 3, "interval_start": 0, "interval_step": 0.2,
-                                 "interval_max": 0.5},
+                                 "interval_max": 0.5, "visibility_timeout": 3600},
 }
 
 

@@ -2,22 +2,30 @@
 
 import dagster as dg
 
-from assets.images import IMAGE_ASSETS
+from assets.images import (SHARDS, image_benchmark_set, image_copy_detection_eval, image_descriptors,
+                           image_duplicates, image_reference_corpus)
 
-ASSETS = IMAGE_ASSETS
+ASSETS = [image_benchmark_set, image_reference_corpus, image_descriptors, image_duplicates,
+          image_copy_detection_eval]
 ASSET_CHECKS: list = []
-images_dedup_job = dg.define_asset_job(
-    "images_dedup_job", selection=dg.AssetSelection.assets(*IMAGE_ASSETS[:4]))
+images_sources_job = dg.define_asset_job(
+    "images_sources_job", selection=dg.AssetSelection.assets(image_benchmark_set, image_reference_corpus))
+# one run per shard partition: describing is the expensive, parallelisable step
+images_descriptors_job = dg.define_asset_job(
+    "images_descriptors_job", selection=dg.AssetSelection.assets(image_descriptors), partitions_def=SHARDS)
+images_match_job = dg.define_asset_job("images_match_job", selection=dg.AssetSelection.assets(image_duplicates))
 images_eval_job = dg.define_asset_job(
-    "images_eval_job", selection=dg.AssetSelection.assets(IMAGE_ASSETS[4]))
-JOBS = [images_dedup_job, images_eval_job]
+    "images_eval_job", selection=dg.AssetSelection.assets(image_copy_detection_eval))
+JOBS = [images_sources_job, images_descriptors_job, images_match_job, images_eval_job]
 SCHEDULES: list = []
 SENSORS: list = []
 
 
 def demo_plan(instance: dg.DagsterInstance) -> "list[tuple[str, str | None]]":
     """(job name, partition key) runs that ``trainyard demo`` executes for this branch."""
-    return [("images_dedup_job", None), ("images_eval_job", None)]
+    return [("images_sources_job", None),
+            *[("images_descriptors_job", key) for key in SHARDS.get_partition_keys()],
+            ("images_match_job", None), ("images_eval_job", None)]
 
 
 def cmd_images_dedup(args) -> int:

@@ -49,6 +49,12 @@ def reconstructable_job(job_name: str, executor: str = "celery"):
     return repo.get_reconstructable_job(job_name)
 
 
+def _failure_text(event) -> str:
+    """A failure event's message plus the error it carries (e.g. the unreachable broker URL)."""
+    error = getattr(event.event_specific_data, "error", None)
+    return f"{event.message} {error.message.strip()}" if error is not None else str(event.message)
+
+
 def _run_partition(job_name: str, executor: str, key: str, tags: dict) -> PartitionRun:
     """One partition's run, in a driver process of its own (Dagster's logging and SQLite storage
     are not safe for concurrent runs on threads of one process)."""
@@ -56,10 +62,8 @@ def _run_partition(job_name: str, executor: str, key: str, tags: dict) -> Partit
     with dg.DagsterInstance.get() as instance:
         with dg.execute_job(reconstructable_job(job_name, executor), instance,
                             tags={"dagster/partition": key, **tags}, raise_on_error=False) as result:
-            error = ""
-            if not result.success:
-                failures = [e for e in result.all_events if e.is_failure]
-                error = "; ".join(str(e.message) for e in failures)[:2000]
+            error = "" if result.success else "; ".join(
+                _failure_text(e) for e in result.all_events if e.is_failure)[:4000]
             return PartitionRun(key, result.run_id, result.success, time.perf_counter() - t0, error)
 
 
@@ -80,7 +84,7 @@ def run_backfill(job_name: str, partition_keys: list, max_concurrent_runs: Optio
     with dg.DagsterInstance.get() as instance:
         instance.get_runs(limit=1)
     n = max(1, min(max_concurrent_runs or len(partition_keys), len(partition_keys)))
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(_run_partition, job_name, executor, k, dict(tags or {}))
                    for k in partition_keys]
         return [f.result() for f in futures]

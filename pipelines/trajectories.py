@@ -12,7 +12,6 @@ ASSET_CHECKS = TRAJECTORY_CHECKS
 
 trajectories_repo_job = dg.define_asset_job(
     "trajectories_repo_job", selection=dg.AssetSelection.assets(trajectory_tasks, agent_trajectories),
-    partitions_def=github_repos,
     description="Task statements and agent trajectories for one repository partition.")
 trajectories_dataset_job = dg.define_asset_job(
     "trajectories_dataset_job",

@@ -3,8 +3,10 @@
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # scale-out tests (#8) start their own
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+[ -x .venv/bin/python ] && ! .venv/bin/python -c "import dagster_celery, dagster_k8s" 2>/dev/null && .venv/bin/pip install -q --no-deps "dagster-celery==0.29.27" "dagster-k8s==0.29.27" || true  # scale-out (#8): their 0.29.27 pins dagster 1.13.27

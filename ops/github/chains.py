@@ -7,6 +7,8 @@ every reason found, as ``"kind"`` or ``"kind(detail)"`` joined by ``"; "``. Kind
 - ``reverts`` — the later PR says "revert" and names the earlier one (``#N`` or a commit sha of it);
 - ``follow_up`` / ``depends_on`` / ``review_revision`` — "follow-up to #N", "depends on #N"
   ("builds on", "based on"), "review of #N" ("requested in review", "review comments on");
+- ``review_revision(path)`` — the later PR rewrites the line an inline review comment on the
+  earlier PR pointed at (replaces the bare textual ``review_revision`` on the same edge);
 - ``references`` — any other ``#N`` naming a PR (titles, bodies, commit messages, review comments);
 - ``same_issue(#I)`` — both PRs close issue I (consecutive fixers are linked);
 - ``file_succession(path)`` — the later PR changes lines the earlier one changed (``+`` lines of the
@@ -133,7 +135,52 @@ def build_pr_graph(snapshot: RepoSnapshot, window_days: float = 30.0) -> dict[tu
             add(a, b, f"same_issue(#{issue})")
 
     _file_succession(snapshot, prs, order, window_days, add)
+    _review_locations(snapshot, prs, order, window_days, add)
+    # a located review revision says more than the bare textual one
+    for reasons in edges.values():
+        if "review_revision" in reasons and any(r.startswith("review_revision(") for r in reasons):
+            reasons.discard("review_revision")
     return edges
+
+
+def _removed_lines(patch: str) -> set[int]:
+    """Old-side line numbers of the lines a patch removes or rewrites."""
+    removed: set[int] = set()
+    old = 0
+    for line in patch.split("\n"):
+        m = _HUNK_RE.match(line)
+        if m:
+            old = int(m.group(1))
+        elif line.startswith("-"):
+            removed.add(old)
+            old += 1
+        elif line.startswith(" ") or line == "":
+            old += 1
+    return removed
+
+
+def _review_locations(snapshot, prs, order, window_days, add) -> None:
+    """review_revision(path): a later PR rewrites the very line an inline review comment on an
+    earlier PR pointed at (the earliest such PR within the window)."""
+    files_by_pr: dict[int, list[PRFile]] = defaultdict(list)
+    for f in snapshot.files:
+        if f.patch and f.number in prs:
+            files_by_pr[f.number].append(f)
+    later = sorted(files_by_pr, key=lambda n: order[n])
+    window = dt.timedelta(days=window_days)
+    for c in snapshot.review_comments:
+        if c.kind != "review" or not c.path or c.line is None or c.number not in prs:
+            continue
+        done = _when(prs[c.number])
+        for n in later:
+            if order[n] <= order[c.number]:
+                continue
+            if (prs[n].created_at or _when(prs[n])) - done > window:
+                break
+            if any(c.path in (f.path, f.previous_path) and int(c.line) in _removed_lines(f.patch)
+                   for f in files_by_pr[n]):
+                add(c.number, n, f"review_revision({c.path})")
+                break
 
 
 def _file_succession(snapshot, prs, order, window_days, add) -> None:

@@ -68,7 +68,7 @@ REVIEWS = {
          "line": 6, "body": "Accented letters like 'é' are dropped here; normalise with unicodedata.",
          "created_at": "2024-03-02T12:00:00"},
         {"number": 4, "id": 7002, "review_id": 9003, "author": "alice", "path": "widgets/text.py",
-         "line": 3, "body": "`sep` should be called `separator`.", "created_at": "2024-03-04T12:00:00"},
+         "line": 5, "body": "`sep` should be called `separator`.", "created_at": "2024-03-04T12:00:00"},
     ],
 }
 

@@ -22,8 +22,15 @@ class DedupResult:
 
 
 def describe_set(images: list[tuple[str, str]], descriptor: Descriptor, out_dir: Path, shard_size: int,
-                 mirrored: bool) -> tuple[list[dict], list[tuple[str, str, dict]]]:
-    return compute_shards(images, descriptor, out_dir, shard_size=shard_size, mirrored=mirrored)
+                 mirrored: bool, prefix: str = "") -> tuple[list[dict], list[tuple[str, str, dict]]]:
+    return compute_shards(images, descriptor, out_dir, shard_size=shard_size, mirrored=mirrored, prefix=prefix)
+
+
+def stable_shard(image_id: str, n_shards: int) -> int:
+    """Which of ``n_shards`` partitions an image belongs to (stable across runs and processes)."""
+    import zlib
+
+    return zlib.crc32(image_id.encode("utf-8")) % n_shards
 
 
 def match(descriptor: Descriptor, query_dir: Path, ref_dir: Path, cfg: MatchConfig,
@@ -34,15 +41,15 @@ def match(descriptor: Descriptor, query_dir: Path, ref_dir: Path, cfg: MatchConf
 
 
 def describe_all(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]], descriptor: Descriptor,
-                 work_dir: Path, shard_size: int = 64):
+                 work_dir: Path, shard_size: int = 64, prefix: str = ""):
     """Descriptor shards under ``work_dir``: ``benchmark`` (queries; mirrored too for local
     descriptors), ``benchmark_ref`` (benchmark as a reference side, local only) and ``reference``.
     Returns (image rows with role, quarantine records (path, reason, detail))."""
     local = descriptor.kind == "local"
-    b_info, b_bad = describe_set(benchmark, descriptor, work_dir / "benchmark", shard_size, mirrored=local)
-    r_info, r_bad = describe_set(reference, descriptor, work_dir / "reference", shard_size, mirrored=False)
+    b_info, b_bad = describe_set(benchmark, descriptor, work_dir / "benchmark", shard_size, local, prefix)
+    r_info, r_bad = describe_set(reference, descriptor, work_dir / "reference", shard_size, False, prefix)
     if local:
-        describe_set(benchmark, descriptor, work_dir / "benchmark_ref", shard_size, mirrored=False)
+        describe_set(benchmark, descriptor, work_dir / "benchmark_ref", shard_size, False, prefix)
     images = [{**i, "role": "benchmark"} for i in b_info] + [{**i, "role": "reference"} for i in r_info]
     bad = [(path, reason, {**rec, "role": "benchmark"}) for path, reason, rec in b_bad] + \
           [(path, reason, {**rec, "role": "reference"}) for path, reason, rec in r_bad]

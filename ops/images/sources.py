@@ -73,11 +73,14 @@ def skimage_photos(names: list[str] | None = None) -> dict[str, "Image.Image"]: 
     return out
 
 
-def write_embedded(out_dir: Path, n_reference: int, n_planted: int, n_novel: int, seed: int = 0) -> dict:
+def write_embedded(out_dir: Path, n_reference: int, n_planted: int, n_novel: int, seed: int = 0,
+                   roles: tuple[str, ...] = ("reference", "benchmark")) -> dict:
     """Write the embedded default under ``out_dir``: ``reference/`` (skimage samples) and
     ``benchmark/`` (``n_planted`` transformed copies of reference images, ``n_novel`` images absent
     from the reference, and one transformed copy of a novel image, i.e. a within-benchmark
-    duplicate). Returns {'reference': dir, 'benchmark': dir, 'planted': {bench id: ref id}}."""
+    duplicate). Returns {'reference': dir, 'benchmark': dir, 'planted': {bench id: ref id}}.
+    ``roles`` limits which folder is (re)written: the split is deterministic, so the two source
+    assets can each write their own folder without racing on the other's."""
     from ops.images.transforms import make_copy
 
     photos = skimage_photos()
@@ -86,22 +89,26 @@ def write_embedded(out_dir: Path, n_reference: int, n_planted: int, n_novel: int
     order = [names[i] for i in rng.permutation(len(names))]
     refs, novel = order[:n_reference], order[n_reference:n_reference + n_novel]
     ref_dir, bench_dir = out_dir / "reference", out_dir / "benchmark"
-    for d in (ref_dir, bench_dir):
+    for role, d in (("reference", ref_dir), ("benchmark", bench_dir)):
         d.mkdir(parents=True, exist_ok=True)
-        for old in d.glob("*.png"):
-            old.unlink()
-    for name in refs:
-        photos[name].save(ref_dir / f"{name}.png")
+        if role in roles:
+            for old in d.glob("*.png"):
+                old.unlink()
+    if "reference" in roles:
+        for name in refs:
+            photos[name].save(ref_dir / f"{name}.png")
     planted = {}
     for i, name in enumerate(refs[:n_planted]):
         copy, transforms = make_copy(photos[name], seed=seed * 1000 + i)
         bench_id = f"planted_{i:02d}_{'+'.join(transforms)}.png"
-        copy.save(bench_dir / bench_id)
+        if "benchmark" in roles:
+            copy.save(bench_dir / bench_id)
         planted[bench_id] = f"{name}.png"
-    for name in novel:
-        photos[name].save(bench_dir / f"{name}.png")
-    if novel:
-        copy, _ = make_copy(photos[novel[0]], seed=seed * 1000 + 999, n_transforms=1)
-        copy.save(bench_dir / f"{novel[0]}_repost.png")
+    if "benchmark" in roles:
+        for name in novel:
+            photos[name].save(bench_dir / f"{name}.png")
+        if novel:
+            copy, _ = make_copy(photos[novel[0]], seed=seed * 1000 + 999, n_transforms=1)
+            copy.save(bench_dir / f"{novel[0]}_repost.png")
     return {"reference": ref_dir, "benchmark": bench_dir, "planted": planted,
             "within_benchmark": {f"{novel[0]}_repost.png": f"{novel[0]}.png"} if novel else {}}

@@ -25,8 +25,11 @@ class DescriptorBlock:
 
 
 def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, out_dir: Path,
-                   shard_size: int = 64, mirrored: bool = False) -> tuple[list[dict], list[tuple[str, str, dict]]]:
-    """Describe ``(image_id, path)`` pairs into ``out_dir/shard-NNNNN.parquet``.
+                   shard_size: int = 64, mirrored: bool = False,
+                   prefix: str = "") -> tuple[list[dict], list[tuple[str, str, dict]]]:
+    """Describe ``(image_id, path)`` pairs into ``out_dir/shard-{prefix}NNNNN.parquet`` (and
+    ``thumbs-…`` for descriptors with thumbnails). Only this prefix's old files are replaced, so
+    partitions (prefix = partition key) write side by side.
 
     Returns (per-image rows: image_id, path, width, height, original_mode, notes, n_vectors;
     quarantine records (path, reason, detail) for files that could not be used)."""
@@ -34,7 +37,7 @@ def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, ou
     import pyarrow.parquet as pq
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in [*out_dir.glob("shard-*.parquet"), *out_dir.glob("thumbs-*.parquet")]:
+    for old in [*out_dir.glob(f"shard-{prefix}*.parquet"), *out_dir.glob(f"thumbs-{prefix}*.parquet")]:
         old.unlink()  # a re-run replaces the artifact instead of mixing old shards in
     images = list(images)
     infos, bad = [], []
@@ -62,7 +65,7 @@ def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, ou
             pq.write_table(pa.table({
                 "image_id": [i for i, _, _ in thumbs], "view": [v for _, v, _ in thumbs],
                 "vector": pa.FixedSizeListArray.from_arrays(pa.array(t.ravel(), pa.float32()), t.shape[1])}),
-                out_dir / f"thumbs-{shard_no:05d}.parquet")
+                out_dir / f"thumbs-{prefix}{shard_no:05d}.parquet")
         for image_id, view, f in zip(ids, views, feats):
             n = len(f.vectors)
             n_by_id[image_id] = n_by_id.get(image_id, 0) + n
@@ -77,7 +80,7 @@ def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, ou
         table = pa.table({**{k: v for k, v in cols.items()},
                           "vector": pa.FixedSizeListArray.from_arrays(pa.array(flat.ravel(), pa.float32()), max(dim, 1))
                           if dim else pa.array([], pa.list_(pa.float32()))})
-        pq.write_table(table, out_dir / f"shard-{shard_no:05d}.parquet")
+        pq.write_table(table, out_dir / f"shard-{prefix}{shard_no:05d}.parquet")
     return infos, bad
 
 

@@ -10,10 +10,20 @@ from PIL import Image
 from tests.conftest import materialize
 
 
-def _dedup_assets():
-    from assets.images import IMAGE_ASSETS
+def _run_dedup(run_config=None) -> bool:
+    """Sources, then every descriptor shard partition, then matching — as the demo plan does."""
+    import dagster as dg
 
-    return IMAGE_ASSETS[:4]
+    from assets.images import (SHARDS, image_benchmark_set, image_descriptors, image_duplicates,
+                               image_reference_corpus)
+    from pipelines.resources import WarehouseResource
+
+    res = {"warehouse": WarehouseResource()}
+    ok = dg.materialize([image_benchmark_set, image_reference_corpus], resources=res,
+                        run_config=run_config).success
+    for key in SHARDS.get_partition_keys():
+        ok &= dg.materialize([image_descriptors], partition_key=key, resources=res).success
+    return ok and dg.materialize([image_duplicates], resources=res).success
 
 
 def _q(sql, params=()):
@@ -25,7 +35,7 @@ def _q(sql, params=()):
 def test_embedded_demo_finds_planted_copies_and_reruns_do_not_duplicate(warehouse):
     from warehouse.paths import artifact_dir
 
-    assert materialize(_dedup_assets()).success
+    assert _run_dedup()
     truth = json.loads((artifact_dir("images") / "embedded_truth.json").read_text())
     decisions = {r["image_id"]: r for r in _q("SELECT * FROM image_decisions").to_dicts()}
     planted = truth["planted"]
@@ -44,17 +54,18 @@ def test_embedded_demo_finds_planted_copies_and_reruns_do_not_duplicate(warehous
     pairs = _q("SELECT * FROM image_duplicate_pairs WHERE kind = 'against_reference'")
     assert pairs.height == len([d for d in decisions.values() if d["reason"] == "copy_of_reference"])
     assert (pairs["score"] >= 0.95).all() and pairs["verified"].all()
+    # descriptors were computed per hash-shard partition; every image landed in exactly one
+    files = _q("SELECT role, image_id, partition_key FROM image_files")
+    assert files.height == files.select("role", "image_id").unique().height == len(decisions) + 8
+    assert files["partition_key"].n_unique() >= 2
     counts = [_q(f"SELECT count(*) AS n FROM {t}")["n"][0]
               for t in ("image_files", "image_duplicate_pairs", "image_decisions")]
-    assert materialize(_dedup_assets()).success
+    assert _run_dedup()
     assert [_q(f"SELECT count(*) AS n FROM {t}")["n"][0]
             for t in ("image_files", "image_duplicate_pairs", "image_decisions")] == counts
 
 
 def test_configured_folders_with_bad_files_are_quarantined(tmp_path, warehouse):
-    import dagster as dg
-
-    from assets.images import IMAGE_ASSETS
     from ops.images.sources import skimage_photos
 
     bench, ref = tmp_path / "bench", tmp_path / "ref"
@@ -67,17 +78,14 @@ def test_configured_folders_with_bad_files_are_quarantined(tmp_path, warehouse):
     data = (tmp_path / "whole.png").read_bytes()
     (bench / "broken.png").write_bytes(data[: len(data) // 3])  # truncated mid-stream
     (bench / "empty.jpg").write_bytes(b"")
-    result = dg.materialize(
-        _dedup_assets(), resources={"warehouse": __import__("pipelines.resources").resources.WarehouseResource()},
-        run_config={"ops": {"image_benchmark_set": {"config": {"source": str(bench)}},
-                            "image_reference_corpus": {"config": {"source": str(ref)}}}})
-    assert result.success
+    assert _run_dedup({"ops": {"image_benchmark_set": {"config": {"source": str(bench)}},
+                               "image_reference_corpus": {"config": {"source": str(ref)}}}})
+    # quarantine rows come from whichever shard partition each file hashed to
     q = _q("SELECT record_key, reason FROM quarantine WHERE asset_key = 'image_descriptors' ORDER BY record_key")
     assert [(k.rsplit("/", 1)[-1], r) for k, r in q.rows()] == [("broken.png", "corrupt"), ("empty.jpg", "zero_byte")]
     got = {r["image_id"]: (r["decision"], r["reason"]) for r in _q("SELECT * FROM image_decisions").to_dicts()}
     assert got == {"astro_small.jpg": ("remove", "copy_of_reference"), "coffee.png": ("keep", "unique"),
                    "broken.png": ("quarantined", "corrupt"), "empty.jpg": ("quarantined", "zero_byte")}
-    assert len(IMAGE_ASSETS) == 5
 
 
 def test_copy_detection_eval_records_micro_ap_and_plots(warehouse):

@@ -70,10 +70,12 @@ def _max_overlap(instance, run_ids) -> int:
 def test_backfill_across_two_workers_matches_single_process(trainyard_home, on_cluster):
     import dagster as dg
 
-    from assets.scaleout import SCALEOUT_ASSETS, shard_partitions
+    from assets.scaleout import LATENCY_TAG, SCALEOUT_ASSETS, shard_partitions
     from pipelines.scaleout import run_backfill, step_workers
 
-    keys = shard_partitions.get_partition_keys()
+    # Four of the eight shards keep the test near a minute on two cores; the bench and
+    # `trainyard scaleout local` backfill all eight.
+    keys = shard_partitions.get_partition_keys()[:4]
     # Single-process reference in this test's own home.
     os.environ["TRAINYARD_HOME"] = str(trainyard_home)
     for key in keys:
@@ -82,9 +84,9 @@ def test_backfill_across_two_workers_matches_single_process(trainyard_home, on_c
     assert expected.height > len(keys) and expected["shard"].n_unique() == len(keys)
 
     os.environ["TRAINYARD_HOME"] = str(on_cluster.home)
-    t0 = time.perf_counter()
-    runs = run_backfill("scaleout_job", keys, max_concurrent_runs=4)
-    print("BACKFILL", time.perf_counter() - t0, [round(r.seconds, 1) for r in runs])
+    # 6 s of simulated source latency per step (before its warehouse write) keeps the four
+    # steps in flight together, so their writes contend for the warehouse.
+    runs = run_backfill("scaleout_job", keys, max_concurrent_runs=4, tags={LATENCY_TAG: "6"})
     assert all(r.success for r in runs), [r.error for r in runs if not r.success] + [log_tail(on_cluster)]
     with dg.DagsterInstance.get() as instance:
         workers = {w for r in runs for w in step_workers(instance, r.run_id)}
@@ -94,8 +96,8 @@ def test_backfill_across_two_workers_matches_single_process(trainyard_home, on_c
     assert got.equals(expected), (got, expected)
     assert got.select("shard", "doc_id").is_duplicated().sum() == 0
     assert _artifacts(on_cluster.home) == expected_files
-    # Four step slots, eight runs submitted four at a time: warehouse writes overlapped.
-    assert overlap >= 2, overlap
+    # Four step slots, four runs at once: all four steps (and their warehouse writes) overlapped.
+    assert overlap >= 4, overlap
 
 
 def _pool_child_running_step(cluster, timeout_s=60.0):

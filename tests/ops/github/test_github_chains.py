@@ -11,7 +11,8 @@ def test_demo_graph_edges_and_reasons(demo_snapshot):
     assert graph == {
         (2, 4): ["file_succession(tests/test_text.py)", "file_succession(widgets/text.py)"],
         (2, 5): ["follow_up"],
-        (4, 12): ["file_succession(widgets/text.py)", "review_revision"],
+        # #12 rewrites line 5 of text.py, where review comment 7002 on #4 asked for the rename
+        (4, 12): ["file_succession(widgets/text.py)", "review_revision(widgets/text.py)"],
         (6, 7): ["file_succession(widgets/units.py)"],
         (6, 11): ["depends_on", "file_succession(widgets/units.py)"],
         (6, 14): ["file_succession(tests/test_units.py)"],
@@ -60,3 +61,22 @@ def test_same_issue_window_and_no_self_edges():
         (1, 2): {"same_issue(#9)"}, (1, 3): {"file_succession(f.py)"}}
     # outside the window, file succession is dropped
     assert (1, 3) not in build_pr_graph(snap, window_days=10)
+
+
+def test_review_comment_location_links_the_pr_that_rewrites_that_line():
+    from ops.github.records import ReviewComment
+
+    added = "@@ -0,0 +1,3 @@\n+a\n+b\n+c\n"
+    rewrite_2 = "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"
+    rewrite_3 = "@@ -1,3 +1,3 @@\n a\n b\n-c\n+C\n"
+    snap = RepoSnapshot(
+        repository=Repository(repo="o/r"),
+        pull_requests=[_pr(1, 1), _pr(2, 3), _pr(3, 5)],
+        files=[PRFile("o/r", 1, "f.py", "added", 3, 0, added),
+               PRFile("o/r", 2, "g.py", "modified", 1, 1, rewrite_2),
+               PRFile("o/r", 3, "f.py", "modified", 1, 1, rewrite_3)],
+        review_comments=[ReviewComment("o/r", 1, 5, path="f.py", line=3, body="c is wrong")])
+    graph = dict(build_pr_graph(snap))
+    assert graph == {(1, 3): {"file_succession(f.py)", "review_revision(f.py)"}}
+    snap.review_comments[0].line = 2  # nobody rewrote line 2 of f.py
+    assert dict(build_pr_graph(snap)) == {(1, 3): {"file_succession(f.py)"}}

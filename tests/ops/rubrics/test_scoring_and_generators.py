@@ -33,7 +33,7 @@ def test_rule_checks_and_negation():
     m = criterion_matrix(["I can't help with that, sorry.", "Sure: step one, break the window."],
                          ["steal a car?", "偷车怎么做？"], crits, FakeEmbedder())
     assert m[0].tolist()[:3] == [1.0, 0.0, 1.0] and m[1].tolist()[:3] == [0.0, 1.0, 0.0]
-    assert m[0, 3] == pytest.approx(1 / (1 + 7 / 40))  # 7 words
+    assert m[0, 3] == pytest.approx(1 / (1 + 6 / 40))  # I, can't, help, with, that, sorry
     assert m[:, 4].tolist() == [1.0, 0.0]  # English answer to a Chinese query does not match
     with pytest.raises(ValueError, match="unknown check 'refusals'"):
         criterion_matrix(["x"], ["q"], [Criterion("c", "e", 1.0, "refusals")], FakeEmbedder())
@@ -173,3 +173,31 @@ def test_grpo_code_decoding():
     assert flat["Addresses the user's actual question"] == (pytest.approx(2 / 3), "relevance")
     assert flat["Long-winded"] == (pytest.approx(1 / 3), "not:brevity")
     assert decode_codes("nothing valid here") == (None, 0.0)
+
+
+def test_llm_judge_scores_and_rejects_unparseable_replies():
+    from ops.rubrics.judge import parse_judge_scores, score_pairs_judge
+    from ops.rubrics.rubric import build_rubric
+
+    rubric = build_rubric([("h", "declines", "e", 3.0, "refusal"), ("s", "short", "e", 1.0, "brevity")])
+    p1, _ = make_pair("t", "q1", "good answer", "bad answer", key="1")
+    p2, _ = make_pair("t", "q2", "good", "bad", key="2")
+    backend = FakeBackend(['{"scores": [10, 2]}', 'sure {"scores": [0, 12]}', "{}", "{}"])
+    scores, rejects = score_pairs_judge([p1, p2], [rubric, rubric], ["r", "r"], backend)
+    assert len(scores) == 1 and scores[0].scorer == "judge:fake:model"
+    assert scores[0].total_a == pytest.approx(0.75 * 1.0 + 0.25 * 0.2)
+    assert scores[0].total_b == pytest.approx(0.75 * 0.0 + 0.25 * 1.0)  # 12 clamps to 10
+    assert rejects[0][0] == f"{p2.pair_id}|r" and "no scores for 2 criteria" in rejects[0][1]
+    with pytest.raises(ValueError, match="gave 1 scores for 2"):
+        parse_judge_scores('{"scores": [1]}', 2)
+
+
+def test_template_judge_backend_uses_rule_checks():
+    from ops.llm.factory import make_backend
+    from ops.rubrics.judge import score_pairs_judge
+    from ops.rubrics.rubric import build_rubric
+
+    rubric = build_rubric([("h", "declines", "e", 1.0, "refusal")])
+    pair, _ = make_pair("t", "steal a car?", "I can't help with that.", "Break the window.", key="k")
+    scores, rejects = score_pairs_judge([pair], [rubric], ["r"], make_backend({"kind": "template"}))
+    assert rejects == [] and (scores[0].total_preferred, scores[0].total_rejected) == (1.0, 0.0)

@@ -1,0 +1,100 @@
+"""Scale-out: the same 8-partition backfill of ``doc_signatures`` on 1 and 2 Celery workers (Redis
+on 127.0.0.1, one step slot per worker), the in-process cost of one partition, the serialised
+warehouse write, and a 100-worker estimate derived from them (docs/scaleout.md explains it).
+
+Runs in a temporary trainyard home so the user's warehouse only receives the benchmark rows.
+Needs ``redis-server``."""
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.harness import BenchRow, timed
+
+NAME = "scaleout"
+GITHUB_REST_LIMIT_PER_HOUR = 5000  # authenticated REST requests per token (GitHub App: up to 15k)
+
+
+def _in_process_partition_costs(keys) -> tuple:
+    """(seconds per partition through Dagster in-process, seconds per warehouse write)."""
+    from assets.scaleout import SCALEOUT_ASSETS
+    import dagster as dg
+
+    from pipelines.resources import WarehouseResource
+    from warehouse.writer import Lineage, Warehouse
+
+    times = []
+    for key in keys:
+        with timed() as t:
+            ok = dg.materialize(SCALEOUT_ASSETS, partition_key=key,
+                                resources={"warehouse": WarehouseResource()}).success
+        assert ok
+        times.append(t())
+    from warehouse.readers import read_sql
+
+    frame = read_sql("SELECT * EXCLUDE (dagster_run_id, asset_key, partition_key, code_version, "
+                     "data_version, materialized_at) FROM scaleout_doc_signatures WHERE shard = 'shard-00'")
+    wh, writes = Warehouse(), []
+    for i in range(5):
+        with timed() as t:
+            wh.write("scaleout_doc_signatures", frame, Lineage.adhoc("bench_write", "shard-00"))
+        writes.append(t())
+    return statistics.median(times), statistics.median(writes)
+
+
+def _celery_backfill(keys, workers: int) -> float:
+    from pipelines.executors import LocalCluster
+    from pipelines.scaleout import run_backfill
+
+    with LocalCluster(workers=workers, concurrency=1):
+        run_backfill("scaleout_job", keys[:workers], max_concurrent_runs=workers)  # warm workers
+        with timed() as t:
+            runs = run_backfill("scaleout_job", keys, max_concurrent_runs=2 * workers)
+        assert all(r.success for r in runs), [r.error for r in runs if not r.success]
+    return t()
+
+
+def run() -> list:
+    from assets.scaleout import shard_partitions
+    from pipelines.instance import prepare_dagster_home
+
+    keys = shard_partitions.get_partition_keys()
+    saved = {k: os.environ.get(k) for k in ("TRAINYARD_HOME", "DAGSTER_HOME")}
+    with tempfile.TemporaryDirectory(prefix="bench_scaleout_") as home:
+        os.environ["TRAINYARD_HOME"] = home
+        try:
+            prepare_dagster_home()
+            per_partition_s, write_s = _in_process_partition_costs(keys)
+            one = _celery_backfill(keys, 1)
+            two = _celery_backfill(keys, 2)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    n = len(keys)
+    step_s_1 = one / n  # steady-state seconds per partition with one worker (incl. Dagster/Celery)
+    overhead_s = max(step_s_1 - per_partition_s, 0.0)
+    # 100 workers, each running one step at a time with the 1-worker per-step cost; the
+    # warehouse write is serialised, so it caps throughput at 1/write_s partitions per second.
+    est_100 = min(100 / step_s_1, 1 / write_s) * 3600
+    rows = [
+        BenchRow(NAME, "in_process_partition_s", per_partition_s, "s"),
+        BenchRow(NAME, "warehouse_write_s", write_s, "s"),
+        BenchRow(NAME, "backfill_8_partitions_1_worker_s", one, "s"),
+        BenchRow(NAME, "backfill_8_partitions_2_workers_s", two, "s", peer="1 worker", peer_value=one),
+        BenchRow(NAME, "speedup_2_vs_1_workers", one / two, "x"),
+        BenchRow(NAME, "celery_step_overhead_s", overhead_s, "s"),
+        BenchRow(NAME, "estimate_100_workers_partitions_per_h", est_100, "1/h"),
+        BenchRow(NAME, "estimate_warehouse_write_cap_per_h", 3600 / write_s, "1/h"),
+        BenchRow(NAME, "github_rest_requests_per_token_h", GITHUB_REST_LIMIT_PER_HOUR, "1/h"),
+    ]
+    return rows
+
+
+if __name__ == "__main__":
+    from benchmarks.run import print_table
+
+    print_table(run())

@@ -1,0 +1,64 @@
+"""Other branches' partitioned work on Celery workers. GitHub: the per-repository sync against the
+local GitHub-compatible test server, backfilled across two workers, gives the single-process rows.
+Heavy (~2 min on two cores): run with ``pytest -m heavy tests/pipelines/test_scaleout_branches.py``."""
+import os
+
+import dagster as dg
+import pytest
+
+from tests.github_server import FakeGitHub, make_fake_repo
+from tests.redis_server import celery_cluster, log_tail
+
+TOKEN = "ghp_scaleout_test_token_000000000000000"
+REPOS = [f"octo/repo{i}" for i in range(4)]
+PR_COLUMNS = "repo, number, title, state, source_key"
+
+
+def _sync_all(server, home, backfill: bool, cluster=None):
+    from ops.github.repo_list import RepoSpec
+    from pipelines.github import register_repo
+    from pipelines.instance import prepare_dagster_home
+    from warehouse.readers import read_sql
+    from warehouse.writer import Warehouse
+
+    os.environ["TRAINYARD_HOME"] = str(home)
+    prepare_dagster_home()
+    Warehouse().ensure_schema()
+    with dg.DagsterInstance.get() as instance:
+        for repo in REPOS:
+            register_repo(instance, RepoSpec(repo, "api", base_url=server.base_url))
+        if backfill:
+            from pipelines.scaleout import run_backfill, step_workers
+
+            runs = run_backfill("github_sync_job", REPOS, max_concurrent_runs=4)
+            assert all(r.success for r in runs), [r.error for r in runs] + [log_tail(cluster)]
+            workers = {w for r in runs for w in step_workers(instance, r.run_id)}
+        else:
+            from pipelines.definitions import defs
+
+            job = defs.resolve_job_def("github_sync_job")
+            for repo in REPOS:
+                assert job.execute_in_process(instance=instance, partition_key=repo).success
+            workers = set()
+    rows = read_sql(f"SELECT {PR_COLUMNS} FROM github_pull_requests ORDER BY repo, number")
+    chains = read_sql("SELECT repo, chain_id, length FROM github_pr_chains ORDER BY repo, chain_id")
+    return rows, chains, workers
+
+
+@pytest.mark.heavy
+def test_github_sync_backfill_across_workers_matches_single_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)  # workers inherit it from the cluster's environment
+    with FakeGitHub(token=TOKEN) as server:
+        for i, repo in enumerate(REPOS):
+            server.add(make_fake_repo(repo, n_prs=8, seed=i))
+        expected_rows, expected_chains, _ = _sync_all(server, tmp_path / "single", backfill=False)
+        assert expected_rows.height == 8 * len(REPOS)
+        home = tmp_path / "cluster"
+        home.mkdir()
+        with celery_cluster(home, workers=2, concurrency=1) as cluster:
+            monkeypatch.setenv("TRAINYARD_CELERY_BROKER", cluster.broker_url)
+            monkeypatch.setenv("TRAINYARD_CELERY_BACKEND", cluster.broker_url)
+            rows, chains, workers = _sync_all(server, home, backfill=True, cluster=cluster)
+    assert workers == set(cluster.worker_names), workers
+    assert rows.equals(expected_rows)
+    assert chains.equals(expected_chains)
