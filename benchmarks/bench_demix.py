@@ -265,10 +265,17 @@ def bench_train_loop() -> list[BenchRow]:
             opt.step()
         return steps * batch * seq / (time.perf_counter() - t0)
 
+    # one thread for both: on a shared 2-core box two spinning OpenMP threads make each sample
+    # depend on the neighbours' load (measured 0.24x..0.97x run to run), not on the loop
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(1)
     ours, theirs = [], []
-    for _ in range(3):
-        ours.append(factory())
-        theirs.append(bare())
+    try:
+        for _ in range(3):
+            ours.append(factory())
+            theirs.append(bare())
+    finally:
+        torch.set_num_threads(threads_before)
     return [BenchRow("demix_train_loop", "tokens_per_s", max(ours), "tok/s", "bare PyTorch loop", max(theirs))]
 
 

@@ -1,6 +1,7 @@
 """Scale-out: the same 8-partition backfill of ``doc_signatures`` on 1 and 2 Celery workers (Redis
-on 127.0.0.1, one step slot per worker), the in-process cost of one partition, the serialised
-warehouse write, and a 100-worker estimate derived from them (docs/scaleout.md explains it).
+on 127.0.0.1, one step slot per worker) — CPU-bound as is, and I/O-bound with a simulated 3 s
+source latency per step — the in-process cost of one partition, the serialised warehouse write,
+and a 100-worker estimate derived from them (docs/scaleout.md explains it).
 
 Runs in a temporary trainyard home so the user's warehouse only receives the benchmark rows.
 Needs ``redis-server``."""
@@ -43,16 +44,24 @@ def _in_process_partition_costs(keys) -> tuple:
     return statistics.median(times), statistics.median(writes)
 
 
-def _celery_backfill(keys, workers: int) -> float:
+IO_LATENCY_S = 3.0  # per-step wait standing in for API round trips (an I/O-bound partition)
+
+
+def _celery_backfills(keys, workers: int) -> tuple:
+    """(CPU-bound backfill seconds, I/O-bound backfill seconds) on ``workers`` workers."""
+    from assets.scaleout import LATENCY_TAG
     from pipelines.executors import LocalCluster
     from pipelines.scaleout import run_backfill
 
+    out = []
     with LocalCluster(workers=workers, concurrency=1):
         run_backfill("scaleout_job", keys[:workers], max_concurrent_runs=workers)  # warm workers
-        with timed() as t:
-            runs = run_backfill("scaleout_job", keys, max_concurrent_runs=2 * workers)
-        assert all(r.success for r in runs), [r.error for r in runs if not r.success]
-    return t()
+        for tags in ({}, {LATENCY_TAG: str(IO_LATENCY_S)}):
+            with timed() as t:
+                runs = run_backfill("scaleout_job", keys, max_concurrent_runs=2 * workers, tags=tags)
+            assert all(r.success for r in runs), [r.error for r in runs if not r.success]
+            out.append(t())
+    return tuple(out)
 
 
 def run() -> list:
@@ -66,8 +75,8 @@ def run() -> list:
         try:
             prepare_dagster_home()
             per_partition_s, write_s = _in_process_partition_costs(keys)
-            one = _celery_backfill(keys, 1)
-            two = _celery_backfill(keys, 2)
+            one, one_io = _celery_backfills(keys, 1)
+            two, two_io = _celery_backfills(keys, 2)
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -86,6 +95,10 @@ def run() -> list:
         BenchRow(NAME, "backfill_8_partitions_1_worker_s", one, "s"),
         BenchRow(NAME, "backfill_8_partitions_2_workers_s", two, "s", peer="1 worker", peer_value=one),
         BenchRow(NAME, "speedup_2_vs_1_workers", one / two, "x"),
+        BenchRow(NAME, f"backfill_8_io_bound_{IO_LATENCY_S:g}s_1_worker_s", one_io, "s"),
+        BenchRow(NAME, f"backfill_8_io_bound_{IO_LATENCY_S:g}s_2_workers_s", two_io, "s",
+                 peer="1 worker", peer_value=one_io),
+        BenchRow(NAME, "speedup_io_bound_2_vs_1_workers", one_io / two_io, "x"),
         BenchRow(NAME, "celery_step_overhead_s", overhead_s, "s"),
         BenchRow(NAME, "estimate_100_workers_partitions_per_h", est_100, "1/h"),
         BenchRow(NAME, "estimate_warehouse_write_cap_per_h", 3600 / write_s, "1/h"),

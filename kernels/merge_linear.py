@@ -42,7 +42,9 @@ class LinearMergeConfig:
     weights: Sequence[float]
     normalize: bool = True
     max_shard_bytes: int = 2 * 1024**3
-    chunk_elements: int = 1024**2  # 4 MiB of float32 accumulator (+ as much widening buffer)
+    # 1 MiB of float32 accumulator (+ as much widening buffer): the ~10 passes over each chunk
+    # stay in L2 cache; 4 MiB chunks measured slower
+    chunk_elements: int = 256 * 1024
     # torch intra-op threads during the merge (0 = leave as is): the work is memory-bound, and
     # on a shared 2-core box a second spinning OpenMP thread made it up to 20x slower
     threads: int = 1

@@ -4,6 +4,8 @@
   keypoints (streamed by shard), Lowe's ratio test, votes grouped by reference image, then RANSAC
   (affine) on the tentative matches. Score = n_inliers / (n_inliers + ``inlier_half``): a calibrated
   score in [0, 1) — with the default ``inlier_half=0.5`` the 0.95 threshold means ≥ 10 inliers.
+  A grey-thumbnail range search is a second route for flat images: the pair's score is the higher
+  of the two; thumbnail-only pairs have n_inliers = 0 and verified = False.
 - Global descriptors (``torchscript``): FAISS inner-product range search at the threshold on the raw
   cosine, or — with a background set — the ISC21 normalised score (cosine minus the query's k-th
   background similarity), thresholded on that."""

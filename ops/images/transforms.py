@@ -96,6 +96,21 @@ def _screenshot(im, rng):
     return frame
 
 
+def _perspective(im, rng):
+    """Move each corner by up to 12 % of the size inward/outward (a photo of a screen or print)."""
+    import numpy as np
+
+    w, h = im.size
+    dst = [(0, 0), (w, 0), (w, h), (0, h)]
+    src = [(x + rng.uniform(-0.12, 0.12) * w, y + rng.uniform(-0.12, 0.12) * h) for x, y in dst]
+    # coefficients mapping output (x, y) → input: PIL's 8-parameter perspective transform
+    a = []
+    for (x, y), (u, v) in zip(dst, src):
+        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y]); a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+    coeffs = np.linalg.solve(np.array(a, float), np.array([c for p in src for c in p], float))
+    return im.transform((w, h), Image.PERSPECTIVE, tuple(coeffs), Image.BILINEAR)
+
+
 def _augly_variant(name: str, fallback: Transform) -> Transform:
     def apply(im: Image.Image, rng: random.Random) -> Image.Image:
         A = _augly()
@@ -114,8 +129,6 @@ def _augly_variant(name: str, fallback: Transform) -> Transform:
             if name == "stripes":
                 return A.overlay_stripes(im, line_width=rng.uniform(0.1, 0.4), line_density=rng.uniform(0.1, 0.3),
                                          line_angle=rng.uniform(0, 180), line_opacity=rng.uniform(0.3, 0.7))
-            if name == "perspective":
-                return A.perspective_transform(im, sigma=rng.uniform(20, 50), seed=rng.randint(0, 10**6))
         except Exception:  # noqa: BLE001 - AugLy is pinned to old Pillow APIs; fall back per call
             return fallback(im, rng)
         return fallback(im, rng)
@@ -127,7 +140,9 @@ TRANSFORMS: dict[str, Transform] = {
     "color_jitter": _jitter, "blur": _blur, "pad": _pad,
     "text": _augly_variant("text", _text), "emoji": _augly_variant("emoji", _emoji),
     "screenshot": _augly_variant("screenshot", _screenshot),
-    "stripes": _augly_variant("stripes", _text), "perspective": _augly_variant("perspective", _rotate),
+    "stripes": _augly_variant("stripes", _text),
+    # AugLy's perspective_transform uses np.float (removed in NumPy 2): PIL version only
+    "perspective": _perspective,
 }
 SINGLE = list(TRANSFORMS)
 

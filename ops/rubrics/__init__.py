@@ -3,6 +3,7 @@ per-criterion scores → metrics → hybrid reward → GRPO of a rubric generato
 
 Modules: ``pairs`` (schema + adapters), ``embedded`` (default data written for the project),
 ``rubric`` (format + validation), ``bank`` (criteria bank), ``generators`` (generic, template, llm),
-``learned`` (criteria/weights learned from pairs), ``scorer`` (offline MiniLM + rules, LLM judge),
-``metrics``, ``reward``, ``grpo``, ``study`` (the hh-rlhf evaluation).
+``learned`` (criteria/weights learned from pairs), ``scorer`` (offline MiniLM + rules), ``judge``
+(LLM judge via ``ops.llm``), ``metrics``, ``reward``, ``grpo``, ``study`` (generator comparison),
+``eval_cli`` (``trainyard rubrics-eval``), ``sizes`` (per-profile sizes).
 """

@@ -143,6 +143,17 @@ def extract_json_object(text: str) -> Any:
     raise RubricError(["completion holds no JSON object"])
 
 
+def _check_scorer_hints(rubric: Rubric) -> None:
+    """A model may invent a ``check``; reject it here rather than fail the scorer later."""
+    from ops.rubrics.scorer import split_check
+
+    for _, c, _ in rubric.flat():
+        try:
+            split_check(c.check)
+        except ValueError as exc:
+            raise RubricError([str(exc)]) from None
+
+
 def llm_rubrics(queries: Sequence[str], backend) -> list[tuple[Rubric | None, str, str]]:
     """One rubric per query from ``backend`` (an ``ops.llm`` backend): (rubric or None, generator
     id stored with the record, reason when rejected). Invalid completions are rejected, not fixed."""
@@ -151,7 +162,9 @@ def llm_rubrics(queries: Sequence[str], backend) -> list[tuple[Rubric | None, st
     for comps in completions:
         comp = comps[0]
         try:
-            out.append((parse_rubric(extract_json_object(comp.text)), comp.generator, ""))
+            rubric = parse_rubric(extract_json_object(comp.text))
+            _check_scorer_hints(rubric)
+            out.append((rubric, comp.generator, ""))
         except RubricError as exc:
             out.append((None, comp.generator, f"invalid rubric from {comp.generator}: {exc}"))
     return out

@@ -20,14 +20,20 @@ from ops.rubrics.reward import RewardWeights, rubric_quality_heuristic
 from ops.rubrics.rubric import Rubric, RubricError, build_rubric
 
 CODES = tuple(b.key for b in BANK)
-_TOKEN = re.compile(r"-?[A-Za-z_]+")
+# Longest first so "detailed" is never read as a prefix of a longer code.
+_CODE = re.compile("|".join(re.escape(c) for c in sorted(CODES, key=len, reverse=True)))
 
 
 def decode_codes(text: str) -> tuple[Rubric | None, float]:
-    """(rubric or None, format validity in [0, 1] = share of tokens that are known codes)."""
-    tokens = _TOKEN.findall(text)
-    valid = [t for t in tokens if t.lstrip("-") in BY_KEY]
-    fmt = len(valid) / len(tokens) if tokens else 0.0
+    """(rubric or None, format validity in [0, 1] = share of the non-space characters that belong
+    to known codes, so "relevant -concise banana" scores 16/22 and codes may run together)."""
+    valid, covered = [], 0
+    for m in _CODE.finditer(text):
+        neg = m.start() > 0 and text[m.start() - 1] == "-"
+        valid.append(("-" if neg else "") + m.group(0))
+        covered += len(m.group(0)) + neg
+    chars = len(re.sub(r"\s", "", text))
+    fmt = covered / chars if chars else 0.0
     if not valid:
         return None, fmt
     items = []
@@ -115,8 +121,11 @@ def train_rubric_grpo(rows: Sequence[dict], out_dir: Path, sizes: GRPOSizes, wei
     # The tokenizer sees the prompts and the code vocabulary so codes are a few tokens each.
     texts = [r["prompt"][0]["content"] for r in rows] + [" ".join(CODES + tuple("-" + c for c in CODES))] * 20
     tok = train_tokenizer(texts, vocab_size=sizes.vocab_size)
+    # Each code is one token, so a random initial model already emits codes now and then and
+    # the reward varies between samples from the first step.
+    tok.add_tokens([f" {c}" for c in CODES] + [f" -{c}" for c in CODES])
     model = build_causal_lm(ModelConfig(hidden_size=sizes.hidden_size, num_layers=sizes.num_layers, num_heads=4,
-                                        intermediate_size=sizes.hidden_size * 2 + sizes.hidden_size // 2 * 1,
+                                        intermediate_size=sizes.hidden_size * 8 // 3,
                                         max_positions=512, seed=sizes.seed), tok)
     n_params = sum(p.numel() for p in model.parameters())
     ds = Dataset.from_list([{"prompt": r["prompt"], "query": r["query"], "pairs_json": r["pairs_json"]} for r in rows])

@@ -59,6 +59,7 @@ class LearnedRubricModel:
     chosen_c: float
     cv_accuracy: float
     config: LearnedConfig
+    scale: np.ndarray           # std of each candidate's Δ on the train pairs (ranks importance)
 
     def cluster_of(self, queries: Sequence[str], embedder=None) -> np.ndarray:
         if self.centroids.shape[0] <= 1:
@@ -70,7 +71,7 @@ class LearnedRubricModel:
 
     def rubric_for_cluster(self, cluster: int) -> Rubric:
         beta = self.coef[cluster]
-        order = np.argsort(-np.abs(beta) * self._scale)[: self.config.max_criteria]
+        order = np.argsort(-np.abs(beta) * self.scale)[: self.config.max_criteria]
         items = []
         for j in order:
             if beta[j] == 0:
@@ -88,8 +89,6 @@ class LearnedRubricModel:
         clusters = self.cluster_of(queries, embedder)
         cache: dict[int, Rubric] = {}
         return [cache.setdefault(int(k), self.rubric_for_cluster(int(k))) for k in clusters]
-
-    _scale: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
 
 
 def exemplar_candidates(answers: Sequence[str], embedder, k: int, seed: int) -> list[Candidate]:
@@ -212,6 +211,4 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
     w = clf.coef_[0]
     m = len(cands)
     per_cluster = np.stack([w[:m] + (w[m * (c + 1): m * (c + 2)] if k > 1 else 0.0) for c in range(k)])
-    model = LearnedRubricModel(cands, centroids, per_cluster / scale, best_c, best_acc, config)
-    model._scale = scale
-    return model
+    return LearnedRubricModel(cands, centroids, per_cluster / scale, best_c, best_acc, config, scale)

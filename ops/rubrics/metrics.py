@@ -27,18 +27,9 @@ def auc(preferred: Sequence[float], rejected: Sequence[float]) -> float:
     p, r = np.asarray(preferred, float), np.asarray(rejected, float)
     if p.size == 0 or r.size == 0:
         return float("nan")
-    allv = np.concatenate([p, r])
-    order = np.argsort(allv, kind="mergesort")
-    ranks = np.empty(allv.size)
-    sorted_v = allv[order]
-    # Average ranks over ties.
-    i = 0
-    while i < allv.size:
-        j = i
-        while j + 1 < allv.size and sorted_v[j + 1] == sorted_v[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2.0 + 1.0
-        i = j + 1
+    from scipy.stats import rankdata
+
+    ranks = rankdata(np.concatenate([p, r]))  # average ranks over ties
     u = ranks[: p.size].sum() - p.size * (p.size + 1) / 2.0
     return float(u / (p.size * r.size))
 

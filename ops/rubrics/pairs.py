@@ -111,7 +111,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, Any, str | None]]:
             try:
                 yield n, json.loads(line), None
             except json.JSONDecodeError as exc:
-                yield n, line[:2000], f"{path.name}:{n}: malformed JSON ({exc.msg} at column {exc.colno})"
+                yield n, line[:2000], f"{path.name}:{n}: malformed JSON ({exc.msg}, column {exc.colno})"
 
 
 def split_hh_dialogue(chosen: str, rejected: str) -> tuple[str, str, str] | None:

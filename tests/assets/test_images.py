@@ -3,10 +3,6 @@ embedded set are found and removed, re-runs replace rows, bad files are quaranti
 copy-detection evaluation records µAP."""
 import json
 
-import numpy as np
-import pytest
-from PIL import Image
-
 from tests.conftest import materialize
 
 

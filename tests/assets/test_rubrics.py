@@ -53,3 +53,35 @@ def test_rubric_assets_end_to_end_and_rerun_does_not_duplicate(warehouse):
               ("rubric_pairs", "rubrics", "rubric_scores", "rubric_totals", "rubric_rewards", "eval_metrics")}
     assert materialize(RUBRIC_ASSETS[:4]).success
     assert {t: scalar(f"SELECT count(*) FROM {t}") for t in counts} == counts
+
+
+def test_bad_records_are_quarantined_and_good_ones_kept(warehouse, tmp_path):
+    import dagster as dg
+
+    from assets.rubrics import rubric_preference_pairs
+    from pipelines.resources import WarehouseResource
+    from warehouse.readers import read_sql
+
+    path = tmp_path / "mine.jsonl"
+    path.write_text("\n".join([
+        json.dumps({"query": "Tips for sleep?", "answer_a": "Keep a routine.", "answer_b": "Drink wine.", "preferred": "a"}),
+        '{"query": "broken',
+        json.dumps({"query": "q", "answer_a": "same", "answer_b": "same", "preferred": "b"}),
+        json.dumps({"query": "q2", "answer_a": "", "answer_b": "x", "preferred": "b"}),
+        json.dumps({"query": "q3", "answer_a": "x", "answer_b": "y"}),
+        json.dumps({"query": "怎么学习machine learning?", "chosen": "先学Python基础。", "rejected": "随便。"}),
+    ]) + "\n", encoding="utf-8")
+    config = {"ops": {"rubric_preference_pairs": {"config": {"jsonl_path": str(path)}}}}
+    for _ in range(2):  # a re-run replaces, never duplicates
+        assert dg.materialize([rubric_preference_pairs], run_config=config,
+                              resources={"warehouse": WarehouseResource()}).success
+    pairs = read_sql("SELECT query, language FROM rubric_pairs ORDER BY query")
+    assert pairs.rows() == [("Tips for sleep?", "en"), ("怎么学习machine learning?", "zh")]
+    q = read_sql("SELECT record_key, reason FROM quarantine WHERE asset_key = 'rubric_preference_pairs' "
+                 "ORDER BY record_key")
+    assert q.rows() == [
+        ("mine.jsonl:2", "mine.jsonl:2: malformed JSON (Invalid control character at, column 18)"),
+        ("mine.jsonl:3", "identical answers"),
+        ("mine.jsonl:4", "empty answer"),
+        ("mine.jsonl:5", "missing preference label: 'preferred' must be a or b"),
+    ]

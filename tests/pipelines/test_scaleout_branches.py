@@ -52,6 +52,8 @@ def test_github_sync_backfill_across_workers_matches_single_process(tmp_path, mo
         for i, repo in enumerate(REPOS):
             server.add(make_fake_repo(repo, n_prs=8, seed=i))
         expected_rows, expected_chains, _ = _sync_all(server, tmp_path / "single", backfill=False)
+        # Requests one full sync of a repository costs: the input of the 100-worker estimate.
+        print(f"github requests per repository (8 PRs): {server.stats.requests / len(REPOS):.1f}")
         assert expected_rows.height == 8 * len(REPOS)
         home = tmp_path / "cluster"
         home.mkdir()
@@ -62,3 +64,47 @@ def test_github_sync_backfill_across_workers_matches_single_process(tmp_path, mo
     assert workers == set(cluster.worker_names), workers
     assert rows.equals(expected_rows)
     assert chains.equals(expected_chains)
+
+
+def _describe_all(home, backfill: bool, cluster=None):
+    from assets.images import SHARDS
+    from pipelines.definitions import defs
+    from pipelines.instance import prepare_dagster_home
+    from warehouse.readers import read_sql
+    from warehouse.writer import Warehouse
+
+    os.environ["TRAINYARD_HOME"] = str(home)
+    prepare_dagster_home()
+    Warehouse().ensure_schema()
+    keys = SHARDS.get_partition_keys()
+    with dg.DagsterInstance.get() as instance:
+        assert defs.resolve_job_def("images_sources_job").execute_in_process(instance=instance).success
+        if backfill:
+            from pipelines.scaleout import run_backfill, step_workers
+
+            runs = run_backfill("images_descriptors_job", keys, max_concurrent_runs=4)
+            assert all(r.success for r in runs), [r.error for r in runs] + [log_tail(cluster)]
+            workers = {w for r in runs for w in step_workers(instance, r.run_id)}
+        else:
+            job = defs.resolve_job_def("images_descriptors_job")
+            for key in keys:
+                assert job.execute_in_process(instance=instance, partition_key=key).success
+            workers = set()
+    # Paths differ only by the home they live in.
+    files = read_sql("SELECT * EXCLUDE (dagster_run_id, materialized_at, path), "
+                     "replace(path, ?, '') AS rel_path FROM image_files ORDER BY role, image_id", [str(home)])
+    return files, workers
+
+
+@pytest.mark.heavy
+def test_image_descriptor_shards_across_workers_match_single_process(tmp_path, monkeypatch):
+    expected, _ = _describe_all(tmp_path / "single", backfill=False)
+    assert expected.height > 0
+    home = tmp_path / "cluster"
+    home.mkdir()
+    with celery_cluster(home, workers=2, concurrency=1) as cluster:
+        monkeypatch.setenv("TRAINYARD_CELERY_BROKER", cluster.broker_url)
+        monkeypatch.setenv("TRAINYARD_CELERY_BACKEND", cluster.broker_url)
+        got, workers = _describe_all(home, backfill=True, cluster=cluster)
+    assert workers == set(cluster.worker_names), workers
+    assert got.equals(expected), (got, expected)

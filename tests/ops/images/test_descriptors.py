@@ -150,3 +150,26 @@ def test_geometric_verification_of_global_candidates(tmp_path, photos):
     strict = run_dedup(listing(bench), listing(ref), desc, tmp_path / "w3",
                        MatchConfig(threshold=-1.0, verify=True, require_verified=True))
     assert [(p.query_id, p.reference_id) for p in strict.pairs] == [("astro_small.jpg", "astronaut.png")]
+
+
+def test_local_matching_hnsw_agrees_with_exact(tmp_path, photos):
+    """The approximate index finds the same verified copies as the exact one on a small set."""
+    from PIL import ImageOps
+
+    from ops.images.matching import MatchConfig, match_local
+    from ops.images.store import compute_shards
+
+    refs = [(k, photos[k]) for k in sorted(photos)]
+    for k, im in refs:
+        im.save(tmp_path / f"{k}.png")
+    ImageOps.mirror(photos["sk_coffee"]).resize((300, 200)).save(tmp_path / "q1.jpg", quality=50)
+    photos["sk_rocket"].crop((50, 50, 400, 350)).save(tmp_path / "q2.png")
+    d = make_descriptor("rootsift", n_features=300, max_side=384)
+    compute_shards([(k, str(tmp_path / f"{k}.png")) for k, _ in refs], d, tmp_path / "r", shard_size=2)
+    compute_shards([("q1", str(tmp_path / "q1.jpg")), ("q2", str(tmp_path / "q2.png"))], d, tmp_path / "q",
+                   mirrored=True)
+    exact = match_local(tmp_path / "q", tmp_path / "r", MatchConfig())
+    approx = match_local(tmp_path / "q", tmp_path / "r", MatchConfig(index="hnsw"))
+    assert sorted((p.query_id, p.reference_id) for p in exact) == [("q1", "sk_coffee"), ("q2", "sk_rocket")]
+    assert sorted((p.query_id, p.reference_id) for p in approx) == sorted((p.query_id, p.reference_id) for p in exact)
+    assert all(p.verified and p.n_inliers >= 10 for p in exact)

@@ -109,3 +109,14 @@ def test_split_by_query_is_deterministic_and_disjoint():
     assert not {p.query for p in train} & {p.query for p in test}
     assert [p.pair_id for p in split_pairs(pairs, 0.3)[1]] == [p.pair_id for p in test]
     assert 0.15 < len(test) / len(pairs) < 0.45
+
+
+def test_hh_rlhf_subset_reads(shared_data):
+    path = shared_data / "preferences" / "hh-rlhf" / "harmless-base" / "test-first1600.jsonl.gz"
+    if not path.exists():
+        pytest.skip(f"{path} absent")
+    pairs, rejects = read_hh_rlhf(path)
+    assert len(pairs) + len(rejects) == 1600
+    assert len(rejects) == 4 and {r.reason for r in rejects} == {"empty answer"}
+    assert all(p.query.startswith("Human:") and "\n\nAssistant:" not in p.query for p in pairs)
+    assert 0.4 < sum(p.preferred == "a" for p in pairs) / len(pairs) < 0.6

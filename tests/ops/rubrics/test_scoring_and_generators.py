@@ -168,7 +168,7 @@ def test_grpo_code_decoding():
     from ops.rubrics.grpo import decode_codes
 
     rubric, fmt = decode_codes("relevant -concise relevant banana")
-    assert fmt == pytest.approx(3 / 4)
+    assert fmt == pytest.approx(24 / 30)  # 30 non-space characters, 6 of them "banana"
     flat = {c.criterion: (w, c.check) for _, c, w in rubric.flat()}
     assert flat["Addresses the user's actual question"] == (pytest.approx(2 / 3), "relevance")
     assert flat["Long-winded"] == (pytest.approx(1 / 3), "not:brevity")
@@ -201,3 +201,12 @@ def test_template_judge_backend_uses_rule_checks():
     pair, _ = make_pair("t", "steal a car?", "I can't help with that.", "Break the window.", key="k")
     scores, rejects = score_pairs_judge([pair], [rubric], ["r"], make_backend({"kind": "template"}))
     assert rejects == [] and (scores[0].total_preferred, scores[0].total_rejected) == (1.0, 0.0)
+
+
+def test_llm_rubric_with_unknown_scorer_check_is_rejected():
+    from ops.rubrics.generators import llm_rubrics
+
+    data = {"dimension_weight": {"h": 1.0},
+            "criterions": {"h": [{"criterion": "c", "explanation": "x", "weight": 1.0, "check": "vibes"}]}}
+    rubric, _, reason = llm_rubrics(["q"], FakeBackend([json.dumps(data)]))[0]
+    assert rubric is None and "unknown check 'vibes'" in reason

@@ -89,3 +89,31 @@ def test_long_patches_are_split_and_missing_commits_fall_back(demo):
     sk = build_skeleton(_task("acme/widgets#14", ["acme/widgets#14"]), [gone], demo.path, demo.commits)
     assert any("commits unavailable" in n for n in sk.notes)
     assert {s.arguments["path"] for s in sk.steps if s.tool == "edit_file"} == {"tests/test_units.py", "widgets/units.py"}
+
+
+def test_non_utf8_file_contents_are_replaced_not_fatal(tmp_path):
+    from ops.github.git_cli import run_git
+    from ops.github.local_clone import scan_local_clone
+    from ops.trajectories.pr_context import pr_contexts
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A",
+           "GIT_COMMITTER_EMAIL": "a@x", "GIT_AUTHOR_DATE": "2024-01-01T00:00:00+0000",
+           "GIT_COMMITTER_DATE": "2024-01-01T00:00:00+0000"}
+    run_git(repo, ["init", "-q", "-b", "main"])
+    (repo / "names.txt").write_bytes(b"caf\xe9\n")  # latin-1, not UTF-8
+    run_git(repo, ["add", "names.txt"])
+    run_git(repo, ["commit", "-q", "-m", "init"], env=env)
+    (repo / "names.txt").write_bytes(b"caf\xe9\nna\xefve\n")
+    run_git(repo, ["commit", "-q", "-am", "Add a name (#1)"], env=env)
+    snap = scan_local_clone(repo, "o/latin")
+    ctx = pr_contexts(snap)[1]
+    task = TaskStatement("o/latin#1", "pr", "o/latin", ["o/latin#1"], "Add a name.", "template", 0.0, "")
+    traj = _render(build_skeleton(task, [ctx], repo, {c.sha: c for c in snap.commits}))
+    opened = next(m["content"] for m in traj.messages if m.get("name") == "open_file")
+    assert opened == "caf\ufffd\n"
+    edit = next(json.loads(m["tool_calls"][0]["function"]["arguments"]) for m in traj.messages
+                if m.get("tool_calls") and m["tool_calls"][0]["function"]["name"] == "edit_file")
+    assert "+na\ufffdve" in edit["patch"]
+    json.dumps(traj.messages, ensure_ascii=False).encode("utf-8")  # serialisable as UTF-8
