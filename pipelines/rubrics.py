@@ -36,7 +36,8 @@ def cmd_rubrics_eval(args) -> int:
               "pass --hh-rlhf PATH or --jsonl PATH)", file=sys.stderr)
         return 2
     return run_eval(path, kind="jsonl" if args.jsonl else "hh-rlhf", test_fraction=args.test_fraction,
-                    generators=args.generators, limit=args.limit, seed=args.seed)
+                    generators=args.generators, limit=args.limit, seed=args.seed,
+                    criteria_bank=Path(args.criteria_bank) if args.criteria_bank else None)
 
 
 def add_cli(subparsers) -> dict:
@@ -48,4 +49,6 @@ def add_cli(subparsers) -> dict:
     p.add_argument("--generators", nargs="*", default=["generic", "template", "learned"])
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--criteria-bank", default="", help="DeepResearch Bench criteria.jsonl whose criteria the "
+                                                      "learned generator may select")
     return {"rubrics-eval": cmd_rubrics_eval}

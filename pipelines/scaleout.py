@@ -67,14 +67,32 @@ def _run_partition(job_name: str, executor: str, key: str, tags: dict) -> Partit
             return PartitionRun(key, result.run_id, result.success, time.perf_counter() - t0, error)
 
 
+def _warm_driver(executor: str) -> int:
+    reconstructable_job("scaleout_job", executor).get_definition()  # imports every branch once
+    time.sleep(0.5)  # hold this process so the pool starts the next task in another one
+    return os.getpid()
+
+
+def driver_pool(n: int, executor: str = "celery"):
+    """``n`` spawned driver processes with the definitions already imported, for repeated
+    backfills (``run_backfill(..., pool=...)``); shut it down with ``.shutdown()``."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    [f.result() for f in [pool.submit(_warm_driver, executor) for _ in range(n)]]
+    return pool
+
+
 def run_backfill(job_name: str, partition_keys: list, max_concurrent_runs: Optional[int] = None,
-                 tags: Optional[dict] = None, executor: str = "celery") -> list:
+                 tags: Optional[dict] = None, executor: str = "celery", pool=None) -> list:
     """One Dagster run per partition, up to ``max_concurrent_runs`` at a time (default: all).
 
     Each run's orchestration loop lives in a spawned driver process (it mostly waits on the
     broker); its steps execute wherever the job's executor puts them — Celery workers for
     ``executor="celery"``. Uses the instance at ``$DAGSTER_HOME``. Returns one ``PartitionRun``
-    per key, in order.
+    per key, in order. ``pool``: reuse warm driver processes (``driver_pool``); its size then
+    bounds the runs in flight.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -83,11 +101,13 @@ def run_backfill(job_name: str, partition_keys: list, max_concurrent_runs: Optio
     # at the same moment race on their alembic stamp ("more than one head").
     with dg.DagsterInstance.get() as instance:
         instance.get_runs(limit=1)
-    n = max(1, min(max_concurrent_runs or len(partition_keys), len(partition_keys)))
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+    if pool is not None:
         futures = [pool.submit(_run_partition, job_name, executor, k, dict(tags or {}))
                    for k in partition_keys]
         return [f.result() for f in futures]
+    n = max(1, min(max_concurrent_runs or len(partition_keys), len(partition_keys)))
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as own:
+        return run_backfill(job_name, partition_keys, tags=tags, executor=executor, pool=own)
 
 
 def step_workers(instance: dg.DagsterInstance, run_id: str) -> list[str]:

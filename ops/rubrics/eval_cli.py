@@ -9,7 +9,8 @@ from typing import Sequence
 
 
 def run_eval(path: Path, kind: str = "hh-rlhf", test_fraction: float = 0.3,
-             generators: Sequence[str] = ("generic", "template", "learned"), limit: int = 0, seed: int = 0) -> int:
+             generators: Sequence[str] = ("generic", "template", "learned"), limit: int = 0, seed: int = 0,
+             criteria_bank: Path | None = None) -> int:
     from ops.report import Table, render_report
     from ops.rubrics.pairs import dedupe, read_generic_jsonl, read_hh_rlhf, split_pairs
     from ops.rubrics.study import compare_generators, metric_rows
@@ -27,7 +28,13 @@ def run_eval(path: Path, kind: str = "hh-rlhf", test_fraction: float = 0.3,
         from ops.llm.factory import make_backend
 
         backend = make_backend()
-    evals, model = compare_generators(train, test, generators, backend=backend)
+    bank = []
+    if criteria_bank is not None:
+        from ops.rubrics.rubric import load_criteria_bank
+
+        bank, bank_rejects = load_criteria_bank(criteria_bank)
+        print(f"criteria bank {criteria_bank.name}: {len(bank)} rubrics ({len(bank_rejects)} rejected)")
+    evals, model = compare_generators(train, test, generators, backend=backend, criteria_bank=bank)
     rows = metric_rows(evals)
     print(f"{'generator':10} {'source':14} {'lang':5} {'metric':9} {'value':>7}  95% CI            n")
     for r in rows:

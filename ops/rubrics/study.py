@@ -84,9 +84,10 @@ def score_and_measure(gen: GeneratedRubrics, pairs: Sequence[PreferencePair], em
 def compare_generators(train: Sequence[PreferencePair], test: Sequence[PreferencePair],
                        generators: Sequence[str] = ("generic", "template", "learned"),
                        config: LearnedConfig = LearnedConfig(), backend=None, embedder=None,
-                       n_boot: int = 1000) -> tuple[list[GeneratorEval], LearnedRubricModel | None]:
-    """Fit ``learned`` on ``train`` (when asked for) and evaluate every generator on ``test``."""
-    learned = fit_learned(train, config, embedder) if "learned" in generators else None
+                       n_boot: int = 1000, criteria_bank=()) -> tuple[list[GeneratorEval], LearnedRubricModel | None]:
+    """Fit ``learned`` on ``train`` (when asked for; ``criteria_bank``: DRB bank entries whose
+    criteria join the candidates) and evaluate every generator on ``test``."""
+    learned = fit_learned(train, config, embedder, criteria_bank) if "learned" in generators else None
     evals = [score_and_measure(generate_rubrics(g, test, learned, backend, embedder), test, embedder, n_boot)
              for g in generators]
     return evals, learned

@@ -210,3 +210,15 @@ def test_llm_rubric_with_unknown_scorer_check_is_rejected():
             "criterions": {"h": [{"criterion": "c", "explanation": "x", "weight": 1.0, "check": "vibes"}]}}
     rubric, _, reason = llm_rubrics(["q"], FakeBackend([json.dumps(data)]))[0]
     assert rubric is None and "unknown check 'vibes'" in reason
+
+
+def test_learned_generator_can_select_criteria_bank_entries():
+    from ops.rubrics.learned import LearnedConfig, bank_candidates, fit_learned
+    from ops.rubrics.rubric import BankEntry, build_rubric
+
+    bank = [BankEntry("1", "p", build_rubric([("insight", "Cites topic:sources", "names sources", 1.0, "")]))]
+    assert [c.criterion for c in bank_candidates(bank, 5)] == ["Cites topic:sources"]
+    pairs = [make_pair("s", f"q{i}", f"report topic:sources {i}", f"report topic:vibes {i}", key=str(i))[0]
+             for i in range(12)]
+    model = fit_learned(pairs, LearnedConfig(n_exemplars=2, max_criteria=3, cv_folds=3), FakeEmbedder(), bank)
+    assert "Cites topic:sources" in [c.criterion for c in model.candidates]
