@@ -20,6 +20,11 @@ def run() -> list[BenchRow]:
     if out.returncode != 0:
         raise RuntimeError(f"demo failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     rows = [BenchRow("demo", "wall_s", seconds, "s", "target", 600.0)]
-    for job, secs in re.findall(r"running (\S+(?: \[[^\]]+\])?) \.\.\.\n\s+ok in ([0-9.]+)s", out.stdout):
-        rows.append(BenchRow("demo", f"job:{job}", float(secs), "s"))
+    job = None
+    for line in out.stdout.splitlines():  # libraries may print between a job's two lines
+        if m := re.match(r"running (.+) \.\.\.$", line):
+            job = m.group(1)
+        elif (m := re.match(r"\s+ok in ([0-9.]+)s", line)) and job:
+            rows.append(BenchRow("demo", f"job:{job}", float(m.group(1)), "s"))
+            job = None
     return rows

@@ -4,7 +4,7 @@ Redis broker and result backend.
 Selected without code changes: ``TRAINYARD_EXECUTOR=celery`` (see ``pipelines.definitions``), broker
 ``$TRAINYARD_CELERY_BROKER`` (default ``redis://127.0.0.1:6379/0``), backend
 ``$TRAINYARD_CELERY_BACKEND`` (default: the broker URL). Workers: ``celery -A
-pipelines.celery_worker worker -Q dagster`` with the same environment (docs/scaleout.md).
+pipelines.celery_worker worker -Q dagster`` with the same environment (README.md, section scaleout).
 
 Only imported when the celery profile is chosen: it pulls in celery/kombu/redis.
 """
@@ -69,7 +69,7 @@ def check_broker(url: str, timeout_s: float = 3.0) -> None:
     except Exception as exc:  # any failure to reach it is reported the same way
         raise BrokerUnavailable(
             f"Celery broker {url} is unavailable ({type(exc).__name__}: {exc}). Start Redis "
-            "(docs/scaleout.md: `redis-server --bind 127.0.0.1 --port 6379`) or set "
+            "(README.md, section scaleout: `redis-server --bind 127.0.0.1 --port 6379`) or set "
             "TRAINYARD_CELERY_BROKER to a reachable broker."
         ) from exc
 

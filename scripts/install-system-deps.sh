@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the tests need (headless Chromium for the browser test). Idempotent.
+# Debian packages the tests need: headless Chromium (browser test), redis-server (scale-out
+# tests start their own), libmagic (AugLy). Idempotent.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -10,4 +11,3 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-[ -x .venv/bin/python ] && ! .venv/bin/python -c "import dagster_celery, dagster_k8s" 2>/dev/null && .venv/bin/pip install -q --no-deps "dagster-celery==0.29.27" "dagster-k8s==0.29.27" || true  # scale-out (#8): their 0.29.27 pins dagster 1.13.27
