@@ -289,7 +289,7 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     variant = best_variant(fid)
     comps = [_model_dir(f"component/{variant}/{d}") for d in names]
     scorer = ProxyScorer(comps, tokens, sizes, artifact_dir("demix", "scratch") / "search_proxy")
-    pool = dirichlet_pool(len(names), sizes.pool_size, sizes.max_weight, seed=0)
+    pool = dirichlet_pool(len(names), sizes.pool_size, sizes.max_weight, seed=0, min_weight=sizes.min_weight)
     result = run_search(scorer, names, pool, sizes.rounds, sizes.per_round, sizes.top_k, log=context.log.info)
     proxy_rows = [{"mixture_id": f"search/{e['index']}", "purpose": "search", "variant": variant,
                    "round": e["round"], "weights_json": weights_json(names, pool[e["index"]]), "domain": d,

@@ -88,15 +88,19 @@ N_SHARDS = 4
 SHARDS = dg.StaticPartitionsDefinition([f"shard-{i:02d}" for i in range(N_SHARDS)])
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[image_benchmark_set, image_reference_corpus],
-          partitions_def=SHARDS,
-          description="Copy-detection descriptors, one partition per hash shard of image ids (Parquet files "
-                      "keyed by image id, sub-sharded by shard_size) + image_files; unreadable files go to "
-                      "quarantine with the reason.")
-def image_descriptors(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                      config: DescriptorConfig) -> dg.MaterializeResult:
+def _staged_descriptors_key(context) -> str:
+    """Artifact key of one run's describe result (describe step → write step; both compute it)."""
+    return f"images/staged_descriptors/{context.partition_key}/{context.run_id}.pkl"
+
+
+@dg.op(ins={"benchmark": dg.In(dg.Nothing), "reference": dg.In(dg.Nothing)}, out=dg.Out(dg.Nothing),
+       description="Describe one shard's images into Parquet descriptor files (no pool: shards describe "
+                   "concurrently); the rows for the warehouse are staged for the write step.")
+def image_descriptors_describe(context: dg.OpExecutionContext, config: DescriptorConfig) -> None:
+    import pickle
+
     from ops.images.dedup import describe_all, stable_shard
-    from warehouse.registry import quarantine
+    from warehouse.artifact_store import artifact_store
 
     part = context.partition_key
     k = int(part.split("-")[1])
@@ -105,17 +109,47 @@ def image_descriptors(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     work = artifact_dir("images", "descriptors")
     images, bad = describe_all(mine(read_listing("benchmark")), mine(read_listing("reference")), desc, work,
                                config.shard_size, prefix=f"{part}-")
+    artifact_store().put_bytes(_staged_descriptors_key(context), pickle.dumps(
+        {"descriptor": config.model_dump(), "name": desc.name, "images": images, "bad": bad}))
+
+
+@dg.op(ins={"described": dg.In(dg.Nothing)}, out=dg.Out(dg.Nothing), pool="warehouse",
+       description="Write one shard's image_files and quarantine rows and its state file (pool 'warehouse').")
+def image_descriptors_write(context: dg.OpExecutionContext, warehouse: WarehouseResource):
+    import pickle
+
+    from warehouse.artifact_store import artifact_store
+    from warehouse.registry import quarantine
+
+    part = context.partition_key
+    store, key = artifact_store(), _staged_descriptors_key(context)
+    staged = pickle.loads(store.get_bytes(key))
+    images, bad, name = staged["images"], staged["bad"], staged["name"]
+    work = artifact_dir("images", "descriptors")
     lineage = with_data_version(lineage_of(context), content_version(images, bad))
     wh = warehouse.get()
-    wh.write("image_files", [{**i, "descriptor": desc.name, "source_key": f"{i['role']}:{i['image_id']}"}
+    wh.write("image_files", [{**i, "descriptor": name, "source_key": f"{i['role']}:{i['image_id']}"}
                              for i in images], lineage)
     quarantine(wh, bad, lineage)
-    (work / f"state-{part}.json").write_text(json.dumps({"descriptor": config.model_dump(), "images": images,
+    (work / f"state-{part}.json").write_text(json.dumps({"descriptor": staged["descriptor"], "images": images,
                                                          "bad": bad}))
     if any((work / "reference").glob("shard-*.parquet")):  # DuckDB refuses a view over no files
         wh.create_parquet_view("image_descriptor_rows", work / "reference" / "shard-*.parquet")
-    return dg.MaterializeResult(metadata={"images": len(images), "quarantined": len(bad),
-                                          "descriptor": desc.name, "shards": dg.MetadataValue.path(str(work))})
+    store.delete(key)
+    return dg.Output(None, metadata={"images": len(images), "quarantined": len(bad),
+                                     "descriptor": name, "shards": dg.MetadataValue.path(str(work))})
+
+
+@dg.graph_asset(group_name=GROUP, code_version="1", partitions_def=SHARDS,
+                ins={"image_benchmark_set": dg.AssetIn(dagster_type=dg.Nothing),
+                     "image_reference_corpus": dg.AssetIn(dagster_type=dg.Nothing)},
+                description="Copy-detection descriptors, one partition per hash shard of image ids (Parquet "
+                            "files keyed by image id, sub-sharded by shard_size) + image_files; unreadable "
+                            "files go to quarantine with the reason. Two steps: describe (no pool, so "
+                            "shards describe concurrently) and write (pool 'warehouse').")
+def image_descriptors(image_benchmark_set, image_reference_corpus):
+    return image_descriptors_write(image_descriptors_describe(benchmark=image_benchmark_set,
+                                                              reference=image_reference_corpus))
 
 
 @dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[image_descriptors],

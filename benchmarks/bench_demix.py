@@ -166,7 +166,11 @@ def bench_merge() -> list[BenchRow]:
 
 
 def bench_candidates() -> list[BenchRow]:
-    """CPU seconds per scored candidate: merged proxy vs RegMix-style run (same data/model)."""
+    """CPU seconds per scored candidate: merged proxy vs RegMix-style run (same data/model).
+
+    A candidate counts as scored when it has a measured per-domain held-out loss (a merged
+    proxy evaluated, or a small run trained and evaluated); surrogate predictions over the pool
+    are not counted. Both sides use the same held-out windows and ``evaluate_domains`` code."""
     import torch
 
     from ops.demix.domains import embedded_domains
@@ -194,6 +198,15 @@ def bench_candidates() -> list[BenchRow]:
         for w in pool[1 : 1 + n_proxy]:
             scorer(w)
         proxy_cpu = (time.process_time() - c0) / n_proxy
+        # the held-out evaluation alone (same windows, same model): what both sides pay per candidate
+        from ops.demix.training import evaluate_windows, rows_per_forward, torch_threads
+
+        c0 = time.process_time()
+        with torch_threads(sizes.threads):
+            for _ in range(n_proxy):
+                evaluate_windows(scorer.model, scorer.windows, scorer.owner, len(names),
+                                 rows_per_forward=rows_per_forward(sizes))
+        eval_cpu = (time.process_time() - c0) / n_proxy
         regmix_steps = plan_regmix(names, sizes, root / "base")[0].steps
         n_reg = 4
         c0 = time.process_time()
@@ -215,6 +228,7 @@ def bench_candidates() -> list[BenchRow]:
                  f"trained mixture ({sizes.component_steps} steps)", 60 / full_cpu),
         BenchRow("demix_search", "proxy_cpu_s_per_candidate", proxy_cpu, "s"),
         BenchRow("demix_search", "regmix_cpu_s_per_candidate", regmix_cpu, "s"),
+        BenchRow("demix_search", "heldout_eval_cpu_s_per_candidate", eval_cpu, "s"),
     ]
 
 

@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Sequence
 
 from ops.demix.sizes import DemixSizes
-from ops.demix.training import DomainTokens, evaluate_domains, torch_threads
+from ops.demix.training import DomainTokens, torch_threads
 
 
 class ProxyScorer:
     """Scores mixtures over ``component_dirs`` (one per domain, same order as ``tokens.names``).
 
-    Each call merges into ``scratch_dir`` (atomically replaced, so a failed merge is never
-    loaded), loads the merged weights into one reusable model and evaluates every domain."""
+    The components' tensors are loaded once; each call forms the weighted linear merge in memory
+    with the kernel's arithmetic (float32 ``w₀·θ₀ + Σ wᵢ·θᵢ``, divided by ``Σ wᵢ``), copies it
+    into one reusable model and evaluates every domain in shared forwards (``evaluate_windows``). ``merge`` writes
+    the same merge to disk with ``kernels.merge_linear`` (used for the chosen mixture)."""
 
     def __init__(self, component_dirs: Sequence[str | Path], tokens: DomainTokens, sizes: DemixSizes,
                  scratch_dir: Path):
@@ -25,9 +27,35 @@ class ProxyScorer:
             raise ValueError(f"{len(component_dirs)} components for {len(tokens.names)} domains")
         self.component_dirs = [Path(c) for c in component_dirs]
         self.tokens, self.sizes, self.scratch_dir = tokens, sizes, scratch_dir
+        from ops.demix.training import eval_windows
+
         self.model = build_causal_lm(ModelConfig(checkpoint=str(self.component_dirs[0])), None)
+        self.states = [self._load(c) for c in self.component_dirs]
+        keys = set(self.states[0])
+        for c, st in zip(self.component_dirs, self.states):
+            if set(st) != keys:
+                raise ValueError(f"component {c} has different tensors: {sorted(keys ^ set(st))[:5]}")
+            for k in keys:
+                if st[k].shape != self.states[0][k].shape or st[k].dtype != self.states[0][k].dtype:
+                    raise ValueError(f"component {c}: tensor {k!r} differs in shape or dtype")
+        self.params = dict(self.model.state_dict(keep_vars=False))
+        missing = [k for k in keys if k not in self.params]
+        if missing:
+            raise ValueError(f"merged tensors {missing[:5]} are not in the model")
+        self.windows, self.owner = eval_windows(tokens, sizes)
         self.seconds = 0.0
         self.count = 0
+
+    @staticmethod
+    def _load(directory: Path) -> dict:
+        from safetensors.torch import load_file
+
+        state = {}
+        for shard in sorted(directory.glob("*.safetensors")):
+            state.update(load_file(str(shard)))
+        if not state:
+            raise ValueError(f"no safetensors in {directory}")
+        return state
 
     def merge(self, weights: Sequence[float], out_dir: Path | None = None) -> Path:
         from kernels.merge_linear import LinearMergeConfig, merge_linear
@@ -37,16 +65,29 @@ class ProxyScorer:
 
     def __call__(self, weights: Sequence[float]) -> list[float]:
         """Per-domain held-out loss of the merged proxy for ``weights`` (nats/token)."""
-        from safetensors.torch import load_file
+        import torch
 
+        from ops.demix.training import evaluate_windows, rows_per_forward
+
+        w = [float(x) for x in weights]
+        if len(w) != len(self.states) or not all(math.isfinite(x) and x >= 0 for x in w) or sum(w) <= 0:
+            raise ValueError(f"bad mixture weights {w} for {len(self.states)} components")
         t0 = time.perf_counter()
-        with torch_threads(self.sizes.threads):
-            out = self.merge(weights)
-            state = {}
-            for shard in sorted(out.glob("*.safetensors")):
-                state.update(load_file(str(shard)))
-            self.model.load_state_dict(state, strict=True)
-            losses = evaluate_domains(self.model, self.tokens, self.sizes)
+        denominator = sum(w)
+        with torch_threads(self.sizes.threads), torch.no_grad():
+            for k, target in self.params.items():
+                if k not in self.states[0]:
+                    continue
+                ins = [st[k] for st in self.states]
+                acc_dtype = torch.float64 if ins[0].dtype == torch.float64 else torch.float32
+                acc = torch.mul(ins[0].to(acc_dtype), w[0])
+                for t, wi in zip(ins[1:], w[1:]):
+                    acc.add_(t.to(acc_dtype), alpha=wi)
+                if denominator != 1.0:
+                    acc.div_(denominator)
+                target.copy_(acc.to(ins[0].dtype))
+            losses = evaluate_windows(self.model, self.windows, self.owner, len(self.tokens.names),
+                                      rows_per_forward=rows_per_forward(self.sizes))
         self.seconds += time.perf_counter() - t0
         self.count += 1
         if not all(math.isfinite(x) for x in losses):

@@ -8,26 +8,52 @@ from typing import Callable, Sequence
 
 Scorer = Callable[[Sequence[float]], list[float]]
 
-LGB_PARAMS = {"objective": "regression", "learning_rate": 0.1, "num_leaves": 7,
+# tuned for tens of rows: few leaves, small leaves, slow learning rate with many rounds
+# (out-of-fold Spearman at 18 proxies: 0.85 -> 0.86 embedded, 0.33 -> 0.62 public corpora)
+LGB_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 4,
               "min_data_in_leaf": 2, "min_data_in_bin": 1, "min_sum_hessian_in_leaf": 0.0,
               "verbose": -1, "num_threads": 1, "deterministic": True,
               "force_col_wise": True}
-NUM_ROUNDS = 60
+NUM_ROUNDS = 300
+
+
+def features(X):
+    """Regressor inputs: the mixture weights plus their entropy (the balance of the mix)."""
+    import numpy as np
+
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    H = -(X * np.log(np.clip(X, 1e-12, None))).sum(axis=1, keepdims=True)
+    return np.hstack([X, H])
+
+
+class Regressor:
+    """A fitted booster that featurises mixture weights before predicting."""
+
+    def __init__(self, booster):
+        self.booster = booster
+
+    def predict(self, X):
+        return self.booster.predict(features(X))
 
 
 def dirichlet_pool(n_domains: int, size: int, max_weight: float, seed: int = 0,
-                   concentrations: Sequence[float] = (0.3, 1.0, 3.0)):
+                   concentrations: Sequence[float] = (0.3, 1.0, 3.0), min_weight: float = 0.0):
     """``size`` mixtures (rows sum to 1) from Dirichlet(α·1) for each α in turn; rows with a
-    weight above ``max_weight`` are redrawn. Row 0 is the uniform mixture."""
+    weight above ``max_weight`` are redrawn. With ``min_weight`` > 0 every draw is shifted onto
+    the floored simplex ``min_weight + (1 - D·min_weight)·g`` so no domain drops below the floor
+    (keeps the search where proxies were checked). Row 0 is the uniform mixture."""
     import numpy as np
 
     if not 1 / n_domains <= max_weight <= 1:
         raise ValueError(f"max_weight {max_weight} must lie in [1/{n_domains}, 1]")
+    if not 0 <= min_weight < 1 / n_domains:
+        raise ValueError(f"min_weight {min_weight} must lie in [0, 1/{n_domains})")
     rng = np.random.default_rng(seed)
     rows = [np.full(n_domains, 1 / n_domains)]
     i = 0
     while len(rows) < size:
         w = rng.dirichlet(np.full(n_domains, concentrations[i % len(concentrations)]))
+        w = min_weight + (1 - n_domains * min_weight) * w
         i += 1
         if w.max() <= max_weight:
             rows.append(w)
@@ -35,13 +61,14 @@ def dirichlet_pool(n_domains: int, size: int, max_weight: float, seed: int = 0,
 
 
 def fit_regressor(X, y, seed: int = 0):
-    """One LightGBM booster (native API) predicting ``y`` from mixture weights ``X``."""
+    """One LightGBM booster (native API) predicting ``y`` from mixture weights ``X`` (and
+    their entropy, see ``features``)."""
     import lightgbm as lgb
     import numpy as np
 
-    data = lgb.Dataset(np.asarray(X, dtype=float), label=np.asarray(y, dtype=float),
+    data = lgb.Dataset(features(X), label=np.asarray(y, dtype=float),
                        params={"min_data_in_bin": 1, "verbose": -1})
-    return lgb.train({**LGB_PARAMS, "seed": seed}, data, num_boost_round=NUM_ROUNDS)
+    return Regressor(lgb.train({**LGB_PARAMS, "seed": seed}, data, num_boost_round=NUM_ROUNDS))
 
 
 def cross_val_spearman(X, y, folds: int = 4, seed: int = 0) -> float:

@@ -85,12 +85,56 @@ def torch_threads(n: int):
         torch.set_num_threads(before)
 
 
+def eval_windows(tokens: DomainTokens, sizes: DemixSizes):
+    """The held-out windows ``evaluate_loss`` would use per domain (the first
+    ``eval_batches * batch_size`` contiguous ``seq_len + 1`` windows), stacked for all domains,
+    plus each row's domain index."""
+    import torch
+
+    rows, owner = [], []
+    for d, ids in enumerate(tokens.held):
+        n_windows = max(1, min((ids.numel() - 1) // sizes.seq_len, sizes.batch_size * sizes.eval_batches))
+        for i in range(n_windows):
+            r = ids[i * sizes.seq_len : i * sizes.seq_len + sizes.seq_len + 1]
+            if r.numel() == sizes.seq_len + 1:
+                rows.append(r)
+                owner.append(d)
+    return torch.stack(rows), torch.tensor(owner)
+
+
+def rows_per_forward(sizes: DemixSizes) -> int:
+    """Windows per evaluation forward: about 2 Mi logits (8 MB), which stays in cache. On the
+    demo model one forward of all 72 windows took 0.055 CPU-s, forwards of 24-48 windows
+    0.035 s, of 8 windows 0.05 s (the loss per domain is the same either way)."""
+    return max(1, (1 << 21) // (sizes.seq_len * sizes.vocab))
+
+
+def evaluate_windows(model, windows, owner, n_domains: int, device: str = "cpu",
+                     rows_per_forward: int = 32) -> list[float]:
+    """Mean next-token loss per domain over pre-built ``eval_windows``: all domains go through
+    the model together in forwards of up to ``rows_per_forward`` windows, regardless of which
+    domain they come from (the numbers equal ``evaluate_loss``'s up to float rounding)."""
+    import torch
+
+    model.eval()
+    total = torch.zeros(n_domains, dtype=torch.float64)
+    with torch.no_grad():
+        for lo in range(0, len(windows), rows_per_forward):
+            x = windows[lo : lo + rows_per_forward].to(device)
+            logits = model(input_ids=x[:, :-1]).logits
+            loss = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1), reduction="none")
+            per_row = loss.view(x.shape[0], -1).sum(dim=1).double().cpu()
+            total.index_add_(0, owner[lo : lo + rows_per_forward], per_row)
+    model.train()
+    count = torch.bincount(owner, minlength=n_domains).double() * (windows.shape[1] - 1)
+    return [float(t / c) if c else float("nan") for t, c in zip(total, count)]
+
+
 def evaluate_domains(model, tokens: DomainTokens, sizes: DemixSizes, device: str = "cpu") -> list[float]:
     """Held-out loss (nats/token) per domain, in ``tokens.names`` order."""
-    from ops.lm.train import evaluate_loss
-
-    return [evaluate_loss(model, ids, sizes.seq_len, sizes.batch_size, sizes.eval_batches, device)
-            for ids in tokens.held]
+    windows, owner = eval_windows(tokens, sizes)
+    return evaluate_windows(model, windows, owner, len(tokens.names), device, rows_per_forward(sizes))
 
 
 def train_run(spec: RunSpec, tokens: DomainTokens, tokenizer, sizes: DemixSizes, out_dir: Path,

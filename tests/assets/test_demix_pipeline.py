@@ -79,6 +79,11 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     mean_top = {d: sum(json.loads(x)[d] for x in top) / len(top) for d in w}
     assert all(w[d] == pytest.approx(mean_top[d], abs=1e-5) for d in w)  # chosen = mean of top-k
     assert "merge_method: linear" in choice["mergekit_yaml"]
+    # the pool's weight floor holds for every candidate, so for the chosen mean too
+    floor = min(min(json.loads(x).values()) for x in
+                read_sql("SELECT DISTINCT weights_json FROM demix_candidates")["weights_json"])
+    assert sizes.min_weight > 0 and sizes.min_weight - 1e-5 <= floor < sizes.min_weight + 0.05
+    assert min(w.values()) >= sizes.min_weight - 1e-5
 
     # reports
     suites = set(read_sql("SELECT suite FROM eval_reports")["suite"])

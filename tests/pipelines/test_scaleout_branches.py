@@ -1,7 +1,12 @@
 """Other branches' partitioned work on Celery workers. GitHub: the per-repository sync against the
 local GitHub-compatible test server, backfilled across two workers, gives the single-process rows.
-Heavy (~2 min on two cores): run with ``pytest -m heavy tests/pipelines/test_scaleout_branches.py``."""
+Images: the four descriptor shards likewise; that asset is two steps — describe (no pool) and write
+(pool "warehouse", limit 1) — and the test shows, from Dagster's step events, that the describe steps
+of different shards overlap in time while the write steps never do.
+Heavy (~3 min on two cores): run with ``pytest -m heavy -s tests/pipelines/test_scaleout_branches.py``."""
+import itertools
 import os
+import time
 
 import dagster as dg
 import pytest
@@ -12,6 +17,50 @@ from tests.redis_server import celery_cluster, log_tail
 TOKEN = "ghp_scaleout_test_token_000000000000000"
 REPOS = [f"octo/repo{i}" for i in range(4)]
 PR_COLUMNS = "repo, number, title, state, source_key"
+LATENCY_S = 0.2  # simulated API round trip for the distributed run (api.github.com: ~0.1-0.5 s)
+
+
+def step_windows(instance, runs, step_key: str) -> dict:
+    """partition → (start, end) of ``step_key`` in that partition's run, from the STEP_START and
+    STEP_SUCCESS events the workers recorded (epoch seconds, one machine's clock)."""
+    windows = {}
+    for r in runs:
+        times = {}
+        for kind in (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS):
+            for rec in instance.all_logs(r.run_id, of_type=kind):
+                if rec.dagster_event.step_key == step_key:
+                    times[kind] = rec.timestamp
+        assert len(times) == 2, (r.partition_key, step_key, times)
+        windows[r.partition_key] = (times[dg.DagsterEventType.STEP_START], times[dg.DagsterEventType.STEP_SUCCESS])
+    return windows
+
+
+def overlaps(windows: dict) -> dict:
+    """(partition a, partition b) → seconds their windows overlap, for every pair that does."""
+    out = {}
+    for (a, (s1, e1)), (b, (s2, e2)) in itertools.combinations(sorted(windows.items()), 2):
+        if min(e1, e2) - max(s1, s2) > 0:
+            out[(a, b)] = round(min(e1, e2) - max(s1, s2), 2)
+    return out
+
+
+def union_seconds(windows: dict) -> float:
+    total, end = 0.0, float("-inf")
+    for s, e in sorted(windows.values()):
+        total += max(0.0, e - max(s, end))
+        end = max(end, e)
+    return total
+
+
+def check_spread(instance, runs, compute_step: str, write_step: str, label: str) -> None:
+    """Compute steps of ≥ 2 partitions overlap; write steps (pool "warehouse") never overlap."""
+    compute, write = step_windows(instance, runs, compute_step), step_windows(instance, runs, write_step)
+    busy = sum(e - s for s, e in compute.values())
+    print(f"{label}: compute steps {busy:.1f} s in total over {union_seconds(compute):.1f} s of wall time "
+          f"(concurrency {busy / union_seconds(compute):.2f}); overlapping pairs {overlaps(compute)}; "
+          f"writes {sum(e - s for s, e in write.values()):.2f} s in total, overlapping pairs {overlaps(write)}")
+    assert overlaps(compute), f"no two {compute_step} steps ran at the same time: {compute}"
+    assert not overlaps(write), f"{write_step} steps overlapped despite the pool: {write}"
 
 
 def _sync_all(server, home, backfill: bool, cluster=None):
@@ -30,9 +79,13 @@ def _sync_all(server, home, backfill: bool, cluster=None):
         if backfill:
             from pipelines.scaleout import run_backfill, step_workers
 
+            t0 = time.perf_counter()
             runs = run_backfill("github_sync_job", REPOS, max_concurrent_runs=4)
+            print(f"github backfill of {len(REPOS)} repositories on 2 workers: {time.perf_counter() - t0:.1f} s")
             assert all(r.success for r in runs), [r.error for r in runs] + [log_tail(cluster)]
             workers = {w for r in runs for w in step_workers(instance, r.run_id)}
+            # The GitHub sync holds the warehouse pool for its whole step: it commits batch by batch so
+            # a killed sync resumes (issue #3), so its partitions spread over workers but do not overlap.
         else:
             from pipelines.definitions import defs
 
@@ -55,6 +108,9 @@ def test_github_sync_backfill_across_workers_matches_single_process(tmp_path, mo
         # Requests one full sync of a repository costs: the input of the 100-worker estimate.
         print(f"github requests per repository (8 PRs): {server.stats.requests / len(REPOS):.1f}")
         assert expected_rows.height == 8 * len(REPOS)
+        # Every request of the distributed run waits LATENCY_S, like a real API round trip.
+        server.slow_s = LATENCY_S
+        server.fail(r"^/api/v3/", "timeout", times=10**9)
         home = tmp_path / "cluster"
         home.mkdir()
         with celery_cluster(home, workers=2, concurrency=1) as cluster:
@@ -82,9 +138,13 @@ def _describe_all(home, backfill: bool, cluster=None):
         if backfill:
             from pipelines.scaleout import run_backfill, step_workers
 
+            t0 = time.perf_counter()
             runs = run_backfill("images_descriptors_job", keys, max_concurrent_runs=4)
+            print(f"image descriptor backfill of {len(keys)} shards on 2 workers: {time.perf_counter() - t0:.1f} s")
             assert all(r.success for r in runs), [r.error for r in runs] + [log_tail(cluster)]
             workers = {w for r in runs for w in step_workers(instance, r.run_id)}
+            check_spread(instance, runs, "image_descriptors.image_descriptors_describe",
+                         "image_descriptors.image_descriptors_write", "images")
         else:
             job = defs.resolve_job_def("images_descriptors_job")
             for key in keys:

@@ -58,3 +58,41 @@ def test_proxy_equals_hand_merged_model(tiny_study, tmp_path):
     # a one-hot proxy is the component itself
     assert scorer([0, 1, 0]) == pytest.approx(comps[1]["domain_loss"], abs=1e-5)
     assert scorer.count == 2
+
+
+def test_in_memory_merge_equals_the_kernel_merge(tiny_study, tmp_path):
+    from safetensors.torch import load_file
+
+    from ops.demix.proxies import ProxyScorer
+
+    sizes, tok, tokens, base, comps, logs, root = tiny_study
+    scorer = ProxyScorer([c["checkpoint"] for c in comps], tokens, sizes, tmp_path / "proxy")
+    w = [0.2, 0.45, 0.35]
+    scorer(w)
+    out = scorer.merge(w, tmp_path / "kernel")
+    disk = {}
+    for shard in sorted(out.glob("*.safetensors")):
+        disk.update(load_file(str(shard)))
+    params = scorer.model.state_dict()
+    assert disk and all(torch.equal(params[k], v) for k, v in disk.items())
+    with pytest.raises(ValueError, match="weights"):
+        scorer([0.5, -0.1, 0.6])
+    with pytest.raises(ValueError, match="weights"):
+        scorer([0, 0, 0])
+
+
+def test_batched_domain_eval_equals_per_domain_eval(tiny_study):
+    from transformers import AutoModelForCausalLM
+
+    from ops.demix.training import eval_windows, evaluate_domains, evaluate_windows
+    from ops.lm.train import evaluate_loss
+
+    sizes, tok, tokens, base, comps, logs, root = tiny_study
+    model = AutoModelForCausalLM.from_pretrained(comps[2]["checkpoint"], local_files_only=True)
+    one_by_one = [evaluate_loss(model, ids, sizes.seq_len, sizes.batch_size, sizes.eval_batches) for ids in tokens.held]
+    assert evaluate_domains(model, tokens, sizes) == pytest.approx(one_by_one, rel=1e-5)
+    # forwards that cut across domain boundaries give the same per-domain numbers
+    windows, owner = eval_windows(tokens, sizes)
+    assert 5 < len(windows) <= 3 * sizes.batch_size * sizes.eval_batches and set(owner.tolist()) == {0, 1, 2}
+    assert evaluate_windows(model, windows, owner, 3, rows_per_forward=5) == pytest.approx(one_by_one, rel=1e-5)
+    assert len(set(round(x, 3) for x in one_by_one)) == 3

@@ -48,3 +48,22 @@ def test_search_finds_the_optimum_region():
     # the uniform mix is 0.0467 from the target in squared distance; the search must do better
     assert float(((final - TARGET) ** 2).sum()) < 0.03
     assert res.regressor_cv_spearman > 0.7
+
+
+def test_pool_weight_floor_keeps_every_domain_present():
+    pool = dirichlet_pool(3, 600, max_weight=0.8, seed=2, min_weight=0.1)
+    assert np.allclose(pool.sum(axis=1), 1.0) and pool.min() >= 0.1 - 1e-12 and pool.max() <= 0.8
+    # the floor is a shift of the unfloored draws, so the spread is still used up to the cap
+    assert pool.min() < 0.11 and pool.max() > 0.7
+    assert dirichlet_pool(3, 600, max_weight=0.8, seed=2).min() < 0.01
+    with pytest.raises(ValueError, match="min_weight"):
+        dirichlet_pool(3, 10, max_weight=0.8, min_weight=0.34)
+
+
+def test_features_add_the_mixture_entropy():
+    from ops.demix.search import features
+
+    f = features([[1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0]])
+    assert f.shape == (2, 4)
+    assert f[0, 3] == pytest.approx(np.log(3)) and f[1, 3] == pytest.approx(0.0, abs=1e-9)
+    assert np.array_equal(f[:, :3], [[1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0]])
