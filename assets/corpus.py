@@ -65,7 +65,7 @@ def corpus_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 def corpus_lm(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.corpus_lm import SIZES, train_corpus_lm
     from ops.lm.model import ModelConfig, pick_device
-    from warehouse.registry import TrainingRun, finish_training_run, run_id_for, start_training_run
+    from warehouse.registry import TrainingRun, recorded_training_run, run_id_for
 
     sizes = pick(SIZES)
     train_docs, held_docs = split_held_out(load_corpus())
@@ -78,16 +78,10 @@ def corpus_lm(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
         config={"model": dataclasses.asdict(model_cfg), "train": dataclasses.asdict(sizes["train"]),
                 "vocab": sizes["vocab"]},
     )
-    start_training_run(wh, run, lineage)
-    metrics: list[tuple[int, str, float]] = []
-    try:
+    with recorded_training_run(wh, run, lineage) as metrics:
         out = train_corpus_lm(train_docs, held_docs, artifact_dir("spine", "corpus_lm"), sizes["vocab"],
                               sizes["train"], model_cfg, lambda s, n, v: metrics.append((s, n, v)))
-    except Exception:
-        finish_training_run(wh, run, metrics, lineage, status="failed")
-        raise
-    run.output_checkpoint = str(out.checkpoint)
-    finish_training_run(wh, run, metrics, lineage)
+        run.output_checkpoint = str(out.checkpoint)
     return dg.MaterializeResult(metadata={
         "training_run_id": run.training_run_id, "val_loss": out.result.val_loss,
         "tokens_per_s": out.result.tokens_per_s, "checkpoint": dg.MetadataValue.path(str(out.checkpoint)),

@@ -44,7 +44,7 @@ def _train_recorded(wh, lineage, spec, kind, tokens, tokenizer, sizes, purpose, 
     from ops.demix.study import weights_json
     from ops.demix.training import train_run
     from ops.lm.model import pick_device
-    from warehouse.registry import TrainingRun, finish_training_run, run_id_for, start_training_run
+    from warehouse.registry import TrainingRun, recorded_training_run, run_id_for
 
     run = TrainingRun(
         training_run_id=run_id_for(lineage, spec.name), kind=kind,
@@ -52,16 +52,10 @@ def _train_recorded(wh, lineage, spec, kind, tokens, tokenizer, sizes, purpose, 
         source_key=spec.name, device=pick_device(),
         config={"spec": dataclasses.asdict(spec), "model": dataclasses.asdict(sizes.model),
                 "seq_len": sizes.seq_len, "batch_size": sizes.batch_size, "domains": tokens.names})
-    start_training_run(wh, run, lineage)
-    metrics: list = []
-    try:
+    with recorded_training_run(wh, run, lineage) as metrics:
         summary = train_run(spec, tokens, tokenizer, sizes, _model_dir(spec.name),
                             lambda s, n, v: metrics.append((s, n, v)))
-    except Exception:
-        finish_training_run(wh, run, metrics, lineage, status="failed")
-        raise
-    run.output_checkpoint = summary["checkpoint"]
-    finish_training_run(wh, run, metrics, lineage)
+        run.output_checkpoint = summary["checkpoint"]
     rows = [{"mixture_id": spec.name, "purpose": purpose, "variant": variant,
              "weights_json": weights_json(tokens.names, spec.weights), "domain": d, "loss": loss,
              "training_run_id": run.training_run_id, "source_key": spec.name}

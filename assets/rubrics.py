@@ -256,7 +256,7 @@ def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     from ops.rubrics.grpo import train_rubric_grpo
     from ops.rubrics.reward import RewardWeights
     from ops.rubrics.sizes import SIZES
-    from warehouse.registry import TrainingRun, finish_training_run, run_id_for, start_training_run
+    from warehouse.registry import TrainingRun, recorded_training_run, run_id_for
 
     sizes = pick(SIZES)["grpo"]
     weights = RewardWeights()
@@ -268,16 +268,10 @@ def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
                       dataset_asset="rubric_reward_data", source_key="rubric_reward_data", device="cpu",
                       config={"grpo": dataclasses.asdict(sizes), "reward_weights": dataclasses.asdict(weights),
                               "queries": len(rows)})
-    start_training_run(wh, run, lineage)
-    metrics: list[tuple[int, str, float]] = []
-    try:
+    with recorded_training_run(wh, run, lineage) as metrics:
         out = train_rubric_grpo(rows, artifact_dir("rubrics", "grpo"), sizes, weights,
                                 lambda s, n, v: metrics.append((s, n, v)))
-    except Exception:
-        finish_training_run(wh, run, metrics, lineage, status="failed")
-        raise
-    run.output_checkpoint = str(out.checkpoint)
-    finish_training_run(wh, run, metrics, lineage)
+        run.output_checkpoint = str(out.checkpoint)
     return dg.MaterializeResult(metadata={"training_run_id": run.training_run_id, "steps": out.steps,
                                           "seconds": out.seconds, "first_reward": out.first_reward,
                                           "last_reward": out.last_reward, "params": out.n_params})

@@ -227,7 +227,7 @@ def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfi
     from ops.trajectories.sft import SIZES, train_sft
     from warehouse.paths import artifact_dir
     from warehouse.readers import read_sql
-    from warehouse.registry import TrainingRun, finish_training_run, run_id_for, start_training_run
+    from warehouse.registry import TrainingRun, recorded_training_run, run_id_for
 
     wh = warehouse.get()
     lineage = lineage_of(context)
@@ -246,24 +246,18 @@ def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfi
         dataset_version=str(inputs["data_version"][0]) if inputs.height else "",
         source_key=",".join(prs)[:4000], device="auto",
         config={"sizes": dataclasses.asdict(sizes), "data_dir": str(data_dir)})
-    start_training_run(wh, run, lineage)
-    wh.write("trajectory_run_inputs", [{"training_run_id": run.training_run_id, "trajectory_id": r["trajectory_id"],
-                                        "split": r["split"], "source_key": ",".join(r["pr_keys"])}
-                                       for r in inputs.to_dicts()], lineage)
-    metrics: list[tuple[int, str, float]] = []
-    try:
+    with recorded_training_run(wh, run, lineage) as metrics:
+        wh.write("trajectory_run_inputs", [{"training_run_id": run.training_run_id, "trajectory_id": r["trajectory_id"],
+                                            "split": r["split"], "source_key": ",".join(r["pr_keys"])}
+                                           for r in inputs.to_dicts()], lineage)
         res = train_sft(data_dir / "train.parquet", data_dir / "heldout.parquet", artifact_dir("trajectories", "sft"),
                         sizes, lambda s, n, v: metrics.append((s, n, v)))
-    except Exception:
-        finish_training_run(wh, run, metrics, lineage, status="failed")
-        raise
-    run.output_checkpoint = str(res.checkpoint)
-    run.device = res.device
-    metrics += [(res.steps, "heldout/ppl", res.heldout_ppl), (res.steps, "heldout/tool_call_reference_validity",
-                                                             res.reference_validity),
-                (res.steps, "train/seconds", res.seconds), (res.steps, "data/n_train", res.n_train),
-                (res.steps, "data/n_heldout", res.n_heldout), (res.steps, "heldout/tool_call_n", res.format_n)]
-    finish_training_run(wh, run, metrics, lineage)
+        run.output_checkpoint = str(res.checkpoint)
+        run.device = res.device
+        metrics += [(res.steps, "heldout/ppl", res.heldout_ppl), (res.steps, "heldout/tool_call_reference_validity",
+                                                                 res.reference_validity),
+                    (res.steps, "train/seconds", res.seconds), (res.steps, "data/n_train", res.n_train),
+                    (res.steps, "data/n_heldout", res.n_heldout), (res.steps, "heldout/tool_call_n", res.format_n)]
     (artifact_dir("trajectories", "sft") / "samples.json").write_text(json.dumps(
         {"validity_flags": res.validity_flags, "samples": res.samples}, indent=1))
     return dg.MaterializeResult(metadata={

@@ -3,10 +3,11 @@ reports and their metrics. Ids are deterministic per (asset, partition, name), s
 replaces its rows instead of adding new ones."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from warehouse.writer import Lineage, Warehouse
 
@@ -73,6 +74,23 @@ def finish_training_run(
     ]
     wh.write("training_metrics", rows, lineage, mode="upsert",
              key=["training_run_id", "step", "name"])
+
+
+@contextlib.contextmanager
+def recorded_training_run(
+    wh: Warehouse, run: TrainingRun, lineage: Lineage
+) -> Iterator[list[tuple[int, str, float]]]:
+    """Record ``run`` as running, yield the list its (step, name, value) metrics go into, then mark
+    it succeeded — or failed, re-raising, when the body raises. Set ``run.output_checkpoint``
+    inside the body."""
+    start_training_run(wh, run, lineage)
+    metrics: list[tuple[int, str, float]] = []
+    try:
+        yield metrics
+    except BaseException:
+        finish_training_run(wh, run, metrics, lineage, status="failed")
+        raise
+    finish_training_run(wh, run, metrics, lineage)
 
 
 def record_eval_report(
