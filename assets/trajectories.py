@@ -17,6 +17,7 @@ import dagster as dg
 
 from assets.github import github_pr_chains, github_repos
 from assets.lineage import content_version, lineage_of, report_metadata, with_data_version
+from assets.task_verification import verified_tasks
 from pipelines.resources import WarehouseResource
 
 GROUP = "trajectories"
@@ -77,15 +78,17 @@ def _gates(config: TrajectoryConfig):
                       max_attempts=config.max_attempts)
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", partitions_def=github_repos,
-          deps=[github_pr_chains],
+@dg.asset(group_name=GROUP, code_version="2", pool="warehouse", partitions_def=github_repos,
+          deps=[github_pr_chains, verified_tasks],
           description="Issue-voice task statements (goal + observable behaviour, no implementation) for "
-                      "every merged PR and PR chain of the repository, with their leak scores.")
+                      "every PR that passed the task filters and was validated (and chains of such PRs), "
+                      "naming the FAIL_TO_PASS tests of verified PRs, with their leak scores.")
 def trajectory_tasks(context: dg.AssetExecutionContext, config: TrajectoryConfig,
                      warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.github.store import load_snapshot
     from ops.trajectories.build import synthesize_tasks
     from ops.trajectories.sources import load_chains
+    from ops.trajectories.store import load_validations
     from warehouse.registry import quarantine
 
     wh = warehouse.get()
@@ -93,7 +96,8 @@ def trajectory_tasks(context: dg.AssetExecutionContext, config: TrajectoryConfig
     snapshot = load_snapshot(repo, path=wh.path)
     chains = load_chains(repo, path=wh.path)
     lineage = lineage_of(context)
-    tasks, bad = synthesize_tasks(snapshot, chains, _backend(config, wh, lineage), _gates(config))
+    tasks, bad = synthesize_tasks(snapshot, chains, _backend(config, wh, lineage), _gates(config),
+                                  load_validations(repo, wh.path))
     lineage = with_data_version(lineage, content_version(sorted((t.task_id, t.text) for t in tasks)))
     rows = [{"task_id": t.task_id, "kind": t.kind, "repo": t.repo, "pr_keys": t.source_keys,
              "task_text": t.text, "generator": t.generator, "leak_score": t.leak_score,
@@ -132,8 +136,8 @@ with warnings.catch_warnings():  # partitioned asset checks are a Dagster previe
                     "exceeds the threshold must not exceed max_share.")(_task_leak_check)
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", partitions_def=github_repos,
-          deps=[trajectory_tasks],
+@dg.asset(group_name=GROUP, code_version="2", pool="warehouse", partitions_def=github_repos,
+          deps=[trajectory_tasks, verified_tasks],
           description="Agent trajectories replayed from the real history (OpenAI chat/tool-call format), "
                       "thoughts from the backend, N candidates per task, rejection sampling ≥ threshold, "
                       "difficulty tags, SWE-Master filter; decisions in trajectory_decisions.")
@@ -141,7 +145,7 @@ def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConf
                        warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.github.store import load_snapshot
     from ops.trajectories.build import build_trajectories
-    from ops.trajectories.store import load_pass_rates, load_tasks
+    from ops.trajectories.store import load_pass_rates, load_tasks, load_validations
     from ops.trajectories.sources import clone_path, load_chains
     from warehouse.registry import quarantine
 
@@ -158,7 +162,7 @@ def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConf
         return dg.MaterializeResult(metadata={"trajectories": 0, "quarantined": len(tasks)})
     pass_rates = load_pass_rates(config.pass_rates_path) if config.pass_rates_path else None
     built = build_trajectories(tasks, snapshot, load_chains(repo, wh.path), path, _backend(config, wh, lineage),
-                               _gates(config), pass_rates)
+                               _gates(config), pass_rates, load_validations(repo, wh.path))
     from ops.trajectories.store import trajectory_rows
 
     rows = trajectory_rows(built)
@@ -173,6 +177,7 @@ def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConf
     return dg.MaterializeResult(data_version=dg.DataVersion(lineage.data_version), metadata={
         "tasks": len(tasks), "candidates": built.candidates, "kept": len(kept), "rejected_candidates": rejected,
         "quarantined": len(built.quarantined),
+        "verified_kept": sum(1 for r in rows if r["n_synthetic_observations"] == 0),
         "self_correction_steps": sum(r["n_self_corrections"] for r in rows),
         "difficulty": dg.MetadataValue.json({lvl: sum(r["difficulty"] == lvl for r in rows)
                                              for lvl in ("easy", "medium", "hard")}),

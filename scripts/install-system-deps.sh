@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: headless Chromium (browser test), redis-server (scale-out
-# tests start their own), libmagic (AugLy). Idempotent.
+# tests start their own), libmagic (AugLy), bubblewrap + Debian python3 (sandboxed repository
+# tests). Idempotent.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # scale-out tests (#8) start their own
 ldconfig -p 2>/dev/null | grep -q "libmagic.so.1 " || need+=(libmagic1)  # python-magic for AugLy (images #6)
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)  # the sandbox repository tests run in
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)  # setpriv/prlimit: unprivileged uid and limits in it
+# a world-readable interpreter for test environments (the sandbox's uid cannot reach one under /root)
+[ -x /usr/bin/python3 ] || need+=(python3)
+command -v git >/dev/null 2>&1 || need+=(git)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq

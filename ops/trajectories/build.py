@@ -36,12 +36,19 @@ class GateConfig:
 
 
 def synthesize_tasks(snapshot: RepoSnapshot, chains: list[PRChain], backend: LLMBackend,
-                     cfg: GateConfig) -> tuple[list[TaskStatement], list[Bad]]:
+                     cfg: GateConfig, verification: dict[str, dict] | None = None) -> tuple[list[TaskStatement], list[Bad]]:
+    """Tasks for every merged PR, or with ``verification`` (``task_validations`` rows by PR key) for
+    the PRs that passed the task filters and were validated; chains only over such PRs."""
     contexts = pr_contexts(snapshot)
-    pr_tasks, bad = synthesize_pr_tasks(backend, list(contexts.values()), cfg.max_attempts)
+    if verification is not None:
+        contexts = {n: c for n, c in contexts.items()
+                    if c.key in verification and verification[c.key]["status"] not in ("filtered", "not_selected")}
+    pr_tasks, bad = synthesize_pr_tasks(backend, list(contexts.values()), cfg.max_attempts, verification)
     by_key = {t.task_id: t for t in pr_tasks}
-    chain_tasks, bad_chains = synthesize_chain_tasks(backend, [c for c in chains if c.repo == snapshot.repo],
-                                                     by_key, contexts, cfg.max_attempts)
+    # with execution results, a chain is a task only when every PR in it is one
+    usable = [c for c in chains if c.repo == snapshot.repo
+              and (verification is None or all(f"{c.repo}#{n}" in by_key for n in c.pr_numbers))]
+    chain_tasks, bad_chains = synthesize_chain_tasks(backend, usable, by_key, contexts, cfg.max_attempts)
     return pr_tasks + chain_tasks, bad + bad_chains
 
 
@@ -54,9 +61,24 @@ class TrajectoryBuild:
     difficulty: dict[str, list[str]]
 
 
+def execution_rates(tasks: list[TaskStatement], verification: dict[str, dict]) -> dict[str, tuple[int, int]]:
+    """Per task: (FAIL_TO_PASS tests passing at the end in the sandbox, FAIL_TO_PASS tests) over
+    its PRs; a chain with any PR that is not verified passes none (it ends in an unexecuted state)."""
+    rates = {}
+    for t in tasks:
+        rows = [verification.get(k) for k in t.source_keys]
+        total = sum(int(v["n_fail_to_pass"]) if v else 0 for v in rows) or 1
+        ok = all(v and v.get("status") == "verified" for v in rows)
+        rates[t.task_id] = (total if ok else 0, total)
+    return rates
+
+
 def build_trajectories(tasks: list[TaskStatement], snapshot: RepoSnapshot, chains: list[PRChain], repo_path: Path,
                        backend: LLMBackend, cfg: GateConfig,
-                       pass_rates: dict[str, tuple[int, int]] | None = None) -> TrajectoryBuild:
+                       pass_rates: dict[str, tuple[int, int]] | None = None,
+                       verification: dict[str, dict] | None = None) -> TrajectoryBuild:
+    """``verification``: ``task_validations`` rows by PR key (None: nothing was executed, scores
+    leave execution out)."""
     contexts = pr_contexts(snapshot)
     commits = {c.sha: c for c in snapshot.commits}
     chain_by_key = {c.key: c for c in chains}
@@ -79,7 +101,8 @@ def build_trajectories(tasks: list[TaskStatement], snapshot: RepoSnapshot, chain
             quarantined.append((t.task_id, f"PR(s) {missing} missing from the snapshot", {"source_keys": t.source_keys}))
             continue
         try:
-            skeletons.append(build_skeleton(t, [contexts[n] for n in numbers], repo_path, commits, chain, cfg.limits))
+            skeletons.append(build_skeleton(t, [contexts[n] for n in numbers], repo_path, commits, chain, cfg.limits,
+                                            verification))
         except ReplayError as exc:
             quarantined.append((t.task_id, str(exc), {"source_keys": t.source_keys}))
 
@@ -108,7 +131,8 @@ def build_trajectories(tasks: list[TaskStatement], snapshot: RepoSnapshot, chain
             candidates.setdefault(sk.task.task_id, []).append(render_trajectory(sk, thoughts, gen, k))
             total += 1
     leaks = {t.task_id: t.leak_score for t in tasks}
-    kept, rs = rejection_sample(candidates, leaks, cfg.score_threshold, cfg.leak_threshold)
+    rates = execution_rates(tasks, verification) if verification is not None else None
+    kept, rs = rejection_sample(candidates, leaks, cfg.score_threshold, cfg.leak_threshold, rates)
     decisions += rs
     difficulty = {t.trajectory_id: difficulty_tags(t.stats) for t in kept}
     for t in kept:

@@ -8,6 +8,9 @@ Score (0..1) of one candidate trajectory = 0.4·format + 0.3·leak + 0.3·consis
 - leak = 1 when its task's leak score ≤ ``leak_threshold``, else 0;
 - consistency = share of assistant actions whose thought names the action's target (the search
   term, the file's base name, "test" for run_tests, "submit"/"done" for submit).
+With execution results (``exec_rates``: task id → (FAIL_TO_PASS tests passing in the sandbox at the
+end, FAIL_TO_PASS tests)) the score is 0.3·format + 0.2·leak + 0.2·consistency + 0.3·pass rate, so
+a task whose tests were never executed or do not pass (rate 0) cannot reach the default threshold.
 Rejection sampling keeps, per task, the best candidate if its score ≥ ``threshold`` (default 0.8).
 """
 from __future__ import annotations
@@ -61,7 +64,8 @@ def thought_action_consistency(messages: list[dict]) -> float:
     return hit / total if total else 0.0
 
 
-def score_trajectory(traj: Trajectory, task_leak: float, leak_threshold: float = DEFAULT_LEAK_THRESHOLD) -> Score:
+def score_trajectory(traj: Trajectory, task_leak: float, leak_threshold: float = DEFAULT_LEAK_THRESHOLD,
+                     exec_rate: tuple[int, int] | None = None) -> Score:
     problems = validate_messages(traj.messages)
     consistency = thought_action_consistency(traj.messages)
     leak_ok = task_leak <= leak_threshold
@@ -70,7 +74,14 @@ def score_trajectory(traj: Trajectory, task_leak: float, leak_threshold: float =
         reasons.append(f"task leak {task_leak:.3f} > {leak_threshold}")
     if consistency < 1.0:
         reasons.append(f"thought/action consistency {consistency:.2f}")
-    score = W_FORMAT * (not problems) + W_LEAK * leak_ok + W_CONSISTENCY * consistency
+    if exec_rate is None:
+        score = W_FORMAT * (not problems) + W_LEAK * leak_ok + W_CONSISTENCY * consistency
+    else:
+        passed, total = exec_rate
+        rate = passed / total if total else 0.0
+        if rate < 1.0:
+            reasons.append(f"execution: {passed}/{total} FAIL_TO_PASS tests pass in the sandbox")
+        score = 0.3 * (not problems) + 0.2 * leak_ok + 0.2 * consistency + 0.3 * rate
     return Score(round(score, 6), not problems, leak_ok, consistency, tuple(reasons))
 
 
@@ -88,13 +99,16 @@ class Decision:
 def rejection_sample(
     candidates: dict[str, list[Trajectory]], task_leaks: dict[str, float],
     threshold: float = DEFAULT_SCORE_THRESHOLD, leak_threshold: float = DEFAULT_LEAK_THRESHOLD,
+    exec_rates: dict[str, tuple[int, int]] | None = None,
 ) -> tuple[list[Trajectory], list[Decision]]:
     """Per task, keep the best-scoring candidate when it reaches ``threshold``; one decision per
-    candidate (the kept one, the beaten ones, or all of a task's when none reaches it)."""
+    candidate (the kept one, the beaten ones, or all of a task's when none reaches it). With
+    ``exec_rates`` every task is scored with its execution pass rate (missing: 0 of 0)."""
     kept: list[Trajectory] = []
     decisions: list[Decision] = []
     for task_id, cands in candidates.items():
-        scored = [(score_trajectory(t, task_leaks.get(task_id, 0.0), leak_threshold), t) for t in cands]
+        rate = None if exec_rates is None else exec_rates.get(task_id, (0, 0))
+        scored = [(score_trajectory(t, task_leaks.get(task_id, 0.0), leak_threshold, rate), t) for t in cands]
         best_i = max(range(len(scored)), key=lambda i: (scored[i][0].score, -i)) if scored else None
         for i, (s, t) in enumerate(scored):
             src = ",".join(t.source_keys)
@@ -112,12 +126,17 @@ def rejection_sample(
 
 
 def difficulty_tags(stats: dict) -> list[str]:
-    """``files:N hunks:N lines:N chain:N level:easy|medium|hard`` — level counts how many of
-    files ≥ 3, hunks ≥ 5, lines ≥ 100, chain ≥ 3 hold (0 easy, 1–2 medium, ≥ 3 hard)."""
+    """``files:N hunks:N lines:N chain:N [fail_to_pass:N] level:easy|medium|hard`` — level counts how
+    many of files ≥ 3, hunks ≥ 5, lines ≥ 100, chain ≥ 3, FAIL_TO_PASS tests ≥ 5 (executed) hold
+    (0 easy, 1–2 medium, ≥ 3 hard)."""
     f, h, ln, ch = (int(stats.get(k, 0)) for k in ("files", "hunks", "lines", "chain_length"))
-    points = (f >= 3) + (h >= 5) + (ln >= 100) + (ch >= 3)
+    f2p = int(stats.get("fail_to_pass", 0))
+    points = (f >= 3) + (h >= 5) + (ln >= 100) + (ch >= 3) + (f2p >= 5)
     level = "easy" if points == 0 else "medium" if points <= 2 else "hard"
-    return [f"files:{f}", f"hunks:{h}", f"lines:{ln}", f"chain:{ch}", f"level:{level}"]
+    tags = [f"files:{f}", f"hunks:{h}", f"lines:{ln}", f"chain:{ch}"]
+    if stats.get("verified"):
+        tags.append(f"fail_to_pass:{f2p}")
+    return tags + [f"level:{level}"]
 
 
 def swe_master_filter(task_ids: list[str], pass_rates: dict[str, tuple[int, int]]) -> dict[str, tuple[bool, str]]:
@@ -127,7 +146,8 @@ def swe_master_filter(task_ids: list[str], pass_rates: dict[str, tuple[int, int]
     out = {}
     for tid in task_ids:
         if tid not in pass_rates:
-            out[tid] = (True, "no pass rate supplied")
+            out[tid] = (True, "not applied: needs agent-rollout pass rates (pass_rates_path); "
+                              "execution verification gates the task instead")
             continue
         passes, rollouts = pass_rates[tid]
         if rollouts <= 0 or not 0 <= passes <= rollouts:

@@ -3,8 +3,9 @@ chat/tool-call format (tools: ``ops.trajectories.tool_schema``).
 
 Per PR: ``search`` (real ``git grep`` over the tree at the PR's base), ``open_file`` of each file
 it modifies (real content at the base), one ``edit_file`` per file per commit with the real hunks in
-commit order, ``run_tests`` naming the test files the PR touched (observation marked synthetic:
-nothing executes repository code), then for the last PR ``submit``. Reviews that a later commit
+commit order, ``run_tests`` of the test files the PR touched — the real sandboxed output when the PR
+is execution-verified (``ops.execution``), else a synthetic observation labelled so — then
+``submit``. A task whose PRs are all verified runs its FAIL_TO_PASS tests just before submitting. Reviews that a later commit
 answered become self-correction steps: the review arrives as a user message and the answering edits
 follow it. In a chain each PR starts from its own base commit — the state earlier PRs left — and
 reviews of an earlier PR answered by a later one (edge reason ``review_revision``) are inserted
@@ -117,7 +118,7 @@ def _answering_commit(ctx: PRContext, commits: dict[str, Commit]) -> int | None:
 
 def _pr_steps(ctx: PRContext, repo_path: Path, commits: dict[str, Commit], limits: ReplayLimits,
               notes: list[str], before_first: list[dict[str, str]], label: str,
-              first_is_fix: bool = False) -> tuple[list[Step], dict]:
+              first_is_fix: bool = False, verification: dict | None = None) -> tuple[list[Step], dict]:
     if not ctx.files:
         raise ReplayError(f"{ctx.key}: empty diff (no changed files)")
     if not ctx.text_files:
@@ -187,15 +188,21 @@ def _pr_steps(ctx: PRContext, repo_path: Path, commits: dict[str, Commit], limit
                 first_edit_of_commit = False
     if not any(s.tool == "edit_file" for s in steps):
         raise ReplayError(f"{ctx.key}: no text hunks to replay")
-    tests = ctx.test_files or _related_tests(repo_path, ctx)
-    from ops.trajectories.task_synthesis import added_test_names
+    if verification and verification.get("status") == "verified":
+        # the real sandboxed output of the touched tests at the merge result
+        tests = list(verification["test_files"])
+        steps.append(Step("run_tests", {"tests": tests}, verification["after_output"], REAL,
+                          {"action": "run_tests", "target": ", ".join(tests), "pr_title": title}))
+    else:
+        tests = ctx.test_files or _related_tests(repo_path, ctx)
+        from ops.trajectories.task_synthesis import added_test_names
 
-    added_tests = added_test_names(ctx)
-    obs = ("[synthetic observation: derived from the PR's changes; no tests were executed] "
-           f"Expected to pass: {', '.join(tests)}"
-           + (f" (new tests: {', '.join(added_tests)})" if added_tests else "") + ".")
-    steps.append(Step("run_tests", {"tests": tests}, obs, SYNTHETIC,
-                      {"action": "run_tests", "target": ", ".join(tests), "pr_title": title}))
+        added_tests = added_test_names(ctx)
+        obs = ("[synthetic observation: derived from the PR's changes; no tests were executed] "
+               f"Expected to pass: {', '.join(tests)}"
+               + (f" (new tests: {', '.join(added_tests)})" if added_tests else "") + ".")
+        steps.append(Step("run_tests", {"tests": tests}, obs, SYNTHETIC,
+                          {"action": "run_tests", "target": ", ".join(tests), "pr_title": title}))
     stats = {"files": len(ctx.text_files), "hunks": n_hunks,
              "lines": sum(f.additions + f.deletions for f in ctx.text_files), "commits": len(ctx.pr.commits)}
     return steps, stats
@@ -219,10 +226,25 @@ def _fp_from(f):
     return FilePatch(f.path, "M", f.patch or "", f.is_binary)
 
 
+def final_test_step(verification: dict, title: str) -> Step:
+    """The last action of a verified task: its FAIL_TO_PASS tests alone, passing (real output)."""
+    from ops.execution.junit import node_id
+
+    ids = [n for t in verification["fail_to_pass"] if (n := node_id(t, list(verification["test_files"])))]
+    ids = ids[:60] or list(verification["test_files"])
+    return Step("run_tests", {"tests": ids}, verification["final_output"], REAL,
+                {"action": "run_tests", "target": ", ".join(ids[:5]), "pr_title": title})
+
+
 def build_skeleton(task: TaskStatement, prs: list[PRContext], repo_path: Path, commits: dict[str, Commit],
-                   chain: PRChain | None = None, limits: ReplayLimits | None = None) -> Skeleton:
+                   chain: PRChain | None = None, limits: ReplayLimits | None = None,
+                   verification: dict[str, dict] | None = None) -> Skeleton:
     """Steps for one task (one PR, or a chain's PRs in order). Raises ``ReplayError`` with the
-    quarantine reason when a PR cannot be replayed."""
+    quarantine reason when a PR cannot be replayed. ``verification`` (``task_validations`` rows by
+    PR key): a verified PR's ``run_tests`` shows the real sandboxed output, and a task whose PRs
+    are all verified ends by running its FAIL_TO_PASS tests; otherwise those observations are
+    synthetic and labelled so."""
+    verification = verification or {}
     limits = limits or ReplayLimits()
     steps: list[Step] = []
     notes: list[str] = []
@@ -239,14 +261,25 @@ def build_skeleton(task: TaskStatement, prs: list[PRContext], repo_path: Path, c
             earlier = by_number[review_edges[ctx.pr.number]]
             fix = _review_messages(earlier, f"#{earlier.pr.number}")
         pr_steps, stats = _pr_steps(ctx, repo_path, commits, limits, notes, before + fix, f"#{ctx.pr.number}",
-                                    first_is_fix=bool(fix))
+                                    first_is_fix=bool(fix), verification=verification.get(ctx.key))
         steps += pr_steps
         for k in totals:
             totals[k] += stats[k]
         files |= {f.path for f in ctx.text_files}
     summary = "; ".join(c.pr.title for c in prs)
-    steps.append(Step("submit", {"summary": summary}, "Submission received.", SYNTHETIC,
-                      {"action": "submit", "target": summary, "pr_title": summary}))
+    rows = [verification.get(c.key) for c in prs]
+    if all(r and r.get("status") == "verified" for r in rows):
+        steps.append(final_test_step(rows[-1], prs[-1].pr.title))
+        n = sum(r["n_fail_to_pass"] for r in rows)
+        steps.append(Step("submit", {"summary": summary},
+                          f"Submission received. Its {n} FAIL_TO_PASS test(s) pass in the sandbox.", REAL,
+                          {"action": "submit", "target": summary, "pr_title": summary}))
+        totals["fail_to_pass"] = n
+    else:
+        steps.append(Step("submit", {"summary": summary}, "Submission received.", SYNTHETIC,
+                          {"action": "submit", "target": summary, "pr_title": summary}))
+        totals["fail_to_pass"] = 0
+    totals["verified"] = all(r and r.get("status") == "verified" for r in rows)
     totals["files"] = len(files)
     totals["chain_length"] = len(prs)
     totals["self_corrections"] = sum(s.self_correction for s in steps)

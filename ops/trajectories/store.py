@@ -55,3 +55,15 @@ def trajectory_rows(built) -> list[dict]:
             "source_key": ",".join(t.source_keys),
         })
     return rows
+
+
+def load_validations(repo: str, path: Path | None = None) -> dict[str, dict] | None:
+    """``task_validations`` rows of ``repo`` by PR key; None when the repository was never
+    validated (then tasks and scores fall back to the unexecuted behaviour)."""
+    from warehouse.readers import read_sql
+
+    frame = read_sql("SELECT * FROM task_validations WHERE repo = ? AND asset_key = 'verified_tasks'", [repo],
+                     path=path)
+    if frame.height == 0:
+        return None
+    return {r["task_id"]: r for r in frame.to_dicts()}

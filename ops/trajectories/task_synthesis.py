@@ -1,7 +1,8 @@
 """Task synthesis: for each PR and each PR chain, a task statement in the voice of an issue that
 states the goal and the observable behaviour, never the implementation.
 
-Inputs are the PR title/body, the linked issues and the names of the tests the PR adds; the text
+Inputs are the PR title/body, the linked issues, the names of the tests the PR adds and, for an
+execution-verified PR, its FAIL_TO_PASS tests and their failure messages at the base; the text
 is scrubbed of code (fenced blocks, diff lines, commit shas) and of changed file paths unless a
 linked issue names them. The ``template`` backend renders it with the renderers registered here
 (records say ``generator=template``); a model backend gets the same facts in a prompt and its
@@ -72,12 +73,29 @@ def _scrub(text: str, hidden_paths: list[str]) -> str:
     return "\n".join(keep).strip()
 
 
-def task_facts(ctx: PRContext) -> dict:
-    """The facts a task statement may use (also the template's context and the model's prompt)."""
+def _pinned_tests(verification: dict | None) -> list[str]:
+    """``Class.test_name`` of the FAIL_TO_PASS tests an executed validation found."""
+    if not verification or verification.get("status") != "verified":
+        return []
+    return [t.split("::", 1)[0].rsplit(".", 1)[-1] + "." + t.split("::", 1)[1] if "." in t.split("::", 1)[0]
+            else t.split("::", 1)[1] for t in verification.get("fail_to_pass", [])][:12]
+
+
+def task_facts(ctx: PRContext, verification: dict | None = None) -> dict:
+    """The facts a task statement may use (also the template's context and the model's prompt).
+    ``verification``: the PR's ``task_validations`` row; a verified PR adds the FAIL_TO_PASS tests
+    and their failure messages at the base (the behaviour the tests pin down)."""
     issue_text = "\n".join(f"{i.title}\n{i.body}" for i in ctx.issues)
     hidden = [f.path for f in ctx.files if f.path not in issue_text]
+    pinned = _pinned_tests(verification)
     behaviours = [n.removeprefix("test_").replace("_", " ") for n in added_test_names(ctx)]
+    if pinned and not behaviours:
+        behaviours = list(dict.fromkeys(n.rsplit(".", 1)[-1].split("[", 1)[0].removeprefix("test_").replace("_", " ")
+                                        for n in pinned))
+    messages = [_scrub(m, hidden) for m in (verification or {}).get("before_messages", []) if m][:5]
     return {
+        "failing_tests": pinned,
+        "failure_messages": [m for m in messages if m],
         "title": ctx.pr.title.strip(),
         "body": _scrub(ctx.pr.body or "", hidden),
         "issues": [{"number": i.number, "title": i.title, "body": _scrub(i.body, [])} for i in ctx.issues],
@@ -99,6 +117,11 @@ def render_task_statement(req: LLMRequest) -> str:
     if f["behaviours"]:
         lines.append("Observable behaviour the change must show:")
         lines += [f"- {b}" for b in f["behaviours"]]
+    if f.get("failing_tests"):
+        lines.append("These tests fail today and must pass after the change: "
+                     + ", ".join(f"`{t}`" for t in f["failing_tests"]) + ".")
+        if f.get("failure_messages"):
+            lines.append("Current failures: " + "; ".join(m[:160] for m in f["failure_messages"][:3]))
     if f["n_tests_touched"]:
         lines.append("Cover the behaviour with tests; the existing test suite must keep passing.")
     else:
@@ -134,7 +157,9 @@ def _pr_request(ctx: PRContext, facts: dict) -> LLMRequest:
     issue_block = "\n".join(f"Issue #{i['number']}: {i['title']}\n{i['body']}" for i in facts["issues"])
     user = (f"Repository: {facts['repo']}\nPull request title: {facts['title']}\n"
             f"Description:\n{facts['body'] or '(none)'}\n{issue_block}\n"
-            f"Tests added: {', '.join(facts['behaviours']) or '(none)'}\n\n"
+            f"Tests added: {', '.join(facts['behaviours']) or '(none)'}\n"
+            f"Tests that fail before the change and pass after it: {', '.join(facts['failing_tests']) or '(unknown)'}\n"
+            f"Their failures before the change: {'; '.join(facts['failure_messages']) or '(unknown)'}\n\n"
             "Write the issue that asks for this change.")
     return LLMRequest(task="task_statement", messages=(
         {"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}),
@@ -143,9 +168,10 @@ def _pr_request(ctx: PRContext, facts: dict) -> LLMRequest:
 
 def synthesize_pr_tasks(
     backend: LLMBackend, contexts: list[PRContext], max_attempts: int = 3,
+    verification: dict[str, dict] | None = None,
 ) -> tuple[list[TaskStatement], list[tuple[str, str, dict]]]:
     """One task per PR; returns (tasks, rejected as (pr_key, reason, record)) for quarantine."""
-    facts = [task_facts(c) for c in contexts]
+    facts = [task_facts(c, (verification or {}).get(c.key)) for c in contexts]
     results, rejected = generate_validated(backend, [_pr_request(c, f) for c, f in zip(contexts, facts)],
                                            validate_task_text, max_attempts)
     tasks = []

@@ -89,7 +89,7 @@ def test_difficulty_tags_and_swe_master_filter():
     assert v["a"][0] is False and "all-pass" in v["a"][1]
     assert v["b"][0] is False and "all-fail" in v["b"][1]
     assert v["c"] == (True, "pass rate 1/4")
-    assert v["d"] == (True, "no pass rate supplied")
+    assert v["d"][0] is True and "not applied" in v["d"][1]
     assert v["e"][0] is False and "invalid" in v["e"][1]
 
 
