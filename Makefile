@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
+	bash scripts/install-system-deps.sh runtime
 	$(BIN)/trainyard demo
 
 test: install

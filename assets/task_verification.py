@@ -35,18 +35,20 @@ class TaskVerificationConfig(dg.Config):
     drop_raw_merge_titles: bool = True
     drop_housekeeping_only: bool = True
     require_source_change: bool = True
+    reuse_results: bool = True  # reuse a PR's stored validation when commit, environment and limits match
 
 
-def verification_config(config: TaskVerificationConfig):
+def verification_config(config: TaskVerificationConfig, repo: str):
     from pathlib import Path
 
     from ops.execution.sandbox import SandboxLimits
     from ops.execution.verify_repo import VerificationConfig
     from ops.trajectories.task_filters import TaskFilterConfig
-    from warehouse.paths import trainyard_home
+    from warehouse.paths import artifact_dir, trainyard_home
 
     return VerificationConfig(
         envs_dir=Path(config.envs_dir) if config.envs_dir else trainyard_home() / "envs",
+        results_dir=artifact_dir("trajectories", "validations", repo) if config.reuse_results else None,
         max_prs=config.max_prs, runs=config.runs, workers=config.workers,
         limits=SandboxLimits(wall_s=config.wall_s, memory_mb=config.memory_mb, max_procs=config.max_procs,
                              max_output_bytes=config.max_output_kb * 1000),
@@ -74,7 +76,7 @@ def verified_tasks(context: dg.AssetExecutionContext, config: TaskVerificationCo
     if path is None:
         raise dg.Failure(f"no local clone of {repo}: tests run from git history "
                          "(`trainyard github ingest PATH --repo {repo}`)")
-    res = verify_repository(snapshot, path, verification_config(config), progress=context.log.info)
+    res = verify_repository(snapshot, path, verification_config(config, repo), progress=context.log.info)
     lineage = with_data_version(lineage, content_version(sorted((r["task_id"], r["status"], r["fail_to_pass"])
                                                                 for r in res.validations)))
     # compute ran without the warehouse; the writes are short transactions
@@ -89,6 +91,7 @@ def verified_tasks(context: dg.AssetExecutionContext, config: TaskVerificationCo
         "verified": len(verified),
         "fail_to_pass_tests": sum(r["n_fail_to_pass"] for r in verified),
         "env_cache_hit_rate": round(res.env_cache_hits / res.env_lookups, 3) if res.env_lookups else 0.0,
+        "reused_validations": res.reused,
         "seconds_validating": round(res.seconds_validating, 1),
         "example": dg.MetadataValue.md(
             f"**{verified[0]['task_id']}** {verified[0]['title']}\n\nFAIL_TO_PASS: "

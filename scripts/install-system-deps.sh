@@ -3,9 +3,12 @@
 # tests start their own), libmagic (AugLy), bubblewrap + Debian python3 (sandboxed repository
 # tests). Idempotent.
 set -euo pipefail
+# `install-system-deps.sh runtime` (make demo): only what the pipelines need, not the test tools.
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # scale-out tests (#8) start their own
+if [ "${1:-}" != runtime ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # scale-out tests start their own
+fi
 ldconfig -p 2>/dev/null | grep -q "libmagic.so.1 " || need+=(libmagic1)  # python-magic for AugLy (images #6)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)  # the sandbox repository tests run in
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)  # setpriv/prlimit: unprivileged uid and limits in it

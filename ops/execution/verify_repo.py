@@ -31,6 +31,9 @@ class VerificationConfig:
     limits: SandboxLimits = dataclasses.field(default_factory=SandboxLimits)
     filters: TaskFilterConfig = dataclasses.field(default_factory=TaskFilterConfig)
     scratch: Path | None = None
+    # per-PR results keyed by (PR, merge commit, environment, runs, limits): a re-run or a run
+    # killed half-way reuses what was already validated; None disables
+    results_dir: Path | None = None
 
 
 @dataclasses.dataclass
@@ -42,6 +45,7 @@ class VerificationResult:
     env_cache_hits: int
     env_lookups: int
     seconds_validating: float
+    reused: int = 0  # validations taken from results_dir instead of run
 
 
 def cap_output(text: str, limit: int = OUTPUT_CAP) -> str:
@@ -88,6 +92,15 @@ def _test_rows(v: Validation) -> list[dict]:
     return rows
 
 
+def _cache_file(cfg: VerificationConfig, ctx: PRContext, put: PRUnderTest, env: Environment) -> Path | None:
+    if cfg.results_dir is None:
+        return None
+    lim = cfg.limits
+    key = (f"{ctx.pr.number}-{put.merge_sha[:12]}-{env.env_id}-r{cfg.runs}-w{lim.wall_s:g}-m{lim.memory_mb}"
+           f"-p{lim.max_procs}")
+    return cfg.results_dir / f"{key}.json"
+
+
 def verify_repository(snapshot: RepoSnapshot, repo_path: Path, cfg: VerificationConfig,
                       progress: Callable[[str], None] | None = None) -> VerificationResult:
     """Filter every merged PR, then validate the newest ``max_prs`` candidates (all when 0)."""
@@ -109,23 +122,37 @@ def verify_repository(snapshot: RepoSnapshot, repo_path: Path, cfg: Verification
     lookups = hits = 0
     test_rows: list[dict] = []
 
-    def one(ctx: PRContext) -> tuple[dict, list[dict], Environment | None]:
+    def one(ctx: PRContext) -> tuple[dict, list[dict], Environment | None, bool]:
         put = pr_under_test(ctx)
         if not put.test_files:
-            return _row(ctx, "unverified", "the PR changes no test module: nothing can fail before it", put), [], None
+            return _row(ctx, "unverified", "the PR changes no test module: nothing can fail before it", put), [], None, False
         try:
             recipe = read_recipe(repo_path, put.merge_sha)
         except Exception as exc:  # a commit missing from the clone, an unreadable tree
-            return _row(ctx, "error", f"recipe: {type(exc).__name__}: {str(exc)[:200]}", put), [], None
+            return _row(ctx, "error", f"recipe: {type(exc).__name__}: {str(exc)[:200]}", put), [], None, False
         env = ensure_environment(recipe, cfg.envs_dir)
+        cached = _cache_file(cfg, ctx, put, env)
+        if cached is not None and cached.exists():
+            data = json.loads(cached.read_text())
+            if progress:
+                progress(f"{ctx.key}: {data['row']['status']} (cached)")
+            return data["row"], data["tests"], env, True
         v = validate_pr(repo_path, put, env, cfg.limits, cfg.runs, cfg.scratch)
         if progress:
             progress(f"{ctx.key}: {v.status} ({v.reason[:80]})")
-        return _row(ctx, v.status, v.reason, put, env, v, cfg.limits), _test_rows(v), env
+        row, tests = _row(ctx, v.status, v.reason, put, env, v, cfg.limits), _test_rows(v)
+        if cached is not None and v.status not in ("error", "env_failed"):
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"row": row, "tests": tests}))
+            tmp.replace(cached)
+        return row, tests, env, False
 
     t0 = time.monotonic()
     with ThreadPoolExecutor(max(1, cfg.workers)) as pool:
-        for row, trs, env in pool.map(one, selected):
+        reused = 0
+        for row, trs, env, was_cached in pool.map(one, selected):
+            reused += was_cached
             rows.append(row)
             test_rows += trs
             if env is not None:
@@ -140,7 +167,7 @@ def verify_repository(snapshot: RepoSnapshot, repo_path: Path, cfg: Verification
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return VerificationResult(rows, test_rows, env_rows, counts, hits, lookups, time.monotonic() - t0)
+    return VerificationResult(rows, test_rows, env_rows, counts, hits, lookups, time.monotonic() - t0, reused)
 
 
 def decision_rows(validations: list[dict]) -> list[dict]:

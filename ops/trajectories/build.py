@@ -159,6 +159,19 @@ def trajectory_text(t) -> str:
     return "\n".join(parts)
 
 
+def edit_text_of(t) -> str:
+    """The lines a trajectory's ``edit_file`` calls add (what a reference patch would add)."""
+    import json
+
+    lines = []
+    for m in t.messages:
+        for c in m.get("tool_calls") or []:
+            if c["function"]["name"] == "edit_file":
+                patch = json.loads(c["function"]["arguments"]).get("patch", "")
+                lines += [ln[1:] for ln in patch.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    return "\n".join(lines)
+
+
 def task_text_of(t) -> str:
     return next((m["content"] for m in t.messages if m["role"] == "user"), "")
 
@@ -182,6 +195,10 @@ def filter_dataset(items: list, eval_sets: list[EvalSet], cfg: GateConfig, drop_
     live = [t for t in items if t.trajectory_id not in drop]
     hits = contamination_hits([t.trajectory_id for t in live], [task_text_of(t) for t in live],
                               [t.source_keys for t in live], eval_sets, cfg.contamination_threshold)
+    patch_sets = [es.patch_set() for es in eval_sets if es.patches]
+    if patch_sets:  # the solution itself: the trajectory's edits against the reference patches
+        hits += contamination_hits([t.trajectory_id for t in live], [edit_text_of(t) for t in live],
+                                   [[] for _ in live], patch_sets, cfg.contamination_threshold)
     contaminated = {}
     for h in hits:
         contaminated.setdefault(h.item_id, []).append(f"{h.eval_set}: {h.reason}")

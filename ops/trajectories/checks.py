@@ -2,6 +2,7 @@
 the exported files (blocking). Each returns ``(passed, metadata)``."""
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -29,13 +30,15 @@ def leak_check(db_path: Path, repo: str | None, threshold: float, max_share: flo
 
 def contamination_check(export_dir: Path) -> tuple[bool, dict]:
     """Re-scan every exported trajectory (train and held-out) against the evaluation sets named
-    in the export's manifest; any hit (PR id or task-text near duplicate) fails."""
+    in the export's manifest; any hit (PR id, task-text or edit/patch near duplicate) fails."""
     manifest_path = export_dir / "manifest.json"
     if not manifest_path.exists():
         return False, {"error": f"no export manifest at {manifest_path}"}
     manifest = json.loads(manifest_path.read_text())
     eval_sets = [load_eval_set(p) for p in manifest["eval_sets"]]
-    ids, texts, keys = [], [], []
+    from ops.trajectories.build import edit_text_of
+
+    ids, texts, keys, edits = [], [], [], []
     for name in ("train", "heldout"):
         f = export_dir / f"{name}.jsonl"
         for line in (f.read_text(encoding="utf-8").splitlines() if f.exists() else []):
@@ -43,7 +46,11 @@ def contamination_check(export_dir: Path) -> tuple[bool, dict]:
             ids.append(row["id"])
             texts.append(next((m["content"] for m in row["messages"] if m["role"] == "user"), ""))
             keys.append(row["source_keys"])
+            edits.append(edit_text_of(argparse.Namespace(messages=row["messages"])))
     hits = contamination_hits(ids, texts, keys, eval_sets, manifest["contamination_threshold"])
+    patch_sets = [es.patch_set() for es in eval_sets if es.patches]
+    if patch_sets:
+        hits += contamination_hits(ids, edits, [[] for _ in ids], patch_sets, manifest["contamination_threshold"])
     return not hits, {
         "exported": len(ids), "eval_sets": len(eval_sets), "contaminated": len(hits),
         "hits": "; ".join(f"{h.item_id} ({h.eval_set}: {h.reason})" for h in hits[:10]) or "(none)",

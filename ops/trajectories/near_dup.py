@@ -79,6 +79,11 @@ class EvalSet:
     name: str
     texts: list[str] = dataclasses.field(default_factory=list)
     pr_keys: set[str] = dataclasses.field(default_factory=set)
+    patches: list[str] = dataclasses.field(default_factory=list)  # reference patches' added lines
+
+    def patch_set(self) -> "EvalSet":
+        """The same set seen through its patches (for matching trajectories' edits)."""
+        return EvalSet(f"{self.name}:patch", texts=list(self.patches))
 
 
 _INSTANCE_RE = re.compile(r"^(?P<owner>[^/]+?)__(?P<name>.+)-(?P<num>\d+)$")
@@ -86,8 +91,9 @@ _INSTANCE_RE = re.compile(r"^(?P<owner>[^/]+?)__(?P<name>.+)-(?P<num>\d+)$")
 
 def load_eval_set(path: str | Path) -> EvalSet:
     """Read a JSONL eval set: each line may carry ``text``/``problem_statement``/``task`` (a task
-    text), ``repo`` + ``pr``/``number`` or ``pr_key`` ("owner/repo#N"), or a SWE-bench
-    ``instance_id`` ("owner__repo-N"). Raises ``ValueError`` naming the bad line."""
+    text), ``repo`` + ``pr``/``number`` or ``pr_key`` ("owner/repo#N"), a SWE-bench
+    ``instance_id`` ("owner__repo-N"), and ``patch``/``test_patch`` (unified diffs, matched against
+    the trajectories' edits). Raises ``ValueError`` naming the bad line."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"evaluation set {path} does not exist")
@@ -104,6 +110,12 @@ def load_eval_set(path: str | Path) -> EvalSet:
         text = row.get("text") or row.get("problem_statement") or row.get("task")
         if text:
             es.texts.append(str(text))
+        for field in ("patch", "test_patch"):
+            if row.get(field):
+                added = "\n".join(ln[1:] for ln in str(row[field]).splitlines()
+                                  if ln.startswith("+") and not ln.startswith("+++"))
+                if added.strip():
+                    es.patches.append(added)
         if row.get("pr_key"):
             es.pr_keys.add(str(row["pr_key"]))
         if row.get("repo") and (row.get("pr") or row.get("number")):

@@ -81,3 +81,31 @@ def test_contamination_check_blocks_a_contaminated_export(demo, tmp_path):
         assert meta["contaminated"] == (0 if drop else 1)
         if not drop:
             assert "acme/widgets#6/cand0" in meta["hits"]
+
+
+def test_eval_set_patch_catches_a_trajectory_that_replays_the_reference_solution(tmp_path):
+    import json as _json
+    from types import SimpleNamespace
+
+    from ops.trajectories.build import GateConfig, filter_dataset
+    from ops.trajectories.near_dup import load_eval_set
+
+    patch = "@@ -1,2 +1,3 @@\n def parse_size(text):\n+    text = text.strip().upper()\n+    units = {'KB': 1024, 'MB': 1024 ** 2, 'GB': 1024 ** 3}\n"
+    path = tmp_path / "eval.jsonl"
+    path.write_text(_json.dumps({"instance_id": "other__proj-1", "problem_statement": "unrelated words here only",
+                                 "patch": "--- a/x.py\n+++ b/x.py\n" + patch}) + "\n")
+    es = load_eval_set(path)
+    assert es.patches and "units" in es.patches[0]
+
+    def traj(tid, p):
+        call = {"id": "c0", "type": "function", "function": {"name": "edit_file",
+                                                             "arguments": _json.dumps({"path": "x.py", "patch": p})}}
+        return SimpleNamespace(trajectory_id=tid, task_id=tid, source_keys=[f"o/r#{tid}"], messages=[
+            {"role": "user", "content": f"task {tid} about something specific number {tid}"},
+            {"role": "assistant", "content": "edit", "tool_calls": [call]}])
+
+    other = "@@ -1 +1,2 @@\n def clamp(x):\n+    return max(0, min(x, 10))\n"
+    kept, decisions = filter_dataset([traj("1", patch), traj("2", other)], [es], GateConfig())
+    assert [t.trajectory_id for t in kept] == ["2"]
+    bad = [d for d in decisions if d.gate == "contamination" and not d.keep]
+    assert len(bad) == 1 and "eval:patch" in bad[0].reason
