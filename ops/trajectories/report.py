@@ -55,8 +55,11 @@ def build_report(db_path: Path, run_id: str, out_dir: Path) -> TrajectoryReport:
         "tool_call_validity": point, "tool_call_validity_n": len(flags),
         "reference_validity": last.get("heldout/tool_call_reference_validity", float("nan")),
         "generators": ", ".join(gens["generator"].to_list()) if gens.height else "",
-        "note": "run_tests observations in the data are synthetic (derived from the diff, never executed)",
     }
+    from ops.trajectories.export_quality import export_quality
+
+    quality_summary, quality_metrics = export_quality(db_path)
+    summary.update(quality_summary)
 
     def draw_loss(ax):
         if curve:
@@ -93,5 +96,5 @@ def build_report(db_path: Path, run_id: str, out_dir: Path) -> TrajectoryReport:
                EvalMetric("heldout_ppl", summary["heldout_ppl"], n=summary["heldout_examples"]),
                EvalMetric("tool_call_validity", point, n=len(flags), ci_low=lo, ci_high=hi),
                EvalMetric("reference_tool_call_validity", summary["reference_validity"], n=len(flags)),
-               EvalMetric("train_examples", summary["train_examples"], n=summary["train_examples"])]
+               EvalMetric("train_examples", summary["train_examples"], n=summary["train_examples"])] + quality_metrics
     return TrajectoryReport(summary, metrics, rendered, run_row["source_key"] or run_id)
