@@ -39,6 +39,10 @@ def run_checks() -> list[tuple[str, bool, str]]:
         checks.append(("warehouse migrations", not pending, f"pending: {pending}" if pending else "up to date"))
     except Exception as exc:
         checks.append(("warehouse migrations", False, str(exc)))
+    from ops.execution.sandbox import sandbox_self_check
+
+    problem = sandbox_self_check()
+    checks.append(("sandbox (bubblewrap) for repository tests", problem is None, problem or "works"))
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     checks.append(("optional chromium (browser test)", bool(chromium), chromium or "not installed"))
     shared = PROJECT_ROOT.parent / "shared" / "data"
