@@ -33,6 +33,8 @@ _SKIP_TOOLS = {
 }
 _SKIP_PREFIXES = ("sphinx", "mkdocs", "types-", "furo", "flake8-", "jaraco.packaging", "rst.linker")
 PYTEST = "pytest>=7"
+# What ``python -m venv`` seeds on Python 3.11 besides pip: older code imports pkg_resources from it.
+SEED = "setuptools<75"
 
 
 @dataclasses.dataclass
@@ -230,5 +232,7 @@ def read_recipe(repo: Path, sha: str) -> EnvRecipe:
     reqs = [r for r in reqs if _req_name(r) != own]  # the package itself comes from the work tree
     if not any(_req_name(r) == "pytest" for r in reqs):
         reqs.append(PYTEST)
+    if not any(_req_name(r) == "setuptools" for r in reqs):
+        reqs.append(SEED)
     roots = ["src", "."] if any(f.startswith("src/") for f in files) else ["."]
     return EnvRecipe(sorted(set(reqs)), name, roots, version_files, sources, skipped)

@@ -65,3 +65,10 @@ def test_everything_passing_at_base_stops_after_one_run_per_phase(fixture_repo, 
     v = validate_pr(fixture_repo.path, pr, test_environment, LIMITS)
     assert v.status == "unverified" and "no FAIL_TO_PASS" in v.reason
     assert len(v.runs) == 2 and v.final is None
+
+
+def test_tests_that_cannot_import_at_the_merge_say_why(fixture_repo, test_environment):
+    pr = fixture_repo.pr({**FIX, "tests/test_dep.py": "import not_a_module_anywhere\n\n\ndef test_x():\n    pass\n"},
+                         ["tests/test_dep.py"])
+    v = validate_pr(fixture_repo.path, pr, test_environment, LIMITS)
+    assert v.status == "unverified" and "do not run at the merge" in v.reason and "not_a_module_anywhere" in v.reason
