@@ -148,15 +148,15 @@ def connect(
 
 
 def _open(db: Path, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnection:
+    check_header(db)
     deadline = time.monotonic() + timeout_s
     delay = 0.02
     while True:
         try:
-            return duckdb.connect(str(db), read_only=read_only,
-                                  config=READER_CONFIG if read_only else {})
+            return duckdb.connect(str(db), read_only=read_only, config=dict(READER_CONFIG))
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if not _is_lock_conflict(exc):
-                raise _corrupt(db, exc) from exc
+                raise corrupt_error(db, exc) from exc
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
                     f"warehouse {db} stayed locked for {timeout_s:.0f}s by another process "
@@ -166,9 +166,21 @@ def _open(db: Path, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnect
             delay = min(delay * 2, 1.0)
 
 
-def _corrupt(db: Path, exc: Exception) -> Exception:
+def check_header(db: Path) -> None:
+    """A file that exists must carry DuckDB's magic bytes ("DUCK" at offset 8); else DuckDB
+    would guess another format (e.g. try to load the SQLite extension)."""
+    try:
+        with open(db, "rb") as f:
+            head = f.read(12)
+    except FileNotFoundError:
+        return
+    if head[8:12] != b"DUCK":
+        raise corrupt_error(db, ValueError(f"no DuckDB header (first bytes {head[:16]!r})"), force=True)
+
+
+def corrupt_error(db: Path, exc: Exception, force: bool = False) -> Exception:
     text = str(exc)
-    if ("not a valid DuckDB database" in text or "Could not read enough bytes" in text
+    if (force or "not a valid DuckDB database" in text or "Could not read enough bytes" in text
             or "checksum" in text.lower() or "Corrupt" in text or "magic" in text.lower()):
         size = db.stat().st_size if db.exists() else 0
         return WarehouseCorrupt(

@@ -17,8 +17,9 @@ from typing import Any, Sequence
 import duckdb
 import polars as pl
 
-from warehouse.db import connect
+from warehouse.db import connect, corrupt_error
 from warehouse.errors import TrainyardError
+from warehouse.paths import warehouse_path
 
 # PRAGMAs that only report (the rest set options or act).
 READ_PRAGMAS = frozenset({
@@ -82,6 +83,11 @@ def read_sql(sql: str, params: Sequence[Any] = (), path: Path | None = None) -> 
             raise ReadOnlyViolation(
                 f"{str(exc).splitlines()[0]}: reads may only touch the warehouse and the trainyard "
                 "home's artifacts") from exc
+        except duckdb.IOException as exc:
+            err = corrupt_error(Path(path) if path else warehouse_path(), exc)
+            if err is exc:
+                raise
+            raise err from exc
         except duckdb.InvalidInputException as exc:
             if "read-only" in str(exc).lower() or "read only" in str(exc).lower():
                 raise ReadOnlyViolation(f"{str(exc).splitlines()[0]}; {_HINT}") from exc
