@@ -77,7 +77,7 @@ def _gates(config: TrajectoryConfig):
                       max_attempts=config.max_attempts)
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", partitions_def=github_repos,
+@dg.asset(group_name=GROUP, code_version="1", partitions_def=github_repos,
           deps=[github_pr_chains],
           description="Issue-voice task statements (goal + observable behaviour, no implementation) for "
                       "every merged PR and PR chain of the repository, with their leak scores.")
@@ -132,7 +132,7 @@ with warnings.catch_warnings():  # partitioned asset checks are a Dagster previe
                     "exceeds the threshold must not exceed max_share.")(_task_leak_check)
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", partitions_def=github_repos,
+@dg.asset(group_name=GROUP, code_version="1", partitions_def=github_repos,
           deps=[trajectory_tasks],
           description="Agent trajectories replayed from the real history (OpenAI chat/tool-call format), "
                       "thoughts from the backend, N candidates per task, rejection sampling ≥ threshold, "
@@ -180,7 +180,7 @@ def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConf
     })
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[agent_trajectories],
+@dg.asset(group_name=GROUP, code_version="1", deps=[agent_trajectories],
           description="MinHash near-duplicate removal and decontamination against the configured evaluation "
                       "sets, then JSONL + Parquet export (train/held-out split by repository).")
 def trajectory_dataset(context: dg.AssetExecutionContext, config: TrajectoryDatasetConfig,
@@ -218,7 +218,7 @@ def trajectory_contamination_check(context: dg.AssetCheckExecutionContext) -> dg
     return dg.AssetCheckResult(passed=passed, metadata=meta, severity=dg.AssetCheckSeverity.ERROR)
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[trajectory_dataset],
+@dg.asset(group_name=GROUP, code_version="1", deps=[trajectory_dataset],
           description="TRL SFT of a tiny causal LM (or a configured local checkpoint; CUDA when available) on "
                       "the exported trajectories; recorded in training_runs/training_metrics.")
 def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfig,
@@ -268,7 +268,7 @@ def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfi
     })
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[trajectory_sft],
+@dg.asset(group_name=GROUP, code_version="1", deps=[trajectory_sft],
           description="Evaluation report: held-out loss/perplexity, tool-call format validity of generated "
                       "continuations, gate funnel and difficulty mix, with plots.")
 def trajectory_eval_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
