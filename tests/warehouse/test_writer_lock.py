@@ -43,51 +43,75 @@ def test_writers_of_two_processes_take_turns(trainyard_home):
     assert scalar("SELECT count(DISTINCT doc_id) FROM corpus_documents") == 30
 
 
-_RUN_SPINE = textwrap.dedent("""
+_RUN_ASSETS = textwrap.dedent("""
+    import sys
     import dagster as dg
     from pipelines.instance import prepare_dagster_home
     from pipelines.scaleout import reconstructable_job
     prepare_dagster_home()
     with dg.DagsterInstance.get() as instance:
-        with dg.execute_job(reconstructable_job("spine_job", "default"), instance,
-                            raise_on_error=False) as result:
-            print("RUN", result.run_id, result.success)
+        with dg.execute_job(reconstructable_job("spine_job", "default"), instance, raise_on_error=False,
+                            asset_selection=[dg.AssetKey(k) for k in sys.argv[1:]]) as result:
+            print("RUN", result.run_id, result.success, flush=True)
 """)
 
 
-@pytest.mark.parametrize("profile", ["tiny", pytest.param("demo", marks=pytest.mark.heavy)])
-def test_corpus_stats_finishes_while_corpus_lm_trains(trainyard_home, profile):
-    """corpus_stats finishes inside corpus_lm's step, before its training ends (tiny: make test;
-    demo: heavy, ~2.5 min, a 115 s training). With the old whole-step ``warehouse`` pool (limit 1)
-    corpus_stats either finished before corpus_lm started or waited for all of it."""
+def _spine_steps(selection, profile, executor="in_process"):
+    env = dict(os.environ, TRAINYARD_EXECUTOR=executor, TRAINYARD_PROFILE=profile)
+    return subprocess.Popen([sys.executable, "-c", _RUN_ASSETS, *selection], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def _step_times(home, run_id):
     import dagster as dg
 
-    env = dict(os.environ, TRAINYARD_EXECUTOR="multiprocess", TRAINYARD_PROFILE=profile)
-    proc = subprocess.run([sys.executable, "-c", _RUN_SPINE], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
-    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RUN ")]
-    assert line and line[0].endswith("True"), proc.stdout[-2000:] + proc.stderr[-4000:]
-    run_id = line[0].split()[1]
-    os.environ["DAGSTER_HOME"] = str(trainyard_home / "dagster_home")
+    os.environ["DAGSTER_HOME"] = str(home / "dagster_home")
     times = {}
     with dg.DagsterInstance.get() as instance:
         for kind in (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS):
             for rec in instance.all_logs(run_id, of_type=kind):
                 times[(rec.dagster_event.step_key, kind.value)] = rec.timestamp
-    stats_end = times[("corpus_stats", "STEP_SUCCESS")]
-    lm_start, lm_end = times[("corpus_lm", "STEP_START")], times[("corpus_lm", "STEP_SUCCESS")]
+    return times
+
+
+def test_corpus_stats_finishes_while_corpus_lm_trains(trainyard_home):
+    """A spine_job run of corpus_lm is training (its training_runs row says 'running'); a second
+    spine_job run of corpus_stats starts and finishes meanwhile. With the old whole-step
+    ``warehouse`` pool (limit 1, both assets in it) the second run's step waited for all of
+    corpus_lm. corpus_lm uses the demo profile (a ~2 min training) and is stopped afterwards."""
+    import signal
+    import time
+
     from warehouse.readers import read_sql
 
-    run = read_sql("SELECT started_at, finished_at FROM training_runs WHERE training_run_id = 'corpus_lm/lm'")
-    epoch = lambda t: t.replace(tzinfo=dt.timezone.utc).timestamp()  # noqa: E731
-    train_start, train_end = epoch(run["started_at"][0]), epoch(run["finished_at"][0])
-    print(f"corpus_lm step {lm_start:.2f}..{lm_end:.2f} (training {train_start:.2f}..{train_end:.2f}); "
-          f"corpus_stats finished at {stats_end:.2f}")
-    # corpus_stats finished inside corpus_lm's training (the old whole-step pool made this impossible)
-    assert lm_start < stats_end < lm_end
-    # corpus_stats did not wait for the training: it was done long before the training ended
-    # (measured, demo profile: 119 s before; its own step starts with corpus_lm's, so it usually
-    # ends while corpus_lm still imports torch, before training_runs.started_at)
-    assert stats_end < train_end
-    if profile != "tiny":
-        assert train_end - stats_end > 0.5 * (train_end - train_start)
+    first = _spine_steps(["raw_corpus"], "tiny")
+    out, err = first.communicate(timeout=300)
+    assert "True" in out, err[-3000:]
+    lm = _spine_steps(["corpus_lm"], "demo")
+    try:
+        deadline = time.monotonic() + 240
+        status = []
+        while time.monotonic() < deadline and lm.poll() is None:
+            status = read_sql("SELECT status FROM training_runs WHERE training_run_id = 'corpus_lm/lm'")
+            if status.height and status["status"][0] == "running":
+                break
+            time.sleep(0.5)
+        assert lm.poll() is None and status.height and status["status"][0] == "running", \
+            lm.stderr.read()[-3000:] if lm.poll() is not None else status
+        t0 = time.time()
+        stats = _spine_steps(["corpus_stats"], "tiny")
+        out, err = stats.communicate(timeout=240)
+        elapsed = time.time() - t0
+        line = [ln for ln in out.splitlines() if ln.startswith("RUN ")]
+        assert line and line[0].endswith("True"), err[-3000:]
+        still = read_sql("SELECT status FROM training_runs WHERE training_run_id = 'corpus_lm/lm'")
+        print(f"corpus_stats run took {elapsed:.1f} s while corpus_lm trained; corpus_lm still "
+              f"{still['status'][0]!r}, its process alive: {lm.poll() is None}")
+        assert lm.poll() is None and still["status"][0] == "running"
+        times = _step_times(trainyard_home, line[0].split()[1])
+        assert ("corpus_stats", "STEP_SUCCESS") in times
+    finally:
+        if lm.poll() is None:
+            os.killpg(lm.pid, signal.SIGKILL)
+        lm.wait(timeout=30)
