@@ -129,17 +129,28 @@ def check_local_clone(path) -> None:
 
 
 def _cmd_github(args) -> int:
+    from pipelines.instance import prepare_dagster_home
+    from warehouse.errors import TrainyardError
+    from warehouse.writer import Warehouse
+
+    prepare_dagster_home()
+    Warehouse().ensure_schema()
+    try:
+        return _sync_or_ingest(args)
+    except ValueError as exc:
+        if "owner/name" in str(exc):  # RepoSpec's validation: a one-line user error
+            raise TrainyardError(f"{exc}; give a GitHub-style owner/name") from exc
+        raise
+
+
+def _sync_or_ingest(args) -> int:
     import os
     import sys
     from pathlib import Path
 
     from ops.github.repo_list import RepoSpec
-    from pipelines.instance import prepare_dagster_home
     from warehouse.readers import read_sql
-    from warehouse.writer import Warehouse
 
-    prepare_dagster_home()
-    Warehouse().ensure_schema()
     if args.github_command == "sync":
         if not os.environ.get(args.token_env):
             print(f"note: ${args.token_env} is not set: unauthenticated requests (60/hour on github.com)",
