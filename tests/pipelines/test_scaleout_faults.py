@@ -160,3 +160,36 @@ def test_long_step_is_not_redelivered_while_its_worker_lives(tmp_path_factory, m
         with dg.DagsterInstance.get() as instance:
             executions = step_workers(instance, run.run_id)
         assert len(executions) == 1, executions
+
+
+@pytest.mark.heavy
+def test_broker_lost_mid_run_is_reported_as_an_outage(tmp_path_factory, monkeypatch):
+    """Heavy (~1 min): Redis stopped while a step runs: the run fails with "broker outage"
+    naming the broker (not a raw ConnectionError), and says which materialisations it wrote."""
+    from assets.scaleout import LATENCY_TAG
+    from pipelines.scaleout import run_backfill
+
+    home = tmp_path_factory.mktemp("outage_home")
+    with celery_cluster(home, workers=1, concurrency=1) as cluster:
+        monkeypatch.setenv("TRAINYARD_HOME", str(home))
+        monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster_home"))
+        monkeypatch.setenv("TRAINYARD_CELERY_BROKER", cluster.broker_url)
+        monkeypatch.setenv("TRAINYARD_CELERY_BACKEND", cluster.broker_url)
+        result = {}
+        driver = threading.Thread(target=lambda: result.update(
+            runs=run_backfill("scaleout_job", ["shard-07"], tags={LATENCY_TAG: "6"})))
+        driver.start()
+        from pipelines.executors import worker_app
+
+        app = worker_app()
+        try:
+            _running_task(app)
+        finally:
+            app.close()
+        cluster.stop_redis_server()
+        driver.join(timeout=240)
+        assert not driver.is_alive(), "driver hung after the broker died\n" + log_tail(cluster)
+    (run,) = result["runs"]
+    print(f"run after the broker died: success={run.success}; error: {run.error[:600]}")
+    assert not run.success
+    assert "broker outage" in run.error and cluster.broker_url in run.error, run.error
