@@ -116,12 +116,12 @@ def broker_outage(broker: str, backend: str | None, exc: BaseException) -> "Brok
     for url in [broker] + ([backend] if backend and backend != broker else []):
         try:
             check_broker(url, timeout_s=2.0)
-        except BrokerUnavailable as down:
+        except BrokerUnavailable:
             return BrokerUnavailable(
                 f"broker outage: the Celery broker {url} went away during the run "
                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); steps "
-                "that finished before it kept their writes; restart Redis and re-run the partition "
-                f"(its writes are replaced, not duplicated). {str(down).split('. ', 1)[-1]}")
+                "that finished before it kept their writes; restart Redis (README.md, section "
+                "scaleout) and re-run the partition (its writes are replaced, not duplicated)")
     return None
 
 

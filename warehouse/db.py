@@ -87,17 +87,20 @@ _LOCAL = threading.local()
 READER_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
-def reader_allowed_directories() -> list[str]:
+def reader_allowed_directories(db: Path | None = None) -> list[str]:
     """Directories a read-only connection may read files from: the artifacts of the trainyard
-    home (and of ``$TRAINYARD_ARTIFACT_STORE`` when that is a local directory)."""
+    home, those beside the warehouse file ``db`` (a warehouse of another home), and
+    ``$TRAINYARD_ARTIFACT_STORE`` when that is a local directory."""
     dirs = [(trainyard_home() / "artifacts").resolve()]
+    if db is not None and (Path(db).resolve().parent / "artifacts").resolve() not in dirs:
+        dirs.append((Path(db).resolve().parent / "artifacts").resolve())
     spec = os.environ.get("TRAINYARD_ARTIFACT_STORE", "").strip()
     if spec.startswith(("file://", "/")):
         dirs.append(Path(spec.removeprefix("file://")).resolve())
     return [f"{d.as_posix().rstrip('/')}/" for d in dirs]
 
 
-def _lock_down(conn: duckdb.DuckDBPyConnection) -> None:
+def _lock_down(conn: duckdb.DuckDBPyConnection, db: Path) -> None:
     """External access off except the artifact directories, configuration locked. The settings
     are database-wide: a second connection to an instance already locked down keeps them."""
     locked, external = conn.execute(
@@ -105,7 +108,7 @@ def _lock_down(conn: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     if locked and not external:
         return
-    conn.execute("SET allowed_directories = ?", [reader_allowed_directories()])
+    conn.execute("SET allowed_directories = ?", [reader_allowed_directories(db)])
     conn.execute("SET enable_external_access = false")
     conn.execute("SET lock_configuration = true")
 
@@ -143,7 +146,7 @@ def connect(
         conn = _open(db, read_only, timeout_s)
         stack.callback(conn.close)
         if read_only:
-            _lock_down(conn)
+            _lock_down(conn, db)
         yield conn
 
 
