@@ -84,7 +84,7 @@ def writer_lock(db: Path | None = None, timeout_s: float = DEFAULT_LOCK_TIMEOUT_
 
 _LOCAL = threading.local()
 
-READER_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+CONNECTION_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
 def reader_allowed_directories(db: Path | None = None) -> list[str]:
@@ -151,12 +151,19 @@ def connect(
 
 
 def _open(db: Path, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnection:
-    check_header(db)
     deadline = time.monotonic() + timeout_s
     delay = 0.02
     while True:
         try:
-            return duckdb.connect(str(db), read_only=read_only, config=dict(READER_CONFIG))
+            try:
+                check_header(db)
+            except WarehouseCorrupt:
+                # a file another process is creating right now has no header yet: wait for it
+                if read_only and _writer_active(db) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                raise
+            return duckdb.connect(str(db), read_only=read_only, config=dict(CONNECTION_CONFIG))
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if not _is_lock_conflict(exc):
                 raise corrupt_error(db, exc) from exc
@@ -167,6 +174,22 @@ def _open(db: Path, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnect
                 ) from exc
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 1.0)
+
+
+def _writer_active(db: Path) -> bool:
+    """Whether some process holds the writer lock of ``db`` now."""
+    try:
+        fd = os.open(lock_path(db), os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def check_header(db: Path) -> None:
