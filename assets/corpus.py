@@ -25,7 +25,7 @@ def load_corpus() -> list[Document]:
     return [Document(**row) for row in frame.select("doc_id", "origin", "path", "text").iter_rows(named=True)]
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse",
+@dg.asset(group_name=GROUP, code_version="1",
           description="Embedded default corpus: stdlib sources of the running Python + project prose.")
 def raw_corpus(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.corpus_lm import SIZES
@@ -47,7 +47,7 @@ def raw_corpus(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     )
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[raw_corpus],
+@dg.asset(group_name=GROUP, code_version="1", deps=[raw_corpus],
           description="Per-origin document, character, line and token counts.")
 def corpus_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     stats = corpus_statistics(load_corpus())
@@ -59,7 +59,7 @@ def corpus_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     return dg.MaterializeResult(metadata={"origins": dg.MetadataValue.md(markdown_table(table))})
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[raw_corpus],
+@dg.asset(group_name=GROUP, code_version="1", deps=[raw_corpus],
           description="Tiny Llama-style LM trained on the corpus with the shared model factory; "
                       "recorded in training_runs/training_metrics.")
 def corpus_lm(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -88,7 +88,7 @@ def corpus_lm(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
     })
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[corpus_stats, corpus_lm],
+@dg.asset(group_name=GROUP, code_version="1", deps=[corpus_stats, corpus_lm],
           description="Evaluation report: corpus statistics and the tiny LM's held-out loss.")
 def corpus_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.report import Plot, Table, render_report

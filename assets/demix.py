@@ -63,7 +63,7 @@ def _train_recorded(wh, lineage, spec, kind, tokens, tokenizer, sizes, purpose, 
     return summary, rows
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse",
+@dg.asset(group_name=GROUP, code_version="1",
           description="Domain corpora (embedded code/prose/math + user files), held-out splits, "
                       "and the locally trained BPE with token ids per domain.")
 def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
@@ -116,7 +116,7 @@ def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
         "train_tokens": {d.name: int(t.numel()) for d, t in zip(domains, tokens.train)}})
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[demix_corpora],
+@dg.asset(group_name=GROUP, code_version="1", deps=[demix_corpora],
           description="Base model on the uniform mix, then one component per domain (equal token "
                       "budgets) for each component-training variant; all save_pretrained.")
 def demix_components(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -148,7 +148,7 @@ def _component_losses(wh, names, variant):
     return [[table[(f"component/{variant}/{c}", d)] for d in names] for c in names]
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[demix_components],
+@dg.asset(group_name=GROUP, code_version="1", deps=[demix_components],
           description="Fidelity study: K really-trained mixtures vs merged proxies of every "
                       "component variant, the two trivial baselines and a RegMix-style baseline "
                       "at equal compute; Spearman per domain and aggregate, with an eval report.")
@@ -263,7 +263,7 @@ def demix_fidelity_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
                   "meets_targets": bool(meets)})
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[demix_fidelity],
+@dg.asset(group_name=GROUP, code_version="1", deps=[demix_fidelity],
           description="LightGBM search over a Dirichlet pool, scoring merged proxies of the most "
                       "faithful component variant; chosen mixture = mean of the top-k predicted.")
 def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -315,7 +315,7 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         "proxy_seconds_each": scorer.seconds / max(1, scorer.count)})
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[demix_search],
+@dg.asset(group_name=GROUP, code_version="1", deps=[demix_search],
           description="Final runs from scratch on the chosen and on the uniform mixture (same "
                       "budget); eval report comparing per-domain held-out loss.")
 def demix_final(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -17,7 +17,7 @@ class GithubConfig(dg.Config):
     max_rate_limit_wait_s: float = 3600.0
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", partitions_def=github_repos,
+@dg.asset(group_name=GROUP, code_version="1", partitions_def=github_repos,
           description="Sync one repository (partition = owner/name) from its source in the "
                       "repository list into the github_* tables: PRs, files, commits, reviews, "
                       "comments, linked issues; incremental, resumable, bad input quarantined.")
@@ -44,7 +44,7 @@ def github_repo_data(context: dg.AssetExecutionContext, config: GithubConfig,
     )
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", partitions_def=github_repos,
+@dg.asset(group_name=GROUP, code_version="1", partitions_def=github_repos,
           deps=[github_repo_data],
           description="PR chains (dependency graph over PRs with a reason on every edge, ordered "
                       "paths through it) → github_pr_chains and github_pr_chain_edges.")
@@ -71,7 +71,7 @@ def github_pr_chains(context: dg.AssetExecutionContext,
     })
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[github_pr_chains],
+@dg.asset(group_name=GROUP, code_version="1", deps=[github_pr_chains],
           description="Evaluation report over every repository's PR chains: counts, length "
                       "distribution, span, edge reasons, task-mining candidates.")
 def github_chain_report(context: dg.AssetExecutionContext,

@@ -113,8 +113,8 @@ def image_descriptors_describe(context: dg.OpExecutionContext, config: Descripto
         {"descriptor": config.model_dump(), "name": desc.name, "images": images, "bad": bad}))
 
 
-@dg.op(ins={"described": dg.In(dg.Nothing)}, out=dg.Out(dg.Nothing), pool="warehouse",
-       description="Write one shard's image_files and quarantine rows and its state file (pool 'warehouse').")
+@dg.op(ins={"described": dg.In(dg.Nothing)}, out=dg.Out(dg.Nothing),
+       description="Write one shard's image_files and quarantine rows and its state file.")
 def image_descriptors_write(context: dg.OpExecutionContext, warehouse: WarehouseResource):
     import pickle
 
@@ -146,13 +146,13 @@ def image_descriptors_write(context: dg.OpExecutionContext, warehouse: Warehouse
                 description="Copy-detection descriptors, one partition per hash shard of image ids (Parquet "
                             "files keyed by image id, sub-sharded by shard_size) + image_files; unreadable "
                             "files go to quarantine with the reason. Two steps: describe (no pool, so "
-                            "shards describe concurrently) and write (pool 'warehouse').")
+                            "shards describe concurrently) and write.")
 def image_descriptors(image_benchmark_set, image_reference_corpus):
     return image_descriptors_write(image_descriptors_describe(benchmark=image_benchmark_set,
                                                               reference=image_reference_corpus))
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[image_descriptors],
+@dg.asset(group_name=GROUP, code_version="1", deps=[image_descriptors],
           description="FAISS matching at the threshold → image_duplicate_pairs, union-find clusters → image_decisions.")
 def image_duplicates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      config: MatchingConfig) -> dg.MaterializeResult:
@@ -198,7 +198,7 @@ class CopyEvalConfig(dg.Config):
     threshold: float = 0.95
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse",
+@dg.asset(group_name=GROUP, code_version="1",
           description="DISC21-like copy-detection evaluation of the offline descriptor: µAP, P/R at the "
                       "threshold, PR curve and score histograms.")
 def image_copy_detection_eval(context: dg.AssetExecutionContext, warehouse: WarehouseResource,

@@ -44,7 +44,7 @@ def load_pairs(split: str | None = None):
     return [PreferencePair(**{k: r[k] for k in fields}) for r in frame.iter_rows(named=True)]
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse",
+@dg.asset(group_name=GROUP, code_version="1",
           description="Preference pairs in one schema (query, answer A/B, preferred, source, language) with a "
                       "train/test split by query; bad records quarantined with the reason.")
 def rubric_preference_pairs(context: dg.AssetExecutionContext, config: RubricPairsConfig,
@@ -75,7 +75,7 @@ def rubric_preference_pairs(context: dg.AssetExecutionContext, config: RubricPai
     })
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[rubric_preference_pairs],
+@dg.asset(group_name=GROUP, code_version="1", deps=[rubric_preference_pairs],
           description="Rubrics (DeepResearch Bench format, validated) for every pair's query from the generic, "
                       "template, llm (ops.llm backend, template by default) and learned generators; learned is "
                       "fitted on the train split only.")
@@ -122,7 +122,7 @@ def load_rubric_sets():
     return data["sets"], rubrics
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[rubric_sets],
+@dg.asset(group_name=GROUP, code_version="1", deps=[rubric_sets],
           description="Offline scorer (MiniLM embeddings + rule checks): one score per (pair, rubric, criterion) "
                       "for both answers, and rubric totals per pair.")
 def rubric_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -153,7 +153,7 @@ def rubric_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     return dg.MaterializeResult(metadata={"criterion_scores": len(score_rows), "pair_totals": len(total_rows)})
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[rubric_scores],
+@dg.asset(group_name=GROUP, code_version="1", deps=[rubric_scores],
           description="Evaluation report on the held-out split: preference accuracy, AUC and paired Cohen's d "
                       "per generator × source × language with bootstrap CIs and plots.")
 def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -209,7 +209,7 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     return dg.MaterializeResult(metadata=report_metadata(rendered, report_id))
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[rubric_scores],
+@dg.asset(group_name=GROUP, code_version="1", deps=[rubric_scores],
           description="Hybrid reward per (query, rubric) = weighted preference consistency + judge quality + "
                       "format validity; exported as JSONL/Parquet for TRL's GRPOTrainer (train split).")
 def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -249,7 +249,7 @@ def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     })
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[rubric_reward_data],
+@dg.asset(group_name=GROUP, code_version="1", deps=[rubric_reward_data],
           description="GRPO (TRL) of a tiny rubric-generator LM from ops.lm on the hybrid reward; recorded in "
                       "training_runs/training_metrics.")
 def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

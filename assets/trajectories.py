@@ -78,7 +78,7 @@ def _gates(config: TrajectoryConfig):
                       max_attempts=config.max_attempts)
 
 
-@dg.asset(group_name=GROUP, code_version="2", pool="warehouse", partitions_def=github_repos,
+@dg.asset(group_name=GROUP, code_version="2", partitions_def=github_repos,
           deps=[github_pr_chains, verified_tasks],
           description="Issue-voice task statements (goal + observable behaviour, no implementation) for "
                       "every PR that passed the task filters and was validated (and chains of such PRs), "
@@ -136,7 +136,7 @@ with warnings.catch_warnings():  # partitioned asset checks are a Dagster previe
                     "exceeds the threshold must not exceed max_share.")(_task_leak_check)
 
 
-@dg.asset(group_name=GROUP, code_version="2", pool="warehouse", partitions_def=github_repos,
+@dg.asset(group_name=GROUP, code_version="2", partitions_def=github_repos,
           deps=[trajectory_tasks, verified_tasks],
           description="Agent trajectories replayed from the real history (OpenAI chat/tool-call format), "
                       "thoughts from the backend, N candidates per task, rejection sampling ≥ threshold, "
@@ -185,7 +185,7 @@ def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConf
     })
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[agent_trajectories],
+@dg.asset(group_name=GROUP, code_version="1", deps=[agent_trajectories],
           description="MinHash near-duplicate removal and decontamination against the configured evaluation "
                       "sets, then JSONL + Parquet export (train/held-out split by repository).")
 def trajectory_dataset(context: dg.AssetExecutionContext, config: TrajectoryDatasetConfig,
@@ -223,7 +223,7 @@ def trajectory_contamination_check(context: dg.AssetCheckExecutionContext) -> dg
     return dg.AssetCheckResult(passed=passed, metadata=meta, severity=dg.AssetCheckSeverity.ERROR)
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[trajectory_dataset],
+@dg.asset(group_name=GROUP, code_version="1", deps=[trajectory_dataset],
           description="TRL SFT of a tiny causal LM (or a configured local checkpoint; CUDA when available) on "
                       "the exported trajectories; recorded in training_runs/training_metrics.")
 def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfig,
@@ -273,7 +273,7 @@ def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfi
     })
 
 
-@dg.asset(group_name=GROUP, code_version="1", pool="warehouse", deps=[trajectory_sft],
+@dg.asset(group_name=GROUP, code_version="1", deps=[trajectory_sft],
           description="Evaluation report: held-out loss/perplexity, tool-call format validity of generated "
                       "continuations, gate funnel and difficulty mix, with plots.")
 def trajectory_eval_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -1,4 +1,7 @@
-"""``trainyard`` command line: demo, ui, query, doctor, bench."""
+"""``trainyard`` command line: demo, ui, query, warehouse, doctor, bench (and branch commands).
+
+Errors: one line on stderr (``error: what is wrong; what to do``) and exit code 2; the traceback
+only with ``trainyard --debug ...``."""
 import argparse
 import os
 import subprocess
@@ -54,13 +57,41 @@ def cmd_ui(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from warehouse.readers import ReadOnlyViolation, read_sql
+    from warehouse.readers import read_sql
 
-    try:
-        _print_frame(read_sql(args.sql))
-    except ReadOnlyViolation as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    _print_frame(read_sql(args.sql))
+    return 0
+
+
+def _print_checks(results) -> None:
+    for r in results:
+        state = "ok  " if r.ok else "FAIL"
+        print(f"{state} {r.kind:5} {r.name:40} {'' if r.rows is None else r.rows:>10}  {r.error}")
+
+
+def cmd_warehouse(args) -> int:
+    from warehouse import maintenance
+
+    if args.warehouse_command == "check":
+        results = maintenance.check(args.path)
+        _print_checks(results)
+        bad = [r for r in results if not r.ok]
+        rows = sum(r.rows or 0 for r in results if r.kind == "table")
+        if bad:
+            raise CliError(f"{len(bad)} of {len(results)} tables/views failed the check (first: "
+                           f"{bad[0].name}: {bad[0].error}); restore a backup with `trainyard "
+                           "warehouse restore BACKUP` or re-materialise the assets behind them")
+        print(f"ok: {len(results)} tables/views, {rows} table rows scanned in {args.path or warehouse_path()}")
+        return 0
+    if args.warehouse_command == "backup":
+        dest, results = maintenance.backup(args.dest)
+        print(f"backup {dest}: {sum(r.rows or 0 for r in results if r.kind == 'table')} rows in "
+              f"{sum(r.kind == 'table' for r in results)} tables, checked")
+        return 0
+    kept, results = maintenance.restore(args.src)
+    _print_checks(results)
+    print(f"restored {args.src} into {warehouse_path()}"
+          + (f" (previous file kept as {kept})" if kept else ""))
     return 0
 
 
@@ -80,11 +111,31 @@ def cmd_bench(args) -> int:
     return bench_main(args.only)
 
 
+class CliError(Exception):
+    """Raised by a command for a one-line error (exit 2)."""
+
+
+def one_line_error(exc: BaseException) -> str:
+    """The message the CLI prints for ``exc``: the user-facing text for trainyard's own errors,
+    else the exception type and the first line of its message."""
+    from warehouse.errors import TrainyardError
+
+    text = (str(exc).strip().splitlines() or [""])[0]
+    if isinstance(exc, (TrainyardError, CliError)):
+        return text
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"{exc.filename}: no such file or directory; check the path"
+    if isinstance(exc, PermissionError) and getattr(exc, "filename", None):
+        return f"{exc.filename}: permission denied; check the path's owner and mode"
+    return f"{type(exc).__name__}: {text} (rerun with `trainyard --debug ...` for the traceback)"
+
+
 def main(argv=None) -> int:
     # Library progress bars and info logs drown the demo's own summary.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     parser = argparse.ArgumentParser(prog="trainyard", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="materialise every asset on the embedded default data")
     ui = sub.add_parser("ui", help="start the Dagster UI on loopback")
@@ -92,11 +143,20 @@ def main(argv=None) -> int:
     ui.add_argument("--port", type=int, default=3000)
     q = sub.add_parser("query", help="run one read-only SQL statement against the warehouse")
     q.add_argument("sql")
+    wh = sub.add_parser("warehouse", help="integrity check, backup and restore of the warehouse file")
+    whs = wh.add_subparsers(dest="warehouse_command", required=True)
+    chk = whs.add_parser("check", help="scan every row of every table and every view")
+    chk.add_argument("--path", default=None, help="a warehouse file (default: the home's)")
+    bk = whs.add_parser("backup", help="consistent copy while no writer holds the file")
+    bk.add_argument("dest", nargs="?", default=None,
+                    help="file or folder (default: $TRAINYARD_HOME/backups/warehouse-<time>.duckdb)")
+    rs = whs.add_parser("restore", help="check a backup, then swap it in (old file kept as .pre-restore)")
+    rs.add_argument("src")
     sub.add_parser("doctor", help="check the environment")
     b = sub.add_parser("bench", help="run benchmarks and store them in the warehouse")
     b.add_argument("--only", nargs="*", default=None, help="benchmark names to run")
-    handlers = {"demo": cmd_demo, "ui": cmd_ui, "query": cmd_query, "doctor": cmd_doctor,
-                "bench": cmd_bench}
+    handlers = {"demo": cmd_demo, "ui": cmd_ui, "query": cmd_query, "warehouse": cmd_warehouse,
+                "doctor": cmd_doctor, "bench": cmd_bench}
     # Branches add their own subcommands: ``add_cli(subparsers) -> {name: handler(args) -> int}``.
     from pipelines.definitions import BRANCHES
 
@@ -104,8 +164,19 @@ def main(argv=None) -> int:
         if hasattr(branch, "add_cli"):
             handlers.update(branch.add_cli(sub))
     args = parser.parse_args(argv)
-    trainyard_home()
-    return handlers[args.command](args)
+    try:
+        trainyard_home()
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"error: {one_line_error(exc)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -33,6 +33,14 @@ def cmd_study(args) -> int:
 
     if args.profile:
         os.environ["TRAINYARD_PROFILE"] = args.profile
+    # Check the corpora before starting the job: an empty or unreadable corpus is a one-line
+    # error here, not a failed Dagster step with a traceback.
+    from ops.demix.domains import load_user_domain
+    from ops.demix.sizes import SIZES
+    from ops.profiles import pick
+
+    for spec in args.corpora:
+        load_user_domain(spec, pick(SIZES).max_chars)
     prepare_dagster_home()
     Warehouse().ensure_schema()
     job = defs.resolve_job_def("demix_job")

@@ -21,20 +21,35 @@ from dagster_celery.executor import CELERY_CONFIG, CeleryExecutor  # noqa: E402
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
+def visibility_timeout_s() -> int:
+    """Seconds after which a step whose worker stopped renewing its lease is redelivered
+    (``$TRAINYARD_CELERY_VISIBILITY_TIMEOUT``, default 60)."""
+    return int(os.environ.get("TRAINYARD_CELERY_VISIBILITY_TIMEOUT", "60"))
+
+
 # Celery settings every trainyard worker and driver share. acks_late + reject_on_worker_lost:
-# a step whose worker process dies (SIGKILL, OOM) is put back on the queue and re-run by another
-# worker instead of being lost; the warehouse's replace-by-partition writes make the re-run
+# a step whose pool process dies (SIGKILL, OOM) is put back on the queue at once and re-run by
+# another worker instead of being lost; the warehouse's replace-by-partition writes make the re-run
 # idempotent. prefetch 1: a worker holds at most one queued step, so steps spread evenly.
-CELERY_SETTINGS = {
-    "task_acks_late": True,
-    "task_reject_on_worker_lost": True,
-    "worker_prefetch_multiplier": 1,
-    "broker_connection_retry_on_startup": True,
-    "result_expires": 24 * 3600,
-    # visibility_timeout: a step whose whole worker vanished (node lost) is redelivered after this.
-    "broker_transport_options": {"max_retries": 3, "interval_start": 0, "interval_step": 0.2,
-                                 "interval_max": 0.5, "visibility_timeout": 3600},
-}
+# A whole worker lost (main process killed, node gone): its pool processes die with it
+# (PR_SET_PDEATHSIG, pipelines/celery_worker.py) and its unacked steps are redelivered by Redis
+# after the visibility timeout (60 s, scanned every 5 s). A live worker renews the lease of the
+# steps it runs (``LeaseRenewal``), so a step longer than the timeout is never run twice.
+def celery_settings() -> dict:
+    return {
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "result_expires": 24 * 3600,
+        "broker_transport_options": {
+            "max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+            "visibility_timeout": visibility_timeout_s(), "unacked_restore_interval": 5,
+            "unacked_restore_throttle": 1},
+    }
+
+
+CELERY_SETTINGS = celery_settings()
 
 
 class BrokerUnavailable(RuntimeError):
@@ -76,13 +91,46 @@ def check_broker(url: str, timeout_s: float = 3.0) -> None:
 
 class CheckedCeleryExecutor(CeleryExecutor):
     """dagster-celery's executor, failing fast with the broker URL when the broker is down
-    (plain Celery retries the connection and then raises a message that does not name it)."""
+    (plain Celery retries the connection and then raises a message that does not name it), and
+    reporting a broker lost mid-run as a broker outage instead of a raw ``ConnectionError``."""
 
     def execute(self, plan_context, execution_plan):
         check_broker(self.broker)
         if self.backend and self.backend.startswith(("redis://", "rediss://")):
             check_broker(self.backend)
-        return super().execute(plan_context, execution_plan)
+        try:
+            yield from super().execute(plan_context, execution_plan)
+        except Exception as exc:
+            outage = broker_outage(self.broker, self.backend, exc)
+            if outage is not None:
+                raise outage from exc
+            raise
+
+
+def broker_outage(broker: str, backend: str | None, exc: BaseException) -> "BrokerUnavailable | None":
+    """A ``BrokerUnavailable`` naming the lost broker when ``exc`` came from losing it, else None."""
+    names = {type(e).__name__ for e in _chain(exc)}
+    if not names & {"ConnectionError", "OperationalError", "TimeoutError", "ConnectionRefusedError",
+                    "BrokerUnavailable", "RedisError", "BusyLoadingError"}:
+        return None
+    for url in [broker] + ([backend] if backend and backend != broker else []):
+        try:
+            check_broker(url, timeout_s=2.0)
+        except BrokerUnavailable:
+            return BrokerUnavailable(
+                f"broker outage: the Celery broker {url} went away during the run "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); steps "
+                "that finished before it kept their writes; restart Redis (README.md, section "
+                "scaleout) and re-run the partition (its writes are replaced, not duplicated)")
+    return None
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
 
 
 @dg.executor(name="celery", config_schema=CELERY_CONFIG,
@@ -98,7 +146,7 @@ def trainyard_celery_executor(init_context):
 def celery_executor_from_env() -> dg.ExecutorDefinition:
     """The celery executor configured from the environment (broker, backend, shared settings)."""
     return trainyard_celery_executor.configured({
-        "broker": broker_url(), "backend": backend_url(), "config_source": CELERY_SETTINGS,
+        "broker": broker_url(), "backend": backend_url(), "config_source": celery_settings(),
     })
 
 
@@ -110,9 +158,54 @@ def worker_app():
     from dagster_celery.tasks import create_task
 
     app = make_app({"broker": broker_url(), "backend": backend_url(), "include": [],
-                    "config_source": dict_wrapper(dict(DEFAULT_CONFIG, **CELERY_SETTINGS))})
+                    "config_source": dict_wrapper(dict(DEFAULT_CONFIG, **celery_settings()))})
     create_task(app)
     return app
+
+
+def lease_renewal_step():
+    """A Celery consumer bootstep class (workers only): every third of the visibility timeout,
+    re-stamp the Redis unacked-index entries of the steps this worker holds, so Redis redelivers
+    a step only when its worker stopped (died), never because the step runs long."""
+    from celery import bootsteps
+
+    class LeaseRenewal(bootsteps.StartStopStep):
+        requires = ("celery.worker.consumer.tasks:Tasks",)
+
+        def __init__(self, parent, **kwargs):
+            super().__init__(parent, **kwargs)
+            self._stop = None
+
+        def start(self, c):
+            import threading
+
+            self._stop = threading.Event()
+            threading.Thread(target=_renew_leases, args=(c, self._stop), daemon=True,
+                             name="trainyard-lease-renewal").start()
+
+        def stop(self, c):
+            if self._stop is not None:
+                self._stop.set()
+
+    return LeaseRenewal
+
+
+def _renew_leases(consumer, stop) -> None:
+    import time
+
+    import redis
+
+    interval = max(1.0, visibility_timeout_s() / 3)
+    client = redis.Redis.from_url(broker_url(), socket_timeout=5, socket_connect_timeout=5)
+    while not stop.wait(interval):
+        try:
+            qos = consumer.task_consumer.channel.qos
+            tags = [t for t in list(qos._delivered) if t not in qos._dirty]
+            if tags:
+                key = consumer.task_consumer.channel.unacked_index_key
+                client.zadd(key, {t: time.time() for t in tags}, xx=True)
+        except Exception:  # broker away or consumer reconnecting: try again next tick
+            continue
 
 
 def celery_definitions() -> dg.Definitions:

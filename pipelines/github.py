@@ -104,18 +104,53 @@ def _run_jobs(plan) -> int:
     return 1 if failed else 0
 
 
+def check_local_clone(path) -> None:
+    """Raise a one-line ``TrainyardError`` unless ``path`` is a git clone with at least one
+    commit (before anything is registered or run)."""
+    import subprocess
+
+    from warehouse.errors import TrainyardError
+
+    if not path.exists():
+        raise TrainyardError(f"{path} does not exist; give the folder of a local git clone")
+    if not path.is_dir():
+        raise TrainyardError(f"{path} is a file, not a folder; give the folder of a local git clone")
+
+    def git(*a):
+        return subprocess.run(["git", "-C", str(path), *a], capture_output=True, text=True, timeout=60)
+
+    top = git("rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        raise TrainyardError(f"{path} is not a git repository; `git clone URL` a repository and "
+                             "pass its folder")
+    if git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode != 0:
+        raise TrainyardError(f"{path} is a git repository without commits; commit something or "
+                             "ingest another clone")
+
+
 def _cmd_github(args) -> int:
+    from pipelines.instance import prepare_dagster_home
+    from warehouse.errors import TrainyardError
+    from warehouse.writer import Warehouse
+
+    prepare_dagster_home()
+    Warehouse().ensure_schema()
+    try:
+        return _sync_or_ingest(args)
+    except ValueError as exc:
+        if "owner/name" in str(exc):  # RepoSpec's validation: a one-line user error
+            raise TrainyardError(f"{exc}; give a GitHub-style owner/name") from exc
+        raise
+
+
+def _sync_or_ingest(args) -> int:
     import os
     import sys
     from pathlib import Path
 
     from ops.github.repo_list import RepoSpec
-    from pipelines.instance import prepare_dagster_home
     from warehouse.readers import read_sql
-    from warehouse.writer import Warehouse
 
-    prepare_dagster_home()
-    Warehouse().ensure_schema()
     if args.github_command == "sync":
         if not os.environ.get(args.token_env):
             print(f"note: ${args.token_env} is not set: unauthenticated requests (60/hour on github.com)",
@@ -123,6 +158,7 @@ def _cmd_github(args) -> int:
         spec = RepoSpec(repo=args.repo, source="api", base_url=args.base_url)
     else:
         path = Path(args.path).expanduser().resolve()
+        check_local_clone(path)
         spec = RepoSpec(repo=args.repo or f"local/{path.name}", source="local", path=str(path))
     run_config = {"ops": {"github_repo_data": {"config": {"token_env": args.token_env}}}} \
         if args.github_command == "sync" else None

@@ -1,37 +1,96 @@
-"""Read-only access for the CLI, tests and users: retries while a writer holds the file."""
+"""Read-only access for the CLI, tests and users: retries while a writer holds the file.
+
+Every read goes through one policy (``trainyard query`` and every internal reader alike):
+- the connection is read-only and locked down (``warehouse.db``): no file access outside the
+  trainyard home's artifacts, no extension install/load, configuration locked;
+- the SQL must be exactly one statement, and DuckDB's own parser must classify it as a read
+  (SELECT — which covers FROM, WITH, DESCRIBE, SHOW, SUMMARIZE, PIVOT inside a query —, EXPLAIN
+  of a read, or an informational PRAGMA). COPY, EXPORT, ATTACH, INSTALL/LOAD, SET, CALL,
+  CREATE (even TEMP), transactions and everything else are refused before anything runs.
+"""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
 import duckdb
 import polars as pl
 
-from warehouse.db import connect
+from warehouse.db import connect, corrupt_error
+from warehouse.errors import TrainyardError
+from warehouse.paths import warehouse_path
+
+# PRAGMAs that only report (the rest set options or act).
+READ_PRAGMAS = frozenset({
+    "version", "platform", "database_size", "table_info", "show", "show_tables",
+    "show_tables_expanded", "show_databases", "storage_info", "metadata_info", "functions",
+    "collations", "user_agent", "database_list",
+})
+
+_EXPLAIN = re.compile(r"^\s*explain\s+(?:\([^)]*\)\s*)?(?:analy[sz]e\s+)?(.*)$", re.I | re.S)
+_PRAGMA = re.compile(r"^\s*pragma\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 
 
-class ReadOnlyViolation(PermissionError):
-    """A statement tried to change the warehouse through a read-only connection."""
+class ReadOnlyViolation(TrainyardError, PermissionError):
+    """A statement that is not a single read, or that tried to reach outside the warehouse."""
+
+
+_HINT = ("trainyard query is read-only: give exactly one read (SELECT/FROM/WITH/DESCRIBE/SHOW/SUMMARIZE/"
+         "EXPLAIN); "
+         "the warehouse accepts writes only from pipelines")
+
+
+def check_read_statement(conn: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """Return the single statement's text if DuckDB classifies it as a read; else raise
+    ``ReadOnlyViolation`` naming what was refused."""
+    try:
+        statements = conn.extract_statements(sql)
+    except duckdb.ParserException as exc:
+        raise ReadOnlyViolation(f"SQL does not parse: {str(exc).splitlines()[0]}") from exc
+    if len(statements) != 1:
+        raise ReadOnlyViolation(f"{len(statements)} statements given; {_HINT}")
+    statement = statements[0]
+    kind = statement.type
+    text = statement.query
+    if kind == duckdb.StatementType.SELECT:
+        return text
+    if kind == duckdb.StatementType.EXPLAIN:
+        inner = _EXPLAIN.match(text)
+        if inner and inner.group(1).strip():
+            check_read_statement(conn, inner.group(1))
+            return text
+    if kind == duckdb.StatementType.PRAGMA:
+        name = _PRAGMA.match(text)
+        if name and name.group(1).lower() in READ_PRAGMAS:
+            return text
+        raise ReadOnlyViolation(f"PRAGMA {name.group(1) if name else '?'} refused; {_HINT}")
+    raise ReadOnlyViolation(f"{kind.name} statement refused; {_HINT}")
 
 
 def read_sql(sql: str, params: Sequence[Any] = (), path: Path | None = None) -> pl.DataFrame:
     """Run one read-only query and return a polars DataFrame."""
     with connect(read_only=True, path=path) as conn:
+        text = check_read_statement(conn, sql)
         try:
             if params:
-                rel = conn.execute(sql, list(params))
-                columns = [d[0] for d in rel.description]
+                rel = conn.execute(text, list(params))
+                columns = [d[0] for d in rel.description] if rel.description else []
                 return pl.DataFrame(rel.fetchall(), schema=columns, orient="row")
-            rel = conn.sql(sql)
-            if rel is None:  # a statement with no result set
-                return pl.DataFrame()
-            return rel.pl()
+            rel = conn.sql(text)
+            return pl.DataFrame() if rel is None else rel.pl()
+        except duckdb.PermissionException as exc:
+            raise ReadOnlyViolation(
+                f"{str(exc).splitlines()[0]}: reads may only touch the warehouse and the trainyard "
+                "home's artifacts") from exc
+        except duckdb.IOException as exc:
+            err = corrupt_error(Path(path) if path else warehouse_path(), exc)
+            if err is exc:
+                raise
+            raise err from exc
         except duckdb.InvalidInputException as exc:
             if "read-only" in str(exc).lower() or "read only" in str(exc).lower():
-                raise ReadOnlyViolation(
-                    "trainyard query is read-only: the warehouse accepts writes only from "
-                    f"pipelines ({exc})"
-                ) from exc
+                raise ReadOnlyViolation(f"{str(exc).splitlines()[0]}; {_HINT}") from exc
             raise
 
 

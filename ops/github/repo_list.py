@@ -26,7 +26,9 @@ class RepoSpec:
     base_url: str = DEFAULT_BASE_URL
 
     def __post_init__(self):
-        if not REPO_RE.match(self.repo) or ".." in self.repo:
+        parts = self.repo.split("/")
+        if (not REPO_RE.match(self.repo) or ".." in self.repo or "." in parts
+                or parts[0].startswith(("-", "."))):
             raise ValueError(f"repository must look like 'owner/name', not {self.repo!r}")
         if self.source not in ("api", "local"):
             raise ValueError(f"source must be 'api' or 'local', not {self.source!r}")
