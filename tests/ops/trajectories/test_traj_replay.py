@@ -51,7 +51,8 @@ def test_chain_replay_is_real_and_ordered(demo):
     assert sum(v == "synthetic" for v in kinds.values()) == 4  # 3 run_tests + submit
     tests_obs = [m["content"] for m in traj.messages if m.get("name") == "run_tests"]
     assert all(o.startswith("[synthetic observation") for o in tests_obs)
-    assert traj.stats == {"files": 2, "hunks": 7, "lines": 29, "commits": 4, "chain_length": 3, "self_corrections": 2}
+    assert traj.stats == {"files": 2, "hunks": 7, "lines": 29, "commits": 4, "chain_length": 3, "self_corrections": 2,
+                          "fail_to_pass": 0, "verified": False}
 
 
 def test_search_runs_over_the_tree_at_base(demo):
