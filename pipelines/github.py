@@ -114,16 +114,24 @@ def _cmd_github(args) -> int:
     from warehouse.readers import read_sql
     from warehouse.writer import Warehouse
 
+    # check what will be registered before anything is: a bad path or name is one line, exit 2,
+    # and never reaches repos.json (where the daily schedule would fail on it forever)
+    try:
+        if args.github_command == "sync":
+            spec = RepoSpec(repo=args.repo, source="api", base_url=args.base_url)
+        else:
+            from ops.github.local_clone import check_clone
+
+            path = check_clone(Path(args.path).expanduser())
+            spec = RepoSpec(repo=args.repo or f"local/{path.name}", source="local", path=str(path))
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     prepare_dagster_home()
     Warehouse().ensure_schema()
-    if args.github_command == "sync":
-        if not os.environ.get(args.token_env):
-            print(f"note: ${args.token_env} is not set: unauthenticated requests (60/hour on github.com)",
-                  file=sys.stderr)
-        spec = RepoSpec(repo=args.repo, source="api", base_url=args.base_url)
-    else:
-        path = Path(args.path).expanduser().resolve()
-        spec = RepoSpec(repo=args.repo or f"local/{path.name}", source="local", path=str(path))
+    if args.github_command == "sync" and not os.environ.get(args.token_env):
+        print(f"note: ${args.token_env} is not set: unauthenticated requests (60/hour on github.com)",
+              file=sys.stderr)
     run_config = {"ops": {"github_repo_data": {"config": {"token_env": args.token_env}}}} \
         if args.github_command == "sync" else None
     with dg.DagsterInstance.get() as instance:

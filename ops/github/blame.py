@@ -6,7 +6,8 @@ to PR A (its merge/squash commit or one of its own commits) gives a ``BlameLink`
 commit is an ancestor of B's merge base. Pure insertions change no existing line and give none.
 
 No evidence comes from housekeeping files (changelogs, AUTHORS, lock and requirements files, CI
-configuration, documentation) nor from trivial lines (blank, brackets only, version strings):
+configuration, documentation, generated gettext templates) nor from trivial lines (blank, brackets
+only, version strings, regenerated gettext comments and headers):
 shared edits there say nothing about one PR building on another.
 """
 from __future__ import annotations
@@ -47,11 +48,20 @@ def is_housekeeping_path(path: str) -> bool:
     stem, ext = posixpath.splitext(name)
     if _HOUSEKEEPING_DIR.search(path) or _HOUSEKEEPING_NAME.match(name) or _HOUSEKEEPING_NAME.match(stem):
         return True
+    if ext.lower() == ".pot":  # generated gettext template
+        return True
     return ext.lower() in _DOC_EXT
 
 
-def is_trivial_line(text: str) -> bool:
-    return bool(_TRIVIAL_LINE.match(text) or _VERSION_LINE.match(text))
+_PO_GENERATED = re.compile(r'^(#|"[A-Za-z-]+: .*\\n"$)')
+
+
+def is_trivial_line(text: str, path: str = "") -> bool:
+    """Blank or bracket-only lines, version strings; in gettext catalogs also the lines the
+    extraction tool regenerates (``#`` comments with source locations, header fields)."""
+    if _TRIVIAL_LINE.match(text) or _VERSION_LINE.match(text):
+        return True
+    return path.endswith((".po", ".pot")) and bool(_PO_GENERATED.match(text))
 
 
 def deleted_lines(patch: str) -> list[int]:
@@ -97,7 +107,7 @@ def parse_porcelain(raw: bytes) -> dict[int, tuple[str, str]]:
 
 def blame_lines(path, rev: str, file_path: str, line_ranges: list[tuple[int, int]]
                 ) -> dict[int, tuple[str, str]]:
-    args = ["blame", "--porcelain", "--no-progress"]
+    args = ["blame", "--porcelain", "--no-progress", "--no-textconv"]
     for a, b in line_ranges:
         args += ["-L", f"{a},{b}"]
     return parse_porcelain(run_git(path, [*args, rev, "--", file_path]))
@@ -139,7 +149,7 @@ def blame_links(path, repo: str, prs: list[PullRequest], files: list[PRFile],
             per_pr: dict[tuple[int, str], list[int]] = {}
             for line_no, (sha, text) in result.items():
                 owner = commit_pr.get(sha)
-                if owner is None or owner == pr.number or owner not in by_number or is_trivial_line(text):
+                if owner is None or owner == pr.number or owner not in by_number or is_trivial_line(text, old_path):
                     continue
                 per_pr.setdefault((owner, sha), []).append(line_no)
             for (owner, sha), line_nos in sorted(per_pr.items()):

@@ -328,6 +328,27 @@ def _reviews(data, repo: str, problems: list[Problem]) -> tuple[list[Review], li
     return reviews, comments
 
 
+def check_clone(path: Path | str) -> Path:
+    """The resolved path when it is a git repository with at least one commit; otherwise
+    ``ValueError`` with a one-line reason (before anything registers it)."""
+    path = Path(path).resolve()
+    if not path.exists():
+        raise ValueError(f"no such directory: {path}")
+    if not path.is_dir():
+        raise ValueError(f"not a directory: {path}")
+    try:
+        run_git(path, ["rev-parse", "--verify", "HEAD^{commit}"])
+    except GitError:
+        inside = run_git(path, ["rev-parse", "--git-dir"], check=False).strip()
+        raise ValueError(f"not a git repository with commits: {path}" if not inside
+                         else f"git repository without commits (no HEAD): {path}") from None
+    bare = run_git(path, ["rev-parse", "--is-bare-repository"]).decode().strip() == "true"
+    top = run_git(path, ["rev-parse", "--show-toplevel"], check=False).decode().strip()
+    if not bare and top and Path(top).resolve() != path:
+        raise ValueError(f"not the top of a git repository: {path} is inside {top}")
+    return path
+
+
 def _merge_bases(path: Path, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """``git merge-base a b`` for each pair (what GitHub diffs a merged PR against); "" when the
     two histories share no commit."""
@@ -373,7 +394,7 @@ def fork_internal_reason(c: dict, number: int, head_ref: str, repo: str, mainlin
     owner, _, branch = head_ref.partition("/")
     if branch in _DEFAULT_BRANCHES and owner.lower() == repo.split("/", 1)[0].lower():
         return f"off the mainline, merging this repository's own {branch} into a fork"
-    if number in mainline_numbers:
+    if head_ref and number in mainline_numbers:
         return f"off the mainline and #{number} is also a PR merged on the mainline"
     if recent_max >= 50 and number * 5 < recent_max:
         return (f"off the mainline with #{number}, far below the repository's numbering at the time "
