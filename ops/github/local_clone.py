@@ -26,6 +26,7 @@ Sidecars (optional, read from HEAD with ``git show``, never from the working tre
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import json
@@ -168,6 +169,31 @@ class _Ancestry:
                     seen.add(p)
                     stack.append(p)
         return False
+
+    def merge_bases(self, a: str, b: str) -> list[str]:
+        """The best common ancestors of ``a`` and ``b`` (git's paint-down-to-common, by generation
+        number, then redundant ones removed); [] when the histories share no commit."""
+        if a == b:
+            return [a]
+        p1, p2, stale = 1, 2, 4
+        flags = {a: p1, b: p2}
+        heap = [(-self.gen.get(a, 0), a), (-self.gen.get(b, 0), b)]
+        heapq.heapify(heap)
+        found: list[str] = []
+        while heap and any(not flags[n] & stale for _, n in heap):
+            _, node = heapq.heappop(heap)
+            f = flags[node] & (p1 | p2 | stale)
+            if f == p1 | p2:
+                if node not in found:
+                    found.append(node)
+                f |= stale  # parents of a common ancestor are stale (not the node itself)
+            for p in self.parents.get(node, ()):
+                if flags.get(p, 0) & f == f:
+                    continue
+                flags[p] = flags.get(p, 0) | f
+                heapq.heappush(heap, (-self.gen.get(p, 0), p))
+        found = [n for n in found if not flags[n] & stale]
+        return [n for n in found if not any(m != n and self.is_ancestor(n, m) for m in found)]
 
     def first_parent_chain(self, tip: str) -> set[str]:
         out = set()
@@ -349,18 +375,18 @@ def check_clone(path: Path | str) -> Path:
     return path
 
 
-def _merge_bases(path: Path, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """``git merge-base a b`` for each pair (what GitHub diffs a merged PR against); "" when the
-    two histories share no commit."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def one(pair):
-        out = run_git(path, ["merge-base", *pair], check=False).decode().strip()
-        return pair, out.split()[0] if out else ""
-
-    unique = sorted(set(pairs))
-    with ThreadPoolExecutor(4) as pool:
-        return dict(pool.map(one, unique))
+def _merge_bases(path: Path, pairs: list[tuple[str, str]], ancestry: "_Ancestry") -> dict[tuple[str, str], str]:
+    """The merge base of each pair (what GitHub diffs a merged PR against): computed in memory;
+    when there are several (criss-cross merges) ``git merge-base`` picks, as GitHub's git does;
+    "" when the two histories share no commit."""
+    out = {}
+    for pair in sorted(set(pairs)):
+        bases = ancestry.merge_bases(*pair)
+        if len(bases) > 1:
+            text = run_git(path, ["merge-base", *pair], check=False).decode().strip()
+            bases = text.split()[:1]
+        out[pair] = bases[0] if bases else ""
+    return out
 
 
 _FORK_SYNC_RE = re.compile(r"\bsync(?:ing|ed|s)?\b[^\n]{0,30}?\b(?:fork|upstream|main\s+repo(?:sitory)?|"
@@ -481,10 +507,18 @@ def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: boo
     for number in sorted(candidates):
         keep = []
         for x in candidates[number]:
-            when = x["commit"]["committed_at"]
-            recent = [n for t, n in dated if when - dt.timedelta(days=180) <= t <= when]
-            reason = fork_internal_reason(x["commit"], number, x["head_ref"], repo, mainline,
-                                          max(recent, default=0), mainline_numbers)
+            reason = ""
+            if x["commit"]["sha"] not in mainline:  # (the rules that need it are cheap to skip)
+                when = x["commit"]["committed_at"]
+                lo = bisect.bisect_left(dated, (when - dt.timedelta(days=180), -1))
+                hi = bisect.bisect_right(dated, (when, MAX_PR_NUMBER + 1))
+                recent = max((n for _, n in dated[lo:hi]), default=0)
+                reason = fork_internal_reason(x["commit"], number, x["head_ref"], repo, mainline,
+                                              recent, mainline_numbers)
+            elif _FORK_SYNC_RE.search(x["commit"]["message"]) or (
+                    len(x["commit"]["parents"]) >= 2 and x["commit"]["parents"][1] in mainline):
+                reason = fork_internal_reason(x["commit"], number, x["head_ref"], repo, mainline,
+                                              0, mainline_numbers)
             if reason:
                 fork_internal += 1
                 problems.append(Problem(f"{repo}@{x['commit']['sha']}",
@@ -500,7 +534,8 @@ def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: boo
 
     chosen_by_number = {n: _canonical(candidates[n], cherry_sources) for n in sorted(candidates)}
     bases = _merge_bases(path, [(x["commit"]["parents"][0], x["commit"]["parents"][1])
-                                for x in chosen_by_number.values() if len(x["commit"]["parents"]) >= 2])
+                                for x in chosen_by_number.values() if len(x["commit"]["parents"]) >= 2],
+                         ancestry)
 
     prs: list[PullRequest] = []
     pairs: list[tuple[str, str]] = []
