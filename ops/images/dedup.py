@@ -76,6 +76,15 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
     scored = [("against_reference", p) for p in pairs] + [("within_benchmark", p) for p in self_pairs]
     pairs = [p for p in pairs if p.score >= cfg.threshold]
     self_pairs = [p for p in self_pairs if p.score >= cfg.threshold]
+    rejected: list[tuple[str, Pair]] = []
+    if local and cfg.appearance_min > 0:
+        from ops.images.verify import appearance_filter
+
+        bench_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "benchmark"}
+        ref_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "reference"}
+        pairs, bad_pairs = appearance_filter(pairs, bench_paths, ref_paths, work_dir / "reference", cfg)
+        self_pairs, bad_self = appearance_filter(self_pairs, bench_paths, bench_paths, self_ref, cfg)
+        rejected = [("against_reference", p) for p in bad_pairs] + [("within_benchmark", p) for p in bad_self]
     if cfg.verify and not local:
         from ops.images.verify import verify_pairs
 
@@ -98,8 +107,10 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
     if with_scored:  # below the threshold as scored; at or above it as kept (verified when asked)
         floor = cfg.keep_below or cfg.threshold
         below = [(k, p) for k, p in scored if floor <= p.score < cfg.threshold]
+        if not cfg.keep_below:
+            rejected = []  # exported only when scores are asked for
         return pairs, self_pairs, decisions, [("against_reference", p) for p in pairs] + \
-            [("within_benchmark", p) for p in self_pairs] + below
+            [("within_benchmark", p) for p in self_pairs] + rejected + below
     return pairs, self_pairs, decisions
 
 

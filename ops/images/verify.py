@@ -55,3 +55,94 @@ def verify_pairs(pairs: list[Pair], paths: dict[str, str], cfg: MatchConfig,
                 n = max(n, count_inliers(q, ref, cfg))
         out.append(dataclasses.replace(p, n_inliers=n, verified=n >= min_inliers))
     return out
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    sa, sb = a.std(), b.std()
+    if sa < 1e-3 or sb < 1e-3:
+        return 0.0
+    return float(((a - a.mean()) * (b - b.mean())).mean() / (sa * sb))
+
+
+def appearance_agreement(query: "Image.Image", reference: "Image.Image", pair: Pair, sift: RootSift | None = None,
+                         cell: int = 32, min_std: float = 25.0, ncc_min: float = 0.5,
+                         others: "list[Image.Image]" = (), shared_ncc: float = 0.8) -> tuple[float, int]:
+    """Does the query, laid onto the reference by the pair's affine, *look* like it? (issue #14:
+    text pages in one font, screenshots of one template and slides of one layout share keypoints
+    — glyphs, template parts — that survive RANSAC, but not their content.)
+
+    Both images are resized as the descriptor resized them; the query view (mirrored for
+    'hflip') is warped onto the reference; the reference frame is cut into ``cell``-pixel cells
+    and every textured cell (grey std ≥ ``min_std``) fully covered by the warped query is compared
+    by normalised cross-correlation. Returns (fraction of those cells with NCC ≥ ``ncc_min``,
+    number of cells compared). A pair without an affine (grey-thumbnail route) is compared
+    frame to frame."""
+    import cv2
+
+    sift = sift or RootSift()
+    qg = sift._grey(ImageOps.mirror(query) if pair.view == "hflip" else query).astype(np.float32)
+    rg = sift._grey(reference).astype(np.float32)
+    h, w = rg.shape
+    if pair.model is not None:
+        m = np.array(pair.model, np.float32).reshape(2, 3)
+    else:
+        m = np.array([[w / qg.shape[1], 0, 0], [0, h / qg.shape[0], 0]], np.float32)
+    warped = cv2.warpAffine(qg, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    cover = cv2.warpAffine(np.ones_like(qg), m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+    # cells the reference shares with other candidate references (a template, a layout) say
+    # nothing about this pair: a global test across the reference set, at the pixel level
+    rivals = [cv2.resize(sift._grey(o).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) for o in others]
+    good = total = 0
+    for y in range(0, h - cell + 1, cell):
+        for x in range(0, w - cell + 1, cell):
+            if cover[y:y + cell, x:x + cell].min() < 1:
+                continue
+            a = rg[y:y + cell, x:x + cell]
+            if a.std() < min_std:
+                continue
+            if any(_ncc(a, o[y:y + cell, x:x + cell]) >= shared_ncc for o in rivals):
+                continue
+            total += 1
+            good += _ncc(a, warped[y:y + cell, x:x + cell]) >= ncc_min
+    return (good / total if total else 1.0), total
+
+
+def _thumbs(dir_) -> dict[str, np.ndarray]:
+    from ops.images.store import read_all
+
+    t = read_all(dir_, "thumbs")
+    return {str(i): v for i, v, view in zip(t.image_ids, t.vectors, t.views) if view == "orig"}
+
+
+def appearance_filter(pairs: list[Pair], query_paths: dict[str, str], ref_paths: dict[str, str],
+                      ref_thumb_dir, cfg: MatchConfig, n_rivals: int = 2) -> tuple[list[Pair], list[Pair]]:
+    """(pairs that pass ``appearance_agreement`` ≥ ``cfg.appearance_min``, pairs that fail it, with
+    ``verified`` False). Rivals of a reference: the ``n_rivals`` other images of its set with the
+    most similar grey thumbnail (same template or layout when there is one)."""
+    sift = RootSift()
+    thumbs = _thumbs(ref_thumb_dir)
+    ids = sorted(thumbs)
+    mat = np.stack([thumbs[i] for i in ids]) if ids else np.zeros((0, 256), np.float32)
+    cache: dict[str, "Image.Image | None"] = {}
+
+    def image(path: str):
+        if path not in cache:
+            try:
+                cache[path] = load_image(path).image
+            except BadImage:
+                cache[path] = None
+        return cache[path]
+
+    kept, failed = [], []
+    for p in pairs:
+        q, r = image(query_paths.get(p.query_id, "")), image(ref_paths.get(p.reference_id, ""))
+        if q is None or r is None or p.reference_id not in thumbs:
+            kept.append(p)
+            continue
+        sims = mat @ thumbs[p.reference_id]
+        order = [ids[i] for i in np.argsort(-sims) if ids[i] not in (p.reference_id, p.query_id)][:n_rivals]
+        rivals = [im for im in (image(ref_paths[i]) for i in order if i in ref_paths) if im is not None]
+        frac, _ = appearance_agreement(q, r, p, sift, others=rivals)
+        (kept if frac >= cfg.appearance_min else failed).append(
+            p if frac >= cfg.appearance_min else dataclasses.replace(p, verified=False))
+    return kept, failed
