@@ -82,8 +82,10 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
 
         bench_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "benchmark"}
         ref_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "reference"}
-        pairs, bad_pairs = appearance_filter(pairs, bench_paths, ref_paths, work_dir / "reference", cfg)
-        self_pairs, bad_self = appearance_filter(self_pairs, bench_paths, bench_paths, self_ref, cfg)
+        pairs, bad_pairs = appearance_filter(pairs, bench_paths, ref_paths, work_dir / "reference", cfg,
+                                             sift=descriptor)
+        self_pairs, bad_self = appearance_filter(self_pairs, bench_paths, bench_paths, self_ref, cfg,
+                                                 sift=descriptor)
         rejected = [("against_reference", p) for p in bad_pairs] + [("within_benchmark", p) for p in bad_self]
     if cfg.verify and not local:
         from ops.images.verify import verify_pairs

@@ -39,6 +39,10 @@ class MatchConfig:
     # the textured, non-shared cells agree. Text pages in one font, screenshots of one template,
     # slides of one layout fail it; 0 switches the check off.
     appearance_min: float = 0.5
+    # ... unless the geometry alone is overwhelming: pairs with this many RANSAC inliers skip it
+    # (an affine warp misaligns perspective copies of fine textures; the generated hard negatives
+    # reach at most ~30 inliers)
+    appearance_max_inliers: int = 50
 
 
 @dataclasses.dataclass

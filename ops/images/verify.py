@@ -115,11 +115,13 @@ def _thumbs(dir_) -> dict[str, np.ndarray]:
 
 
 def appearance_filter(pairs: list[Pair], query_paths: dict[str, str], ref_paths: dict[str, str],
-                      ref_thumb_dir, cfg: MatchConfig, n_rivals: int = 2) -> tuple[list[Pair], list[Pair]]:
+                      ref_thumb_dir, cfg: MatchConfig, n_rivals: int = 2,
+                      sift: RootSift | None = None) -> tuple[list[Pair], list[Pair]]:
     """(pairs that pass ``appearance_agreement`` ≥ ``cfg.appearance_min``, pairs that fail it, with
     ``verified`` False). Rivals of a reference: the ``n_rivals`` other images of its set with the
-    most similar grey thumbnail (same template or layout when there is one)."""
-    sift = RootSift()
+    most similar grey thumbnail (same template or layout when there is one). ``sift``: the
+    descriptor that produced the pairs (its resizing defines the affine's pixel frames)."""
+    sift = sift or RootSift()
     thumbs = _thumbs(ref_thumb_dir)
     ids = sorted(thumbs)
     mat = np.stack([thumbs[i] for i in ids]) if ids else np.zeros((0, 256), np.float32)
@@ -136,7 +138,7 @@ def appearance_filter(pairs: list[Pair], query_paths: dict[str, str], ref_paths:
     kept, failed = [], []
     for p in pairs:
         q, r = image(query_paths.get(p.query_id, "")), image(ref_paths.get(p.reference_id, ""))
-        if q is None or r is None or p.reference_id not in thumbs:
+        if q is None or r is None or p.reference_id not in thumbs or p.n_inliers >= cfg.appearance_max_inliers:
             kept.append(p)
             continue
         sims = mat @ thumbs[p.reference_id]
