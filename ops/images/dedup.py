@@ -33,6 +33,22 @@ def describe_set(images: list[tuple[str, str]], descriptor: Descriptor, out_dir:
     return compute_shards(images, descriptor, out_dir, shard_size=shard_size, mirrored=mirrored, prefix=prefix)
 
 
+def copy_view(src_dir: Path, dst_dir: Path, view: str, prefix: str = "") -> None:
+    """Write ``src_dir``'s shard and thumbnail files of ``prefix`` to ``dst_dir`` keeping only the
+    rows of one ``view`` (each image is described once; its views are rows of that description)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    for old in [*dst_dir.glob(f"shard-{prefix}*.parquet"), *dst_dir.glob(f"thumbs-{prefix}*.parquet")]:
+        old.unlink()
+    for path in sorted([*src_dir.glob(f"shard-{prefix}*.parquet"), *src_dir.glob(f"thumbs-{prefix}*.parquet")]):
+        table = pq.read_table(path)
+        if table.num_rows:
+            table = table.filter(pc.equal(table.column("view"), view))
+        pq.write_table(table, dst_dir / path.name)
+
+
 def stable_shard(image_id: str, n_shards: int) -> int:
     """Which of ``n_shards`` partitions an image belongs to (stable across runs and processes)."""
     import zlib
@@ -55,8 +71,8 @@ def describe_all(benchmark: list[tuple[str, str]], reference: list[tuple[str, st
     local = descriptor.kind == "local"
     b_info, b_bad = describe_set(benchmark, descriptor, work_dir / "benchmark", shard_size, local, prefix)
     r_info, r_bad = describe_set(reference, descriptor, work_dir / "reference", shard_size, False, prefix)
-    if local:
-        describe_set(benchmark, descriptor, work_dir / "benchmark_ref", shard_size, False, prefix)
+    if local:  # the benchmark as a reference side: its unmirrored rows, not a second description
+        copy_view(work_dir / "benchmark", work_dir / "benchmark_ref", "orig", prefix)
     images = [{**i, "role": "benchmark"} for i in b_info] + [{**i, "role": "reference"} for i in r_info]
     bad = [(path, reason, {**rec, "role": "benchmark"}) for path, reason, rec in b_bad] + \
           [(path, reason, {**rec, "role": "reference"}) for path, reason, rec in r_bad]
