@@ -27,34 +27,87 @@ def count_inliers(a: Features, b: Features, cfg: MatchConfig) -> int:
     return _verify(a.xy[good], b.xy[top[good, 0]], cfg.ransac_px)
 
 
+def _matches_across(q: Features, refs: list[Features | None], cfg: MatchConfig) -> list[tuple[int, tuple | None]]:
+    """(inliers, affine) of ``q`` against each of ``refs``, with the ratio test taken across all of
+    them: a query keypoint whose two nearest neighbours are about as close, in whichever candidate,
+    votes for none (a glyph or a template part that every candidate has is no evidence)."""
+    from ops.images.matching import _verify_model
+
+    out: list[tuple[int, tuple | None]] = [(0, None)] * len(refs)
+    usable = [i for i, r in enumerate(refs) if r is not None and len(r.vectors)]
+    if len(q.vectors) < cfg.min_matches or not usable:
+        return out
+    allv = np.concatenate([refs[i].vectors for i in usable])
+    allxy = np.concatenate([refs[i].xy for i in usable])
+    owner = np.concatenate([np.full(len(refs[i].vectors), i) for i in usable])
+    if len(allv) < 2:
+        return out
+    sims = q.vectors @ allv.T
+    top = np.argsort(-sims, axis=1)[:, :2]
+    s1 = np.take_along_axis(sims, top[:, :1], 1)[:, 0]
+    s2 = np.take_along_axis(sims, top[:, 1:2], 1)[:, 0]
+    good = (2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2)
+    for i in usable:
+        rows = np.nonzero(good & (owner[top[:, 0]] == i))[0]
+        if len(rows) >= cfg.min_matches:
+            out[i] = _verify_model(q.xy[rows], allxy[top[rows, 0]], cfg.ransac_px)
+    return out
+
+
 def verify_pairs(pairs: list[Pair], paths: dict[str, str], cfg: MatchConfig,
                  ref_paths: dict[str, str] | None = None, min_inliers: int = 10) -> list[Pair]:
-    """``pairs`` with ``n_inliers`` and ``verified`` (≥ ``min_inliers``, query also tried mirrored)
-    filled in; the score is left as the descriptor gave it. Unreadable files verify as False."""
+    """``pairs`` with ``n_inliers`` and ``verified`` filled in; the score is left as the descriptor
+    gave it. Verified: ≥ ``min_inliers`` RANSAC inliers (query also tried mirrored) with the ratio
+    test taken across all of the query's candidate references, and — below
+    ``cfg.appearance_max_inliers`` — the appearance check against them
+    (``appearance_agreement``, ≥ ``cfg.appearance_min``; 0 switches it off). Unreadable files
+    verify as False."""
     sift = RootSift()
     ref_paths = ref_paths if ref_paths is not None else paths
     cache: dict[tuple[str, str, bool], Features | None] = {}
+    images: dict[tuple[str, str], "Image.Image | None"] = {}
+
+    def image(role: str, image_id: str):
+        if (role, image_id) not in images:
+            try:
+                images[(role, image_id)] = load_image((paths if role == "q" else ref_paths)[image_id]).image
+            except (BadImage, KeyError):
+                images[(role, image_id)] = None
+        return images[(role, image_id)]
 
     def feats(role: str, image_id: str, mirrored: bool = False) -> Features | None:
         key = (role, image_id, mirrored)
         if key not in cache:
-            try:
-                im = load_image((paths if role == "q" else ref_paths)[image_id]).image
-                cache[key] = sift.describe([ImageOps.mirror(im) if mirrored else im])[0]
-            except (BadImage, KeyError):
-                cache[key] = None
+            im = image(role, image_id)
+            cache[key] = None if im is None else sift.describe([ImageOps.mirror(im) if mirrored else im])[0]
         return cache[key]
 
-    out = []
+    by_query: dict[str, list[Pair]] = {}
     for p in pairs:
-        ref = feats("r", p.reference_id)
-        n = 0
-        for mirrored in (False, True):
-            q = feats("q", p.query_id, mirrored)
-            if q is not None and ref is not None:
-                n = max(n, count_inliers(q, ref, cfg))
-        out.append(dataclasses.replace(p, n_inliers=n, verified=n >= min_inliers))
-    return out
+        by_query.setdefault(p.query_id, []).append(p)
+    result: dict[tuple[str, str], Pair] = {}
+    for qid, group in by_query.items():
+        refs = [feats("r", p.reference_id) for p in group]
+        best = [(0, None, "orig")] * len(group)
+        for view in ("orig", "hflip"):
+            q = feats("q", qid, view == "hflip")
+            if q is None:
+                continue
+            for i, (n, model) in enumerate(_matches_across(q, refs, cfg)):
+                if n > best[i][0]:
+                    best[i] = (n, model, view)
+        for i, p in enumerate(group):
+            n, model, view = best[i]
+            p = dataclasses.replace(p, n_inliers=n, model=model, view=view)
+            ok = n >= min_inliers
+            if ok and cfg.appearance_min > 0 and n < cfg.appearance_max_inliers:
+                rivals = [im for im in (image("r", o.reference_id) for o in group if o is not group[i])
+                          if im is not None][:2]
+                frac, _ = appearance_agreement(image("q", qid), image("r", p.reference_id), p, sift,
+                                               others=rivals)
+                ok = frac >= cfg.appearance_min
+            result[(p.query_id, p.reference_id)] = dataclasses.replace(p, verified=ok)
+    return [result[(p.query_id, p.reference_id)] for p in pairs]
 
 
 def _ncc(a: np.ndarray, b: np.ndarray) -> float:

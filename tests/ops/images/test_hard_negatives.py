@@ -43,3 +43,19 @@ def test_hard_negatives_at_issue_size(tmp_path):
     assert sum(i.startswith("text") for i in hn["negatives"]) + 10 >= 20  # ≥ 20 text pages in the set
     assert removed == []
     assert len(found) >= len(hn["copies"]) - 1
+
+
+def test_verify_of_global_candidates_rejects_look_alikes(tmp_path):
+    """``--verify`` (global descriptors): every benchmark image paired with every reference of its
+    kind, as a global shortlist would; only the copies verify (ratio test across the candidates,
+    appearance check)."""
+    from ops.images.matching import Pair
+    from ops.images.verify import verify_pairs
+
+    hn = write_hard_negatives(tmp_path / "set", n_per_kind=3, n_copies_per_kind=1, seed=1)
+    bench = dict(list_images(hn["benchmark"]))
+    refs = dict(list_images(hn["reference"]))
+    pairs = [Pair(b, r, 0.99, 0.99, 0, False) for b in bench for r in refs if b.split("_")[0] == r.split("_")[0]]
+    verified = {(p.query_id, p.reference_id) for p in verify_pairs(pairs, bench, MatchConfig(), refs) if p.verified}
+    assert verified <= set(hn["copies"].items())
+    assert len(verified) >= len(hn["copies"]) - 1
