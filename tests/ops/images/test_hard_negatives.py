@@ -37,7 +37,7 @@ def test_without_the_appearance_check_the_set_fools_the_matcher(tmp_path):
     assert len(removed) >= 3
 
 
-@pytest.mark.heavy  # ~5 min on 2 cores: 30 references, 36 benchmark images
+@pytest.mark.heavy  # ~6 min on 2 cores: 30 references, 36 benchmark images
 def test_hard_negatives_at_issue_size(tmp_path):
     hn, removed, found = _dedup(tmp_path, n_per_kind=10)
     assert sum(i.startswith("text") for i in hn["negatives"]) + 10 >= 20  # ≥ 20 text pages in the set
