@@ -104,28 +104,15 @@ def _run_jobs(plan) -> int:
     return 1 if failed else 0
 
 
-def check_local_clone(path) -> None:
-    """Raise a one-line ``TrainyardError`` unless ``path`` is a git clone with at least one
-    commit (before anything is registered or run)."""
-    import subprocess
-
+def check_local_clone(path) -> "Path":
+    """The clone's resolved path, or a one-line ``TrainyardError`` (see ``check_clone``)."""
+    from ops.github.local_clone import check_clone
     from warehouse.errors import TrainyardError
 
-    if not path.exists():
-        raise TrainyardError(f"{path} does not exist; give the folder of a local git clone")
-    if not path.is_dir():
-        raise TrainyardError(f"{path} is a file, not a folder; give the folder of a local git clone")
-
-    def git(*a):
-        return subprocess.run(["git", "-C", str(path), *a], capture_output=True, text=True, timeout=60)
-
-    top = git("rev-parse", "--show-toplevel")
-    if top.returncode != 0:
-        raise TrainyardError(f"{path} is not a git repository; `git clone URL` a repository and "
-                             "pass its folder")
-    if git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode != 0:
-        raise TrainyardError(f"{path} is a git repository without commits; commit something or "
-                             "ingest another clone")
+    try:
+        return check_clone(path)
+    except ValueError as exc:
+        raise TrainyardError(str(exc)) from None
 
 
 def _cmd_github(args) -> int:
@@ -157,8 +144,8 @@ def _sync_or_ingest(args) -> int:
                   file=sys.stderr)
         spec = RepoSpec(repo=args.repo, source="api", base_url=args.base_url)
     else:
-        path = Path(args.path).expanduser().resolve()
-        check_local_clone(path)
+        # checked before anything registers it: a bad path never reaches repos.json
+        path = check_local_clone(Path(args.path).expanduser())
         spec = RepoSpec(repo=args.repo or f"local/{path.name}", source="local", path=str(path))
     run_config = {"ops": {"github_repo_data": {"config": {"token_env": args.token_env}}}} \
         if args.github_command == "sync" else None

@@ -33,7 +33,9 @@ def cmd_images_dedup(args) -> int:
     the decisions."""
     from pathlib import Path
 
-    from ops.images.dedup import run_dedup
+    import sys
+
+    from ops.images.dedup import EmptyReferenceSet, run_dedup
     from ops.images.descriptors import make_descriptor
     from ops.images.matching import MatchConfig
     from ops.images.sources import list_images
@@ -44,11 +46,15 @@ def cmd_images_dedup(args) -> int:
     opts = {"path": args.weights} if args.descriptor == "torchscript" else {}
     desc = make_descriptor(args.descriptor, **opts)
     cfg = MatchConfig(threshold=args.threshold, index=args.index, verify=args.verify,
-                      require_verified=args.verify)
+                      require_verified=args.verify, keep_below=args.keep_below)
     work = Path(args.work_dir) if args.work_dir else artifact_dir("images", "cli")
-    background = list_images(args.background) if args.background else None
-    res = run_dedup(list_images(args.benchmark), list_images(args.reference), desc, work, cfg,
-                    shard_size=args.shard_size, background=background)
+    try:
+        background = list_images(args.background) if args.background else None
+        res = run_dedup(list_images(args.benchmark), list_images(args.reference), desc, work, cfg,
+                        shard_size=args.shard_size, background=background)
+    except (EmptyReferenceSet, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     wh = Warehouse()
     lineage = Lineage.adhoc("images_cli")
     wh.write("image_files", [{**i, "descriptor": desc.name, "source_key": f"{i['role']}:{i['image_id']}"}
@@ -58,7 +64,7 @@ def cmd_images_dedup(args) -> int:
         {"query_id": p.query_id, "reference_id": p.reference_id, "kind": kind, "score": p.score,
          "raw_score": p.raw_score, "n_inliers": p.n_inliers, "verified": p.verified, "threshold": cfg.threshold,
          "descriptor": desc.name, "source_key": f"{p.query_id}->{p.reference_id}"}
-        for kind, ps in (("against_reference", res.pairs), ("within_benchmark", res.self_pairs)) for p in ps], lineage)
+        for kind, p in res.scored], lineage)
     wh.write("image_decisions", [{"image_id": d.image_id, "decision": d.decision, "reason": d.reason,
                                   "cluster_id": d.cluster_id, "matched_id": d.matched_id, "score": d.score,
                                   "source_key": d.image_id} for d in res.decisions], lineage)
@@ -83,6 +89,9 @@ def add_cli(subparsers) -> dict:
     p.add_argument("--background", default="", help="background images for ISC21 score normalisation (torchscript)")
     p.add_argument("--verify", action="store_true",
                    help="torchscript: keep only candidate pairs that pass RootSIFT+RANSAC verification")
+    p.add_argument("--keep-below", type=float, default=0.0,
+                   help="also export pairs scoring from this value up to the threshold to image_duplicate_pairs "
+                        "(score curves); decisions still use --threshold")
     p.add_argument("--shard-size", type=int, default=64)
     p.add_argument("--work-dir", default="", help="where descriptor shards go (default: artifacts/images/cli)")
     return {"images-dedup": cmd_images_dedup}

@@ -104,7 +104,8 @@ def _pr_record(repo: str, pr) -> PullRequest:
         created_at=_utc(pr.created_at), merged_at=merged_at, closed_at=_utc(pr.closed_at),
         updated_at=_utc(pr.updated_at), base_sha=pr.base.sha, head_sha=pr.head.sha,
         base_ref=pr.base.ref, head_ref=pr.head.ref, merge_commit_sha=pr.merge_commit_sha or "",
-        labels=[label.name for label in pr.labels], merge_style="api", source=SOURCE_API)
+        labels=[label.name for label in pr.labels], merge_style="api", source=SOURCE_API,
+        title_source="api", author_kind="github_login", author_login=_login(pr.user))
 
 
 def _file_record(repo: str, number: int, f) -> PRFile:

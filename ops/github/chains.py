@@ -11,9 +11,12 @@ every reason found, as ``"kind"`` or ``"kind(detail)"`` joined by ``"; "``. Kind
   earlier PR pointed at (replaces the bare textual ``review_revision`` on the same edge);
 - ``references`` — any other ``#N`` naming a PR (titles, bodies, commit messages, review comments);
 - ``same_issue(#I)`` — both PRs close issue I (consecutive fixers are linked);
-- ``file_succession(path)`` — the later PR changes lines the earlier one changed (``+`` lines of the
-  earlier patch vs the ``-`` lines and insertion points of the later one) within ``window_days``;
-  for each file only the most recent such earlier PR is linked.
+- ``blame(path)`` — lines the later PR deletes or rewrites in ``path`` were last written by the
+  earlier PR at the later PR's merge base (``git blame``; local clones only, see
+  ``ops.github.blame``: the earlier PR's merge commit is an ancestor of that base, housekeeping
+  files and trivial lines carry no evidence), the earlier PR merged within ``window_days`` before
+  the later one was opened (``None``: no window). Every such earlier PR is linked; the evidence
+  (path, line range, blamed commit) travels with the edge (``PRChain.edge_evidence``).
 
 Chains are an edge cover: repeatedly take the longest path made of not-yet-used edges (ties broken
 by earlier PR numbers), so every edge appears in exactly one chain and a PR may appear in several.
@@ -41,40 +44,6 @@ def _when(pr: PullRequest) -> dt.datetime:
     return pr.merged_at or pr.created_at or dt.datetime.min
 
 
-def changed_lines(patch: str) -> tuple[set[int], set[int]]:
-    """(new-side line numbers of added lines, old-side line numbers a patch touches: removed
-    lines plus the lines around each pure insertion)."""
-    added: set[int] = set()
-    touched_old: set[int] = set()
-    old = new = 0
-    pending_insert = removed_in_run = False
-    for line in patch.split("\n"):
-        m = _HUNK_RE.match(line)
-        if m:
-            old, new = int(m.group(1)), int(m.group(3))
-            continue
-        if line.startswith("+"):
-            added.add(new)
-            new += 1
-            # a run of '+' lines with no '-' before it is a pure insertion between two lines
-            pending_insert = pending_insert or not removed_in_run
-        elif line.startswith("-"):
-            touched_old.add(old)
-            old += 1
-            removed_in_run = True
-        elif line.startswith("\\"):
-            continue
-        else:
-            if pending_insert:
-                touched_old.update((old - 1, old))
-            pending_insert = removed_in_run = False
-            old += 1
-            new += 1
-    if pending_insert:
-        touched_old.update((old - 1, old))
-    return added, touched_old
-
-
 def _texts(snapshot: RepoSnapshot) -> dict[int, str]:
     """All text a PR carries: title, body, its commits' messages, its review comments."""
     messages = {c.sha: c.message for c in snapshot.commits}
@@ -89,17 +58,27 @@ def _texts(snapshot: RepoSnapshot) -> dict[int, str]:
     return {n: "\n".join(t for t in parts if t) for n, parts in out.items()}
 
 
-def build_pr_graph(snapshot: RepoSnapshot, window_days: float = 30.0) -> dict[tuple[int, int], set[str]]:
+def build_pr_graph(snapshot: RepoSnapshot, window_days: float | None = 30.0) -> dict[tuple[int, int], set[str]]:
     """{(earlier_pr, later_pr): {reason, ...}} for one repository."""
+    return build_pr_graph_with_evidence(snapshot, window_days)[0]
+
+
+def build_pr_graph_with_evidence(snapshot: RepoSnapshot, window_days: float | None = 30.0
+                                 ) -> tuple[dict[tuple[int, int], set[str]], dict[tuple[int, int], list[dict]]]:
+    """(graph as in ``build_pr_graph``, {edge: blame evidence dicts}) for one repository."""
     prs = {p.number: p for p in snapshot.pull_requests}
     order = {n: (_when(p), n) for n, p in prs.items()}
     edges: dict[tuple[int, int], set[str]] = defaultdict(set)
+    evidence: dict[tuple[int, int], list[dict]] = defaultdict(list)
+
+    in_base = _ancestor_test(snapshot)
 
     def add(a: int, b: int, reason: str) -> None:
         if a == b or a not in prs or b not in prs:
             return
         first, second = (a, b) if order[a] < order[b] else (b, a)
-        edges[(first, second)].add(reason)
+        if in_base(prs[first], prs[second]):
+            edges[(first, second)].add(reason)
 
     sha_owner = {}
     for p in prs.values():
@@ -134,13 +113,13 @@ def build_pr_graph(snapshot: RepoSnapshot, window_days: float = 30.0) -> dict[tu
         for a, b in zip(numbers, numbers[1:]):
             add(a, b, f"same_issue(#{issue})")
 
-    _file_succession(snapshot, prs, order, window_days, add)
-    _review_locations(snapshot, prs, order, window_days, add)
+    _blame_edges(snapshot, prs, order, window_days, edges, evidence)
+    _review_locations(snapshot, prs, order, window_days or 30.0, add)
     # a located review revision says more than the bare textual one
     for reasons in edges.values():
         if "review_revision" in reasons and any(r.startswith("review_revision(") for r in reasons):
             reasons.discard("review_revision")
-    return edges
+    return edges, evidence
 
 
 def _removed_lines(patch: str) -> set[int]:
@@ -183,38 +162,45 @@ def _review_locations(snapshot, prs, order, window_days, add) -> None:
                 break
 
 
-def _file_succession(snapshot, prs, order, window_days, add) -> None:
-    by_pr: dict[int, list[PRFile]] = defaultdict(list)
-    for f in snapshot.files:
-        if f.patch and not f.is_binary and f.number in prs:
-            by_pr[f.number].append(f)
-    # path -> [(when, number, added lines)] of earlier PRs, in time order
-    history: dict[str, list[tuple[dt.datetime, int, set[int]]]] = defaultdict(list)
-    window = dt.timedelta(days=window_days)
-    for number in sorted(by_pr, key=lambda n: order[n]):
-        pr = prs[number]
-        start = pr.created_at or _when(pr)
-        updates = []
-        for f in by_pr[number]:
-            added, touched = changed_lines(f.patch)
-            path = f.previous_path or f.path
-            for when, earlier, earlier_added in reversed(history.get(path, [])):
-                if start - when > window:
-                    break
-                if touched & earlier_added:
-                    add(earlier, number, f"file_succession({f.path})")
-                    break
-            updates.append((f.path, added))
-        for path, added in updates:
-            history[path].append((_when(pr), number, added))
+def _ancestor_test(snapshot: RepoSnapshot):
+    """``test(a, b)``: is PR a's merge commit an ancestor of PR b's merge base? Decided on the
+    snapshot's commit graph when it holds both (local clones: every commit reachable from HEAD);
+    otherwise (API snapshots hold only PR commits) every pair passes."""
+    from ops.github.local_clone import _Ancestry
+
+    graph = _Ancestry.from_parents({c.sha: list(c.parents) for c in snapshot.commits})
+
+    def test(a: PullRequest, b: PullRequest) -> bool:
+        base = b.merge_base_sha or b.base_sha
+        if not (a.merge_commit_sha in graph.gen and base in graph.gen):
+            return True
+        return graph.is_ancestor(a.merge_commit_sha, base)
+
+    return test
 
 
-def build_pr_chains(snapshot: RepoSnapshot, window_days: float = 30.0,
+def _blame_edges(snapshot, prs, order, window_days, edges, evidence) -> None:
+    """blame(path) edges from ``snapshot.blame_links`` (never against the time order: an edge
+    whose earlier PR would come later is dropped)."""
+    window = dt.timedelta(days=window_days) if window_days is not None else None
+    for link in snapshot.blame_links:
+        a, b = link.from_pr, link.number
+        if a == b or a not in prs or b not in prs or not order[a] < order[b]:
+            continue
+        start = prs[b].created_at or _when(prs[b])
+        if window is not None and start - _when(prs[a]) > window:
+            continue
+        edges[(a, b)].add(f"blame({link.path})")
+        evidence[(a, b)].append({"path": link.path, "line_start": link.line_start,
+                                 "line_end": link.line_end, "blamed_sha": link.blamed_sha})
+
+
+def build_pr_chains(snapshot: RepoSnapshot, window_days: float | None = 30.0,
                     min_length: int = 2) -> list[PRChain]:
     """Ordered PR chains for one repository (see module doc). ``span_days``: first PR's creation
     to last PR's merge (else creation), in days."""
     prs = {p.number: p for p in snapshot.pull_requests}
-    graph = build_pr_graph(snapshot, window_days)
+    graph, evidence = build_pr_graph_with_evidence(snapshot, window_days)
     order = sorted(prs, key=lambda n: (_when(prs[n]), n))
     unused = set(graph)
     files_by_pr: dict[int, set[str]] = defaultdict(set)
@@ -259,7 +245,8 @@ def build_pr_chains(snapshot: RepoSnapshot, window_days: float = 30.0,
             repo=snapshot.repo, chain_id="-".join(str(n) for n in path), pr_numbers=path,
             edges=[(a, b, "; ".join(sorted(graph[(a, b)]))) for a, b in pairs],
             span_days=round(span, 4),
-            files_touched=sorted(set().union(*(files_by_pr[n] for n in path)))))
+            files_touched=sorted(set().union(*(files_by_pr[n] for n in path))),
+            edge_evidence=[evidence.get((a, b), []) for a, b in pairs]))
     return chains
 
 

@@ -133,8 +133,9 @@ def format_size(n):
             return f"{n / _UNITS[unit]:.1f}{unit}"
     return f"{n}B"
 '''
-_UNITS_LOWER = _UNITS_FORMAT.replace('    """\'10KB\' -> 10240 (bytes)."""\n',
-                                     '    """\'10KB\' -> 10240 (bytes)."""\n    text = text.upper()\n')
+# #14 rewrites lines #8 (the revert) and #6 wrote: blame links it to both
+_UNITS_LOWER = _UNITS_FORMAT.replace('        if text.endswith(unit):\n',
+                                     '        if text.upper().endswith(unit):\n')
 _TEST_UNITS = '''from widgets.units import parse_size
 
 
@@ -142,7 +143,8 @@ def test_parse_size():
     assert parse_size("10KB") == 10240
     assert parse_size("2MB") == 2 * 1024 ** 2
 '''
-_TEST_UNITS_LOWER = _TEST_UNITS + '''
+_TEST_UNITS_LOWER = _TEST_UNITS.replace('    assert parse_size("2MB") == 2 * 1024 ** 2\n',
+                                       '    assert parse_size("2MB") == parse_size("2mb") == 2 * 1024 ** 2\n') + '''
 
 def test_parse_size_lowercase():
     assert parse_size("10kb") == 10240

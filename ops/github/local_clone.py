@@ -9,12 +9,15 @@ are found too:
 
 - merge style: a merge commit titled ``Merge pull request #N from owner/branch``; its commits are
   the merged branch's first-parent range (from the second parent back to the first commit that
-  the first parent already contains), its diff is fork point → second parent;
+  the first parent already contains), its diff is ``git merge-base`` of the two parents → second
+  parent (what GitHub shows, also when the branch merged its base in meanwhile);
 - squash/rebase style: a commit whose title ends in ``(#N)``; its diff is parent → commit.
 
 A number seen on several commits (cherry-picks, ``git cherry-pick -x``) becomes one PR: merge
 commits win over squash commits, then a commit that others name in "(cherry picked from commit X)",
-then the earliest; the others are kept in ``duplicate_shas``.
+then the earliest; the others are kept in ``duplicate_shas``. Merges made inside contributors'
+forks ("Merge pull request #1 from user/master", "Syncing fork", a fork's own small numbers off
+the mainline) are excluded and reported (``fork_internal_reason``).
 
 Sidecars (optional, read from HEAD with ``git show``, never from the working tree):
 ``.github-issues.json`` — a list of ``{number, title, body, state, author, created_at, labels}``;
@@ -23,6 +26,7 @@ Sidecars (optional, read from HEAD with ``git show``, never from the working tre
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import json
@@ -42,6 +46,8 @@ ISSUES_SIDECAR = ".github-issues.json"
 REVIEWS_SIDECAR = ".github-reviews.json"
 # A patch larger than this is not kept inline (the asset stores it as an artifact and flags it).
 MAX_INLINE_PATCH_BYTES = 200_000
+# PR and issue numbers are stored as INTEGER; a larger "#N" is quarantined, never stored.
+MAX_PR_NUMBER = 2**31 - 1
 
 _HEADER_RE = re.compile(rb"^[0-9a-f]{40}$")
 
@@ -62,7 +68,7 @@ def closing_references(text: str) -> list[int]:
     seen: list[int] = []
     for m in CLOSING_RE.finditer(text or ""):
         n = int(m.group(1))
-        if n not in seen:
+        if n not in seen and 0 < n <= MAX_PR_NUMBER:
             seen.append(n)
     return seen
 
@@ -103,6 +109,27 @@ class _Ancestry:
         for c in reversed(commits):  # topo order reversed: parents first
             self.gen[c["sha"]] = 1 + max((self.gen.get(p, 0) for p in c["parents"]), default=0)
 
+    @classmethod
+    def from_parents(cls, parents: dict[str, list[str]]) -> "_Ancestry":
+        """From {sha: parents} in any order (e.g. read back from the warehouse)."""
+        self = cls([])
+        self.parents = dict(parents)
+        for root in parents:
+            if root in self.gen:
+                continue
+            stack = [root]
+            while stack:
+                sha = stack[-1]
+                todo = [p for p in self.parents.get(sha, ()) if p not in self.gen and p in self.parents]
+                if todo:
+                    stack.extend(todo)
+                    continue
+                stack.pop()
+                if sha not in self.gen:
+                    self.gen[sha] = 1 + max((self.gen.get(p, 0) for p in self.parents.get(sha, ())),
+                                            default=0)
+        return self
+
     def fork_range(self, tip: str, base: str) -> tuple[list[str], str]:
         """First-parent commits from ``tip`` back to (excluding) the first one ``base`` contains;
         returns (commits oldest first, that fork point sha or "")."""
@@ -125,6 +152,56 @@ class _Ancestry:
             ps = self.parents.get(cur) or []
             cur = ps[0] if ps else ""
         return list(reversed(chain)), ""
+
+    def is_ancestor(self, a: str, b: str) -> bool:
+        """Is ``a`` an ancestor of (or equal to) ``b``? (depth-first from b, pruned by generation)"""
+        if a == b:
+            return True
+        target = self.gen.get(a)
+        if target is None or b not in self.gen:
+            return False
+        seen, stack = {b}, [b]
+        while stack:
+            for p in self.parents.get(stack.pop(), ()):
+                if p == a:
+                    return True
+                if p not in seen and self.gen.get(p, 0) > target:
+                    seen.add(p)
+                    stack.append(p)
+        return False
+
+    def merge_bases(self, a: str, b: str) -> list[str]:
+        """The best common ancestors of ``a`` and ``b`` (git's paint-down-to-common, by generation
+        number, then redundant ones removed); [] when the histories share no commit."""
+        if a == b:
+            return [a]
+        p1, p2, stale = 1, 2, 4
+        flags = {a: p1, b: p2}
+        heap = [(-self.gen.get(a, 0), a), (-self.gen.get(b, 0), b)]
+        heapq.heapify(heap)
+        found: list[str] = []
+        while heap and any(not flags[n] & stale for _, n in heap):
+            _, node = heapq.heappop(heap)
+            f = flags[node] & (p1 | p2 | stale)
+            if f == p1 | p2:
+                if node not in found:
+                    found.append(node)
+                f |= stale  # parents of a common ancestor are stale (not the node itself)
+            for p in self.parents.get(node, ()):
+                if flags.get(p, 0) & f == f:
+                    continue
+                flags[p] = flags.get(p, 0) | f
+                heapq.heappush(heap, (-self.gen.get(p, 0), p))
+        found = [n for n in found if not flags[n] & stale]
+        return [n for n in found if not any(m != n and self.is_ancestor(n, m) for m in found)]
+
+    def first_parent_chain(self, tip: str) -> set[str]:
+        out = set()
+        while tip and tip not in out:
+            out.add(tip)
+            ps = self.parents.get(tip) or []
+            tip = ps[0] if ps else ""
+        return out
 
 
 def _canonical(candidates: list[dict], cherry_sources: set[str]) -> dict:
@@ -238,6 +315,9 @@ def _issues(data, repo: str, pr_numbers: set[int], problems: list[Problem]) -> l
     for item in data or []:
         try:
             n = int(item["number"])
+            if not 0 < n <= MAX_PR_NUMBER:
+                problems.append(Problem(f"{repo}/{ISSUES_SIDECAR}", f"issue number {n} out of range", item))
+                continue
             if n in pr_numbers:
                 problems.append(Problem(f"{repo}/issues/{n}", "sidecar issue number is a PR", item))
                 continue
@@ -274,12 +354,118 @@ def _reviews(data, repo: str, problems: list[Problem]) -> tuple[list[Review], li
     return reviews, comments
 
 
-def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: bool = True) -> RepoSnapshot:
+def check_clone(path: Path | str) -> Path:
+    """The resolved path when it is the top of a git repository with at least one commit;
+    otherwise ``ValueError`` with a one-line reason saying what to do (before anything registers it)."""
+    path = Path(path).resolve()
+    if not path.exists():
+        raise ValueError(f"{path} does not exist; give the folder of a local git clone")
+    if not path.is_dir():
+        raise ValueError(f"{path} is a file, not a folder; give the folder of a local git clone")
+    inside = run_git(path, ["rev-parse", "--git-dir"], check=False).strip()
+    if not inside:
+        raise ValueError(f"{path} is not a git repository; `git clone URL` a repository and pass its folder")
+    try:
+        run_git(path, ["rev-parse", "--verify", "HEAD^{commit}"])
+    except GitError:
+        raise ValueError(f"{path} is a git repository without commits; commit something or ingest another "
+                         "clone") from None
+    bare = run_git(path, ["rev-parse", "--is-bare-repository"]).decode().strip() == "true"
+    top = run_git(path, ["rev-parse", "--show-toplevel"], check=False).decode().strip()
+    if not bare and top and Path(top).resolve() != path:
+        raise ValueError(f"{path} is inside the git repository {top}; pass the repository's top folder")
+    return path
+
+
+def _merge_bases(path: Path, pairs: list[tuple[str, str]], ancestry: "_Ancestry") -> dict[tuple[str, str], str]:
+    """The merge base of each pair (what GitHub diffs a merged PR against): computed in memory;
+    when there are several (criss-cross merges) ``git merge-base`` picks, as GitHub's git does;
+    "" when the two histories share no commit."""
+    out = {}
+    for pair in sorted(set(pairs)):
+        bases = ancestry.merge_bases(*pair)
+        if len(bases) > 1:
+            text = run_git(path, ["merge-base", *pair], check=False).decode().strip()
+            bases = text.split()[:1]
+        out[pair] = bases[0] if bases else ""
+    return out
+
+
+_FORK_SYNC_RE = re.compile(r"\bsync(?:ing|ed|s)?\b[^\n]{0,30}?\b(?:fork|upstream|main\s+repo(?:sitory)?|"
+                           r"original\s+repo(?:sitory)?|parent\s+repo(?:sitory)?)\b|"
+                           r"\bmerge\s+(?:branch\s+'?\w+'?\s+of\s+)?upstream\b|"
+                           r"\bupdate\s+(?:from|with)\s+upstream\b", re.I)
+_NOREPLY_RE = re.compile(r"^(?:\d+\+)?([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)@users\.noreply\.github\.com$",
+                         re.I)
+_DEFAULT_BRANCHES = {"master", "main", "develop", "dev", "trunk"}
+
+
+def login_from_email(email: str) -> str:
+    """The GitHub login in a ``[id+]login@users.noreply.github.com`` address, else ""."""
+    m = _NOREPLY_RE.match((email or "").strip())
+    return m.group(1) if m else ""
+
+
+def fork_internal_reason(c: dict, number: int, head_ref: str, repo: str, mainline: set[str],
+                         recent_max: int, mainline_numbers: set[int]) -> str:
+    """Why a "Merge pull request #N" commit was made inside a contributor's fork (not a PR of this
+    repository), or "" when it looks like a real one. ``mainline``: HEAD's first-parent chain;
+    ``recent_max``: the largest PR number merged on the mainline in the 180 days before it;
+    ``mainline_numbers``: numbers of PRs merged on the mainline."""
+    parents = c["parents"]
+    if _FORK_SYNC_RE.search(c["message"]):
+        return "merge message says it syncs a fork with upstream"
+    if len(parents) >= 2 and parents[1] in mainline:
+        return "it merges the mainline into a side branch (a fork sync)"
+    if c["sha"] in mainline:
+        return ""
+    owner, _, branch = head_ref.partition("/")
+    if branch in _DEFAULT_BRANCHES and owner.lower() == repo.split("/", 1)[0].lower():
+        return f"off the mainline, merging this repository's own {branch} into a fork"
+    if head_ref and number in mainline_numbers:
+        return f"off the mainline and #{number} is also a PR merged on the mainline"
+    if recent_max >= 50 and number * 5 < recent_max:
+        return (f"off the mainline with #{number}, far below the repository's numbering at the time "
+                f"(#{recent_max}): a fork's own PR numbering")
+    return ""
+
+
+def _humanize_branch(head_ref: str) -> str:
+    branch = head_ref.partition("/")[2] or head_ref
+    words = re.sub(r"[-_/]+", " ", branch).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _merge_title(c: dict, own: list[str], by_sha: dict, head_ref: str) -> tuple[str, str, str]:
+    """(title, body, title_source) of a merge-style PR: the merge message body's first line, else
+    the only commit's subject, else an informative branch name, else the first commit's subject."""
+    lines = c["message"].split("\n")
+    subject = lines[0]
+    body = "\n".join(lines[1:]).strip()
+    if not MERGE_PR_RE.match(subject):
+        return SQUASH_RE.sub("", subject).rstrip(), body, "commit_subject"
+    if body:
+        title, _, rest = body.partition("\n")
+        return title.strip(), rest.strip(), "merge_body"
+    work = [by_sha[s] for s in own if len(by_sha[s]["parents"]) < 2]
+    branch = head_ref.partition("/")[2]
+    if len(work) == 1:
+        return work[0]["message"].split("\n", 1)[0], "", "commit_subject"
+    if branch and branch.lower() not in _DEFAULT_BRANCHES and not re.fullmatch(r"patch-\d+", branch):
+        return _humanize_branch(head_ref), "", "branch_name"
+    if work:
+        return work[0]["message"].split("\n", 1)[0], "", "commit_subject"
+    return subject, "", "merge_subject"
+
+
+def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: bool = True,
+                     with_blame: bool = True) -> RepoSnapshot:
     """Read one local clone (or bare repository) into a ``RepoSnapshot``.
 
     ``repo`` is the "owner/name" the records carry. Raises ``GitError`` when ``path`` is not a git
-    repository or has no commits; content problems (non-UTF-8 text, bad sidecars) become
-    ``snapshot.problems`` instead."""
+    repository or has no commits; content problems (non-UTF-8 text, bad sidecars, PR numbers out
+    of range, merges made inside forks) become ``snapshot.problems`` instead. ``with_blame``
+    (needs ``with_files``) collects the blame evidence for PR-chain edges (``ops.github.blame``)."""
     path = Path(path)
     if not path.is_dir():
         raise GitError(f"not a directory: {path}")
@@ -289,6 +475,7 @@ def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: boo
     log = _read_log(path, repo, problems)
     by_sha = {c["sha"]: c for c in log}
     ancestry = _Ancestry(log)
+    mainline = ancestry.first_parent_chain(head)
 
     cherry_sources: set[str] = set()
     candidates: dict[int, list[dict]] = {}
@@ -297,38 +484,82 @@ def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: boo
         for m in CHERRY_RE.finditer(c["message"]):
             cherry_sources.update(s for s in by_sha if s.startswith(m.group(1)))
         m = MERGE_PR_RE.match(title)
+        style, head_ref = "", ""
         if m and len(c["parents"]) >= 2:
-            candidates.setdefault(int(m.group(1)), []).append(
-                {"style": "merge_commit", "commit": c, "head_ref": m.group(2)})
+            style, head_ref = "merge_commit", m.group(2)
+        else:
+            m = SQUASH_RE.search(title)
+            if m:
+                style = "merge_commit" if len(c["parents"]) >= 2 else "squash"
+        if not style:
             continue
-        m = SQUASH_RE.search(title)
-        if m:
-            style = "merge_commit" if len(c["parents"]) >= 2 else "squash"
-            candidates.setdefault(int(m.group(1)), []).append({"style": style, "commit": c, "head_ref": ""})
+        number = int(m.group(1))
+        if not 0 < number <= MAX_PR_NUMBER:
+            problems.append(Problem(f"{repo}@{c['sha']}", f"PR number #{number} out of range "
+                                    f"(1..{MAX_PR_NUMBER}): commit not read as a PR", {"title": title[:200]}))
+            continue
+        candidates.setdefault(number, []).append({"style": style, "commit": c, "head_ref": head_ref})
+
+    # merges made inside contributors' forks ("Merge pull request #1 from user/master") are not
+    # this repository's PRs: excluded (and reported) before they can claim a number or an edge
+    dated = sorted((x["commit"]["committed_at"], n) for n, xs in candidates.items() for x in xs
+                   if x["commit"]["sha"] in mainline)
+    mainline_numbers = {n for _, n in dated}
+    fork_internal = 0
+    for number in sorted(candidates):
+        keep = []
+        for x in candidates[number]:
+            reason = ""
+            if x["commit"]["sha"] not in mainline:  # (the rules that need it are cheap to skip)
+                when = x["commit"]["committed_at"]
+                lo = bisect.bisect_left(dated, (when - dt.timedelta(days=180), -1))
+                hi = bisect.bisect_right(dated, (when, MAX_PR_NUMBER + 1))
+                recent = max((n for _, n in dated[lo:hi]), default=0)
+                reason = fork_internal_reason(x["commit"], number, x["head_ref"], repo, mainline,
+                                              recent, mainline_numbers)
+            elif _FORK_SYNC_RE.search(x["commit"]["message"]) or (
+                    len(x["commit"]["parents"]) >= 2 and x["commit"]["parents"][1] in mainline):
+                reason = fork_internal_reason(x["commit"], number, x["head_ref"], repo, mainline,
+                                              0, mainline_numbers)
+            if reason:
+                fork_internal += 1
+                problems.append(Problem(f"{repo}@{x['commit']['sha']}",
+                                        f"fork-internal merge excluded (not a PR of {repo}): {reason}",
+                                        {"title": x["commit"]["message"].split("\n", 1)[0][:200],
+                                         "kind": "fork_internal_merge"}))
+            else:
+                keep.append(x)
+        if keep:
+            candidates[number] = keep
+        else:
+            del candidates[number]
+
+    chosen_by_number = {n: _canonical(candidates[n], cherry_sources) for n in sorted(candidates)}
+    bases = _merge_bases(path, [(x["commit"]["parents"][0], x["commit"]["parents"][1])
+                                for x in chosen_by_number.values() if len(x["commit"]["parents"]) >= 2],
+                         ancestry)
 
     prs: list[PullRequest] = []
     pairs: list[tuple[str, str]] = []
     commit_pr: dict[str, int] = {}
-    for number in sorted(candidates):
-        chosen = _canonical(candidates[number], cherry_sources)
+    for number, chosen in chosen_by_number.items():
         c = chosen["commit"]
         parents = c["parents"]
         if chosen["style"] == "merge_commit":
-            own, fork = ancestry.fork_range(parents[1], parents[0])
-            title_lines = c["message"].split("\n")
-            body_lines = [ln for ln in title_lines[1:]]
-            body = "\n".join(body_lines).strip()
-            title = body.split("\n", 1)[0] if MERGE_PR_RE.match(title_lines[0]) and body else title_lines[0]
-            body = body.split("\n", 1)[1].strip() if title != title_lines[0] and "\n" in body else (
-                "" if title != title_lines[0] else body)
+            own, _fork = ancestry.fork_range(parents[1], parents[0])
+            title, body, title_source = _merge_title(c, own, by_sha, chosen["head_ref"])
             first = by_sha[own[0]] if own else c
+            merge_base = bases.get((parents[0], parents[1]), "")
             pr = PullRequest(
                 repo=repo, number=number, title=title, body=body, state="merged",
                 author=first["author"], created_at=first["authored_at"], merged_at=c["committed_at"],
                 closed_at=c["committed_at"], base_sha=parents[0], head_sha=parents[1],
                 merge_commit_sha=c["sha"], commits=own, head_ref=chosen["head_ref"],
-                merge_style="merge_commit", source=SOURCE_LOCAL)
-            pairs.append((fork, parents[1]))
+                merge_style="merge_commit", source=SOURCE_LOCAL, merge_base_sha=merge_base,
+                title_source=title_source, author_kind="git_name",
+                author_login=login_from_email(first["email"]))
+            # what GitHub shows: merge base of the two parents -> the merged branch tip
+            pairs.append((merge_base, parents[1]))
             text = "\n".join([c["message"], *(by_sha[s]["message"] for s in own)])
         else:
             title, _, body = c["message"].partition("\n")
@@ -337,7 +568,9 @@ def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: boo
                 state="merged", author=c["author"], created_at=c["authored_at"],
                 merged_at=c["committed_at"], closed_at=c["committed_at"],
                 base_sha=parents[0] if parents else "", head_sha=c["sha"], merge_commit_sha=c["sha"],
-                commits=[c["sha"]], merge_style="squash", source=SOURCE_LOCAL)
+                commits=[c["sha"]], merge_style="squash", source=SOURCE_LOCAL,
+                merge_base_sha=parents[0] if parents else "", title_source="commit_subject",
+                author_kind="git_name", author_login=login_from_email(c["email"]))
             pairs.append((parents[0] if parents else "", c["sha"]))
             text = c["message"]
         pr.duplicate_shas = sorted(x["commit"]["sha"] for x in candidates[number] if x is not chosen)
@@ -351,6 +584,11 @@ def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: boo
     if with_files:
         for pr_files in _diff_pairs(path, pairs, repo, [p.number for p in prs], problems):
             files.extend(pr_files)
+    links = []
+    if with_files and with_blame:
+        from ops.github.blame import blame_links
+
+        links = blame_links(path, repo, prs, files, commit_pr, ancestry.is_ancestor, problems)
 
     commits = [Commit(repo=repo, sha=c["sha"], parents=c["parents"], author=c["author"],
                       message=c["message"], authored_at=c["authored_at"], pr_number=commit_pr.get(c["sha"]))
@@ -365,5 +603,5 @@ def scan_local_clone(path: Path | str, repo: str = "local/repo", with_files: boo
                             source=SOURCE_LOCAL, url=str(path.resolve()),
                             updated_at=by_sha[head]["committed_at"])
     return RepoSnapshot(repository=repository, pull_requests=prs, files=files, commits=commits,
-                        reviews=reviews, review_comments=comments, issues=issues, problems=problems)
-
+                        reviews=reviews, review_comments=comments, issues=issues, problems=problems,
+                        blame_links=links)

@@ -59,6 +59,18 @@ class PullRequest:
     source: str = SOURCE_LOCAL
     # Other commits carrying the same "(#N)" (cherry-picks onto release branches); not the PR itself.
     duplicate_shas: list[str] = dataclasses.field(default_factory=list)
+    # The commit the PR's diff starts from: ``git merge-base`` of the merge's parents (what GitHub
+    # shows), the squash commit's parent; API: empty (GitHub computed the diff).
+    merge_base_sha: str = ""
+    # Where ``title`` came from: api | merge_body (first line of the merge message body) |
+    # commit_subject (the squash commit, or a one-commit merge without a body) | branch_name |
+    # merge_subject (nothing better: the raw "Merge pull request #N from ..." line).
+    title_source: str = ""
+    # What ``author`` is: github_login (API) | git_name (local clone: the git author name).
+    author_kind: str = ""
+    # The GitHub login when the source knows it (API; local clone: a users.noreply.github.com
+    # author e-mail), else "".
+    author_login: str = ""
 
     @property
     def key(self) -> str:
@@ -168,6 +180,27 @@ class IssueRecord:
 
 
 @dataclasses.dataclass
+class BlameLink:
+    """Evidence for a blame edge: PR ``number`` changes lines ``line_start``-``line_end`` of
+    ``path`` (old side, at ``base_sha``, B's merge base) that ``git blame`` at ``base_sha``
+    attributes to ``blamed_sha``, a commit of PR ``from_pr`` (whose merge commit is an ancestor of
+    ``base_sha``)."""
+
+    repo: str
+    number: int
+    from_pr: int
+    path: str
+    line_start: int
+    line_end: int
+    blamed_sha: str
+    base_sha: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.repo}#{self.number}<-#{self.from_pr}:{self.path}:{self.line_start}"
+
+
+@dataclasses.dataclass
 class PRChain:
     """An ordered path through the PR dependency graph. ``edges`` are (from_pr, to_pr, reason)
     with from earlier than to; ``span_days`` from the first PR's creation to the last one's merge
@@ -179,6 +212,9 @@ class PRChain:
     edges: list[tuple[int, int, str]] = dataclasses.field(default_factory=list)
     span_days: float = 0.0
     files_touched: list[str] = dataclasses.field(default_factory=list)
+    # One list per edge (same order as ``edges``): the blame evidence behind it, as dicts
+    # {path, line_start, line_end, blamed_sha}; empty for edges with only textual reasons.
+    edge_evidence: list[list[dict]] = dataclasses.field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -210,6 +246,8 @@ class RepoSnapshot:
     review_comments: list[ReviewComment] = dataclasses.field(default_factory=list)
     issues: list[IssueRecord] = dataclasses.field(default_factory=list)
     problems: list[Problem] = dataclasses.field(default_factory=list)
+    # Blame evidence for PR-chain edges (local clones only; the API source has no history).
+    blame_links: list[BlameLink] = dataclasses.field(default_factory=list)
 
     @property
     def repo(self) -> str:

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from ops.github.local_clone import MAX_INLINE_PATCH_BYTES
 from ops.github.records import (
-    Commit, IssueRecord, PRChain, PRFile, Problem, PullRequest, RepoSnapshot, Repository, Review,
+    BlameLink, Commit, IssueRecord, PRChain, PRFile, Problem, PullRequest, RepoSnapshot, Repository, Review,
     ReviewComment,
 )
 from ops.github.task_flags import is_test_path, language_of, task_flags
@@ -29,6 +29,7 @@ KEYS = {
     "github_pr_chains": ["repo", "chain_id"],
     "github_pr_chain_edges": ["repo", "chain_id", "position"],
     "github_sync_cursors": ["repo"],
+    "github_pr_blame_links": ["repo", "number", "from_pr", "path", "line_start"],
 }
 
 
@@ -114,6 +115,7 @@ def snapshot_rows(snapshot: RepoSnapshot, problems: list[Problem] | None = None)
         "github_issues": [dict(_clean(i, problems), source_key=i.key) for i in snapshot.issues],
         "github_reviews": [],
         "github_comments": [],
+        "github_pr_blame_links": [dict(dataclasses.asdict(b), source_key=b.key) for b in snapshot.blame_links],
     }
     for r in snapshot.reviews:
         row = _clean(r, problems)
@@ -143,9 +145,14 @@ def chain_rows(chains: list[PRChain]) -> tuple[list[dict], list[dict]]:
         chain_rows_.append({"repo": c.repo, "chain_id": c.chain_id, "pr_numbers": c.pr_numbers,
                             "length": c.length, "span_days": float(c.span_days),
                             "files_touched": c.files_touched, "reasons": kinds, "source_key": c.key})
-        for i, (a, b, reason) in enumerate(c.edges):
+        evidence = c.edge_evidence or [[] for _ in c.edges]
+        for i, ((a, b, reason), ev) in enumerate(zip(c.edges, evidence)):
+            first = ev[0] if ev else {}
             edge_rows.append({"repo": c.repo, "chain_id": c.chain_id, "position": i, "from_pr": a,
-                              "to_pr": b, "reason": reason, "source_key": c.key})
+                              "to_pr": b, "reason": reason, "source_key": c.key,
+                              "evidence_path": first.get("path"),
+                              "evidence_lines": f"{first['line_start']}-{first['line_end']}" if ev else None,
+                              "evidence_sha": first.get("blamed_sha"), "n_evidence": len(ev)})
     return chain_rows_, edge_rows
 
 
@@ -193,4 +200,40 @@ def load_snapshot(repo: str, path=None) -> RepoSnapshot:
         review_comments=sorted((pick(ReviewComment, r, id="comment_id") for r in rows("github_comments")),
                                key=lambda c: (c.kind, c.id)),
         issues=sorted((pick(IssueRecord, r) for r in rows("github_issues")), key=lambda i: i.number),
+        blame_links=sorted((pick(BlameLink, r) for r in rows("github_pr_blame_links")),
+                           key=lambda b: (b.number, b.from_pr, b.path, b.line_start)),
     )
+
+
+def drop_unreachable(wh, snapshot: RepoSnapshot) -> dict[str, int]:
+    """After a full rescan of a local clone: delete the repository's rows the scan no longer
+    found (PRs, files, commits no longer reachable from HEAD, e.g. after HEAD moved back; file
+    rows of a PR whose diff changed; old blame links). Returns rows deleted per table."""
+    from warehouse.readers import read_sql
+
+    repo = snapshot.repo
+    numbers = [p.number for p in snapshot.pull_requests]
+    shas = [c.sha for c in snapshot.commits]
+    file_keys = "(SELECT unnest(?::INTEGER[]) AS n, unnest(?::VARCHAR[]) AS p)"
+    link_keys = [(b.number, b.from_pr, b.path, b.line_start) for b in snapshot.blame_links]
+    conditions = {
+        "github_pull_requests": ("repo = ? AND NOT list_contains(?::INTEGER[], number)", [repo, numbers]),
+        "github_pr_files": (f"repo = ? AND NOT EXISTS (SELECT 1 FROM {file_keys} k "
+                            "WHERE k.n = number AND k.p = path)",
+                            [repo, [f.number for f in snapshot.files], [f.path for f in snapshot.files]]),
+        "github_commits": ("repo = ? AND NOT list_contains(?::VARCHAR[], sha)", [repo, shas]),
+        "github_reviews": ("repo = ? AND NOT list_contains(?::INTEGER[], number)", [repo, numbers]),
+        "github_comments": ("repo = ? AND NOT list_contains(?::INTEGER[], number)", [repo, numbers]),
+        "github_pr_blame_links": (
+            "repo = ? AND NOT EXISTS (SELECT 1 FROM (SELECT unnest(?::INTEGER[]) AS n, "
+            "unnest(?::INTEGER[]) AS f, unnest(?::VARCHAR[]) AS p, unnest(?::INTEGER[]) AS l) k "
+            "WHERE k.n = number AND k.f = from_pr AND k.p = path AND k.l = line_start)",
+            [repo, *([list(x) for x in zip(*link_keys)] if link_keys else [[], [], [], []])]),
+    }
+    dropped = {}
+    for table, (where, params) in conditions.items():
+        before = read_sql(f"SELECT count(*) AS n FROM {table} WHERE repo = ?", [repo], path=wh.path)["n"][0]
+        wh.delete(table, where, params)
+        after = read_sql(f"SELECT count(*) AS n FROM {table} WHERE repo = ?", [repo], path=wh.path)["n"][0]
+        dropped[table] = int(before - after)
+    return dropped

@@ -2,7 +2,8 @@
 
 ``sync_repository(spec, wh, lineage)`` → ``SyncResult``. The local source rescans the clone when
 HEAD moved (cheap: ~1 ms per PR) and upserts; the API source is incremental and resumable (see
-``api_source``). Bad input becomes quarantine rows (one ``quarantine`` call per run, as the
+``api_source``). A local rescan is complete, so rows it no longer finds (PRs no longer reachable
+from HEAD) are deleted. Bad input becomes quarantine rows (one ``quarantine`` call per run, as the
 registry requires); only an unreadable source raises.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ class SyncResult:
 def sync_local(spec: RepoSpec, wh, lineage, log: Callable[[str], None] = print) -> SyncResult:
     from ops.github.git_cli import run_git
     from ops.github.local_clone import scan_local_clone
-    from ops.github.store import read_cursor, write_cursor, write_snapshot
+    from ops.github.store import drop_unreachable, read_cursor, write_cursor, write_snapshot
 
     head = run_git(spec.path, ["rev-parse", "--verify", "HEAD^{commit}"]).decode().strip()
     cursor = read_cursor(spec.repo, path=wh.path)
@@ -42,6 +43,12 @@ def sync_local(spec: RepoSpec, wh, lineage, log: Callable[[str], None] = print) 
     snapshot = scan_local_clone(spec.path, spec.repo)
     problems = list(snapshot.problems)
     rows = write_snapshot(wh, snapshot, lineage, problems)
+    # a full rescan: rows of PRs/commits no longer reachable from HEAD go (HEAD moved back, force push)
+    dropped = drop_unreachable(wh, snapshot)
+    if any(dropped.values()):
+        log(f"{spec.repo}: dropped rows no longer reachable from HEAD: "
+            + ", ".join(f"{t}={n}" for t, n in dropped.items() if n))
+    rows.update({f"dropped/{t}": n for t, n in dropped.items()})
     write_cursor(wh, lineage, spec.repo, SOURCE_LOCAL, status="complete",
                  prs_written=len(snapshot.pull_requests), head_sha=head)
     log(f"{spec.repo}: {len(snapshot.pull_requests)} PRs from {spec.path}")

@@ -47,16 +47,29 @@ class Decision:
 
 
 def decide(benchmark_ids: Iterable[str], pixels: dict[str, int],
-           pairs: Iterable[tuple[str, str, float, str]],
+           pairs: Iterable[tuple],
            quarantined: dict[str, str] | None = None) -> list[Decision]:
-    """``pairs``: (benchmark id, other id, score, other role 'reference'|'benchmark'), all above the
-    threshold. Reference ids are namespaced as ``ref:<id>`` inside the union-find so a benchmark
-    and a reference image with the same name never merge by accident."""
+    """``pairs``: (benchmark id, other id, score, other role 'reference'|'benchmark'[, linked]), all
+    above the threshold. ``linked`` (default True) False: an unverified pair (no geometric
+    evidence) — it can make a benchmark image a direct copy of a reference, but it joins no
+    cluster and links no two benchmark images. Reference ids are namespaced as ``ref:<id>`` inside
+    the union-find so a benchmark and a reference image with the same name never merge by
+    accident."""
     uf = UnionFind()
     best: dict[str, tuple[float, str, str]] = {}
     best_ref: dict[str, tuple[float, str]] = {}
     key = lambda i, role: f"ref:{i}" if role == "reference" else f"bench:{i}"  # noqa: E731
-    for q, other, score, role in pairs:
+    for item in pairs:
+        q, other, score, role = item[:4]
+        linked = item[4] if len(item) > 4 else True
+        if not linked:
+            if role == "reference":
+                uf.find(key(q, "benchmark"))  # a node of its own: a direct copy, nobody else's
+                if q not in best_ref or score > best_ref[q][0]:
+                    best_ref[q] = (score, other)
+                if q not in best or score > best[q][0]:
+                    best[q] = (score, other, role)
+            continue
         uf.union(key(q, "benchmark"), key(other, role))
         if role == "reference" and (q not in best_ref or score > best_ref[q][0]):
             best_ref[q] = (score, other)

@@ -12,6 +12,10 @@ from ops.images.matching import MatchConfig, Pair, match_global, match_local
 from ops.images.store import compute_shards
 
 
+class EmptyReferenceSet(ValueError):
+    """The reference set has no readable image: a dedup against it would keep everything."""
+
+
 @dataclasses.dataclass
 class DedupResult:
     pairs: list[Pair]               # benchmark → reference, score ≥ threshold
@@ -19,11 +23,30 @@ class DedupResult:
     decisions: list[Decision]
     images: list[dict]              # per readable image: image_id, role, path, width, height, ...
     quarantined: list[tuple[str, str, dict]]  # (path, reason, detail)
+    # with ``MatchConfig.keep_below``: every scored pair ≥ keep_below (above and below the
+    # threshold), as (kind 'against_reference' | 'within_benchmark', pair), for score exports
+    scored: list[tuple[str, Pair]] = dataclasses.field(default_factory=list)
 
 
 def describe_set(images: list[tuple[str, str]], descriptor: Descriptor, out_dir: Path, shard_size: int,
                  mirrored: bool, prefix: str = "") -> tuple[list[dict], list[tuple[str, str, dict]]]:
     return compute_shards(images, descriptor, out_dir, shard_size=shard_size, mirrored=mirrored, prefix=prefix)
+
+
+def copy_view(src_dir: Path, dst_dir: Path, view: str, prefix: str = "") -> None:
+    """Write ``src_dir``'s shard and thumbnail files of ``prefix`` to ``dst_dir`` keeping only the
+    rows of one ``view`` (each image is described once; its views are rows of that description)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    for old in [*dst_dir.glob(f"shard-{prefix}*.parquet"), *dst_dir.glob(f"thumbs-{prefix}*.parquet")]:
+        old.unlink()
+    for path in sorted([*src_dir.glob(f"shard-{prefix}*.parquet"), *src_dir.glob(f"thumbs-{prefix}*.parquet")]):
+        table = pq.read_table(path)
+        if table.num_rows:
+            table = table.filter(pc.equal(table.column("view"), view))
+        pq.write_table(table, dst_dir / path.name)
 
 
 def stable_shard(image_id: str, n_shards: int) -> int:
@@ -48,8 +71,8 @@ def describe_all(benchmark: list[tuple[str, str]], reference: list[tuple[str, st
     local = descriptor.kind == "local"
     b_info, b_bad = describe_set(benchmark, descriptor, work_dir / "benchmark", shard_size, local, prefix)
     r_info, r_bad = describe_set(reference, descriptor, work_dir / "reference", shard_size, False, prefix)
-    if local:
-        describe_set(benchmark, descriptor, work_dir / "benchmark_ref", shard_size, False, prefix)
+    if local:  # the benchmark as a reference side: its unmirrored rows, not a second description
+        copy_view(work_dir / "benchmark", work_dir / "benchmark_ref", "orig", prefix)
     images = [{**i, "role": "benchmark"} for i in b_info] + [{**i, "role": "reference"} for i in r_info]
     bad = [(path, reason, {**rec, "role": "benchmark"}) for path, reason, rec in b_bad] + \
           [(path, reason, {**rec, "role": "reference"}) for path, reason, rec in r_bad]
@@ -58,15 +81,28 @@ def describe_all(benchmark: list[tuple[str, str]], reference: list[tuple[str, st
 
 def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], images: list[dict],
               bad: list[tuple[str, str, dict]], cfg: MatchConfig | None = None,
-              background_dir: Path | None = None):
-    """(pairs against the reference, pairs within the benchmark, decisions) from ``describe_all``'s shards."""
+              background_dir: Path | None = None, with_scored: bool = False):
+    """(pairs against the reference, pairs within the benchmark, decisions) from ``describe_all``'s
+    shards; ``with_scored`` adds a fourth item: every (kind, pair) scoring ≥ ``cfg.keep_below``."""
     cfg = cfg or MatchConfig()
     local = descriptor.kind == "local"
     pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, background_dir)
     self_ref = work_dir / ("benchmark_ref" if local else "benchmark")
     self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, background_dir, exclude_self=True)
+    scored = [("against_reference", p) for p in pairs] + [("within_benchmark", p) for p in self_pairs]
     pairs = [p for p in pairs if p.score >= cfg.threshold]
     self_pairs = [p for p in self_pairs if p.score >= cfg.threshold]
+    rejected: list[tuple[str, Pair]] = []
+    if local and cfg.appearance_min > 0:
+        from ops.images.verify import appearance_filter
+
+        bench_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "benchmark"}
+        ref_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "reference"}
+        pairs, bad_pairs = appearance_filter(pairs, bench_paths, ref_paths, work_dir / "reference", cfg,
+                                             sift=descriptor)
+        self_pairs, bad_self = appearance_filter(self_pairs, bench_paths, bench_paths, self_ref, cfg,
+                                                 sift=descriptor)
+        rejected = [("against_reference", p) for p in bad_pairs] + [("within_benchmark", p) for p in bad_self]
     if cfg.verify and not local:
         from ops.images.verify import verify_pairs
 
@@ -79,10 +115,20 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
             self_pairs = [p for p in self_pairs if p.verified]
     pixels = {i["image_id"]: i["width"] * i["height"] for i in images if i["role"] == "benchmark"}
     bad_by_id = {rec["image_id"]: reason for _, reason, rec in bad if rec.get("role") == "benchmark"}
+    # a local-descriptor pair with no RANSAC inliers (grey-thumbnail route only) is not verified: it
+    # may mark a direct copy of a reference but never links images into a cluster
+    linked = lambda p: p.verified or not local or p.n_inliers > 0  # noqa: E731
     decisions = decide(benchmark_ids, pixels,
-                       [(p.query_id, p.reference_id, p.score, "reference") for p in pairs]
-                       + [(p.query_id, p.reference_id, p.score, "benchmark") for p in self_pairs],
+                       [(p.query_id, p.reference_id, p.score, "reference", linked(p)) for p in pairs]
+                       + [(p.query_id, p.reference_id, p.score, "benchmark", linked(p)) for p in self_pairs],
                        quarantined=bad_by_id)
+    if with_scored:  # below the threshold as scored; at or above it as kept (verified when asked)
+        floor = cfg.keep_below or cfg.threshold
+        below = [(k, p) for k, p in scored if floor <= p.score < cfg.threshold]
+        if not cfg.keep_below:
+            rejected = []  # exported only when scores are asked for
+        return pairs, self_pairs, decisions, [("against_reference", p) for p in pairs] + \
+            [("within_benchmark", p) for p in self_pairs] + rejected + below
     return pairs, self_pairs, decisions
 
 
@@ -91,11 +137,17 @@ def run_dedup(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]]
               background: list[tuple[str, str]] | None = None) -> DedupResult:
     """Full dedup; descriptor shards land in ``work_dir``. ``background`` (global descriptors
     only) switches on ISC21 score normalisation."""
+    if not reference:
+        raise EmptyReferenceSet("the reference set is empty: nothing to dedup against")
     images, bad = describe_all(benchmark, reference, descriptor, work_dir, shard_size)
+    if not any(i["role"] == "reference" for i in images):
+        raise EmptyReferenceSet(f"none of the {len(reference)} reference files could be read "
+                                f"(first: {bad[-1][0] if bad else '?'}: {bad[-1][1] if bad else '?'})")
     bg_dir = None
     if background and descriptor.kind != "local":
         describe_set(background, descriptor, work_dir / "background", shard_size, mirrored=False)
         bg_dir = work_dir / "background"
-    pairs, self_pairs, decisions = match_all(descriptor, work_dir, [i for i, _ in benchmark], images, bad,
-                                             cfg, bg_dir)
-    return DedupResult(pairs, self_pairs, decisions, images, bad)
+    cfg = cfg or MatchConfig()
+    pairs, self_pairs, decisions, scored = match_all(descriptor, work_dir, [i for i, _ in benchmark], images,
+                                                     bad, cfg, bg_dir, with_scored=True)
+    return DedupResult(pairs, self_pairs, decisions, images, bad, scored)

@@ -34,6 +34,15 @@ class MatchConfig:
     thumb_floor: float = 0.9        # rootsift: grey-thumbnail cosine route kept from here (1.0 = off)
     verify: bool = False            # global descriptors: RANSAC-verify candidate pairs (sets n_inliers/verified)
     require_verified: bool = False  # with verify: drop pairs that fail verification
+    # local descriptors, in dedup: a pair must also *look* alike where the reference differs from
+    # its look-alike references (``ops.images.verify.appearance_agreement``): ≥ this fraction of
+    # the textured, non-shared cells agree. Text pages in one font, screenshots of one template,
+    # slides of one layout fail it; 0 switches the check off.
+    appearance_min: float = 0.5
+    # ... unless the geometry alone is overwhelming: pairs with this many RANSAC inliers skip it
+    # (an affine warp misaligns perspective copies of fine textures; look-alikes in the generated
+    # hard-negative set reached up to ~60 inliers within the benchmark)
+    appearance_max_inliers: int = 100
 
 
 @dataclasses.dataclass
@@ -44,6 +53,11 @@ class Pair:
     raw_score: float        # raw cosine (global) or number of inliers (local)
     n_inliers: int
     verified: bool          # passed geometric verification (always True for local matches ≥ threshold)
+    # local matches: the RANSAC affine (query view → reference, pixels of the descriptor's resized
+    # images, 6 numbers row-major) and the query view it came from ('orig' | 'hflip'); for the
+    # appearance check in ``ops.images.verify``
+    model: tuple | None = None
+    view: str = ""
 
 
 def inlier_score(n: int, half: float) -> float:
@@ -51,23 +65,28 @@ def inlier_score(n: int, half: float) -> float:
 
 
 def _verify(src: np.ndarray, dst: np.ndarray, px: float) -> int:
+    return _verify_model(src, dst, px)[0]
+
+
+def _verify_model(src: np.ndarray, dst: np.ndarray, px: float) -> tuple[int, tuple | None]:
+    """(RANSAC inliers of an accepted near-similarity affine, that affine as 6 floats)."""
     import cv2
 
     if len(src) < 3:
-        return 0
+        return 0, None
     model, inliers = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=px,
                                           maxIters=2000, confidence=0.99)
     if model is None or inliers is None:
-        return 0
+        return 0, None
     # Random matches can reach a dozen "inliers" under a degenerate affine (everything collapsed
     # onto a line or a point): accept only near-similarity transforms with spread-out inliers.
     sv = np.linalg.svd(model[:, :2], compute_uv=False)
     if sv[1] < 0.05 or sv[0] > 20 or sv[0] / sv[1] > 4:
-        return 0
+        return 0, None
     kept = src[inliers.ravel().astype(bool)]
     if len(kept) < 3 or min(kept.std(axis=0)) < 2 * px:
-        return 0
-    return int(len(kept))
+        return 0, None
+    return int(len(kept)), tuple(float(x) for x in model.ravel())
 
 
 def match_local(query_dir: Path, ref_dir: Path, cfg: MatchConfig, exclude_self: bool = False) -> list[Pair]:
@@ -103,19 +122,21 @@ def match_local(query_dir: Path, ref_dir: Path, cfg: MatchConfig, exclude_self: 
     for row in good:
         ref = ref_ids[idx[row, 0]]
         groups.setdefault((q.image_ids[row], q.views[row], ref), []).append(row)
-    best: dict[tuple[str, str], int] = {}
-    for (qid, _view, ref), rows in groups.items():
+    best: dict[tuple[str, str], tuple[int, tuple | None, str]] = {}
+    for (qid, view, ref), rows in groups.items():
         if len(rows) < cfg.min_matches:
             continue
         rows = np.array(rows)
-        n = _verify(q.xy[rows], ref_xy[idx[rows, 0]], cfg.ransac_px)
-        best[(qid, ref)] = max(best.get((qid, ref), 0), n)
+        n, model = _verify_model(q.xy[rows], ref_xy[idx[rows, 0]], cfg.ransac_px)
+        if n > best.get((qid, ref), (0,))[0]:
+            best[(qid, ref)] = (n, model, str(view))
     floor = min(cfg.threshold, cfg.keep_below) if cfg.keep_below else cfg.threshold
     found: dict[tuple[str, str], Pair] = {}
-    for (qid, ref), n in best.items():
+    for (qid, ref), (n, model, view) in best.items():
         s = inlier_score(n, cfg.inlier_half)
         if s >= floor and n > 0:
-            found[(str(qid), str(ref))] = Pair(str(qid), str(ref), s, float(n), n, s >= cfg.threshold)
+            found[(str(qid), str(ref))] = Pair(str(qid), str(ref), s, float(n), n, s >= cfg.threshold,
+                                               model, view)
     if cfg.thumb_floor < 1.0:
         _merge_thumbnail_pairs(found, query_dir, ref_dir, max(floor, cfg.thumb_floor), cfg, exclude_self)
     return sorted(found.values(), key=lambda p: (-p.score, p.query_id, p.reference_id))

@@ -1,7 +1,8 @@
 """Image sources: a folder (recursive), a glob, or a Parquet/JSONL file of paths; and the embedded
 default built from scikit-image's installed sample images plus planted transformed copies.
 
-A source becomes a list of (image_id, path). Ids are paths relative to the folder (or the glob's
+A source becomes a list of (image_id, path); a folder lists every visible file (unreadable ones are
+quarantined when loaded, never skipped silently). Ids are paths relative to the folder (or the glob's
 fixed prefix), or the ``image_id`` column/field when a Parquet/JSONL listing provides one."""
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ def list_images(spec: str | Path) -> list[tuple[str, str]]:
     spec = str(spec)
     p = Path(spec).expanduser()
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS)
+        # every visible file, whatever its extension: extensionless or unusual images (.avif, .heic)
+        # are read by content, and what cannot be read becomes a quarantine row with its reason
+        # instead of vanishing silently
+        files = sorted(f for f in p.rglob("*") if f.is_file()
+                       and not any(part.startswith(".") for part in f.relative_to(p).parts))
         return [(f.relative_to(p).as_posix(), str(f)) for f in files]
     if p.suffix.lower() == ".parquet" and p.is_file():
         import polars as pl

@@ -27,31 +27,177 @@ def count_inliers(a: Features, b: Features, cfg: MatchConfig) -> int:
     return _verify(a.xy[good], b.xy[top[good, 0]], cfg.ransac_px)
 
 
+def _matches_across(q: Features, refs: list[Features | None], cfg: MatchConfig) -> list[tuple[int, tuple | None]]:
+    """(inliers, affine) of ``q`` against each of ``refs``, with the ratio test taken across all of
+    them: a query keypoint whose two nearest neighbours are about as close, in whichever candidate,
+    votes for none (a glyph or a template part that every candidate has is no evidence)."""
+    from ops.images.matching import _verify_model
+
+    out: list[tuple[int, tuple | None]] = [(0, None)] * len(refs)
+    usable = [i for i, r in enumerate(refs) if r is not None and len(r.vectors)]
+    if len(q.vectors) < cfg.min_matches or not usable:
+        return out
+    allv = np.concatenate([refs[i].vectors for i in usable])
+    allxy = np.concatenate([refs[i].xy for i in usable])
+    owner = np.concatenate([np.full(len(refs[i].vectors), i) for i in usable])
+    if len(allv) < 2:
+        return out
+    sims = q.vectors @ allv.T
+    top = np.argsort(-sims, axis=1)[:, :2]
+    s1 = np.take_along_axis(sims, top[:, :1], 1)[:, 0]
+    s2 = np.take_along_axis(sims, top[:, 1:2], 1)[:, 0]
+    good = (2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2)
+    for i in usable:
+        rows = np.nonzero(good & (owner[top[:, 0]] == i))[0]
+        if len(rows) >= cfg.min_matches:
+            out[i] = _verify_model(q.xy[rows], allxy[top[rows, 0]], cfg.ransac_px)
+    return out
+
+
 def verify_pairs(pairs: list[Pair], paths: dict[str, str], cfg: MatchConfig,
                  ref_paths: dict[str, str] | None = None, min_inliers: int = 10) -> list[Pair]:
-    """``pairs`` with ``n_inliers`` and ``verified`` (≥ ``min_inliers``, query also tried mirrored)
-    filled in; the score is left as the descriptor gave it. Unreadable files verify as False."""
+    """``pairs`` with ``n_inliers`` and ``verified`` filled in; the score is left as the descriptor
+    gave it. Verified: ≥ ``min_inliers`` RANSAC inliers (query also tried mirrored) with the ratio
+    test taken across all of the query's candidate references, and — below
+    ``cfg.appearance_max_inliers`` — the appearance check against them
+    (``appearance_agreement``, ≥ ``cfg.appearance_min``; 0 switches it off). Unreadable files
+    verify as False."""
     sift = RootSift()
     ref_paths = ref_paths if ref_paths is not None else paths
     cache: dict[tuple[str, str, bool], Features | None] = {}
+    images: dict[tuple[str, str], "Image.Image | None"] = {}
+
+    def image(role: str, image_id: str):
+        if (role, image_id) not in images:
+            try:
+                images[(role, image_id)] = load_image((paths if role == "q" else ref_paths)[image_id]).image
+            except (BadImage, KeyError):
+                images[(role, image_id)] = None
+        return images[(role, image_id)]
 
     def feats(role: str, image_id: str, mirrored: bool = False) -> Features | None:
         key = (role, image_id, mirrored)
         if key not in cache:
-            try:
-                im = load_image((paths if role == "q" else ref_paths)[image_id]).image
-                cache[key] = sift.describe([ImageOps.mirror(im) if mirrored else im])[0]
-            except (BadImage, KeyError):
-                cache[key] = None
+            im = image(role, image_id)
+            cache[key] = None if im is None else sift.describe([ImageOps.mirror(im) if mirrored else im])[0]
         return cache[key]
 
-    out = []
+    by_query: dict[str, list[Pair]] = {}
     for p in pairs:
-        ref = feats("r", p.reference_id)
-        n = 0
-        for mirrored in (False, True):
-            q = feats("q", p.query_id, mirrored)
-            if q is not None and ref is not None:
-                n = max(n, count_inliers(q, ref, cfg))
-        out.append(dataclasses.replace(p, n_inliers=n, verified=n >= min_inliers))
-    return out
+        by_query.setdefault(p.query_id, []).append(p)
+    result: dict[tuple[str, str], Pair] = {}
+    for qid, group in by_query.items():
+        refs = [feats("r", p.reference_id) for p in group]
+        best = [(0, None, "orig")] * len(group)
+        for view in ("orig", "hflip"):
+            q = feats("q", qid, view == "hflip")
+            if q is None:
+                continue
+            for i, (n, model) in enumerate(_matches_across(q, refs, cfg)):
+                if n > best[i][0]:
+                    best[i] = (n, model, view)
+        for i, p in enumerate(group):
+            n, model, view = best[i]
+            p = dataclasses.replace(p, n_inliers=n, model=model, view=view)
+            ok = n >= min_inliers
+            if ok and cfg.appearance_min > 0 and n < cfg.appearance_max_inliers:
+                rivals = [im for im in (image("r", o.reference_id) for o in group if o is not group[i])
+                          if im is not None][:2]
+                frac, _ = appearance_agreement(image("q", qid), image("r", p.reference_id), p, sift,
+                                               others=rivals)
+                ok = frac >= cfg.appearance_min
+            result[(p.query_id, p.reference_id)] = dataclasses.replace(p, verified=ok)
+    return [result[(p.query_id, p.reference_id)] for p in pairs]
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    sa, sb = a.std(), b.std()
+    if sa < 1e-3 or sb < 1e-3:
+        return 0.0
+    return float(((a - a.mean()) * (b - b.mean())).mean() / (sa * sb))
+
+
+def appearance_agreement(query: "Image.Image", reference: "Image.Image", pair: Pair, sift: RootSift | None = None,
+                         cell: int = 32, min_std: float = 25.0, ncc_min: float = 0.5,
+                         others: "list[Image.Image]" = (), shared_ncc: float = 0.8) -> tuple[float, int]:
+    """Does the query, laid onto the reference by the pair's affine, *look* like it? (issue #14:
+    text pages in one font, screenshots of one template and slides of one layout share keypoints
+    — glyphs, template parts — that survive RANSAC, but not their content.)
+
+    Both images are resized as the descriptor resized them; the query view (mirrored for
+    'hflip') is warped onto the reference; the reference frame is cut into ``cell``-pixel cells
+    and every textured cell (grey std ≥ ``min_std``) fully covered by the warped query is compared
+    by normalised cross-correlation. Returns (fraction of those cells with NCC ≥ ``ncc_min``,
+    number of cells compared). A pair without an affine (grey-thumbnail route) is compared
+    frame to frame."""
+    import cv2
+
+    sift = sift or RootSift()
+    qg = sift._grey(ImageOps.mirror(query) if pair.view == "hflip" else query).astype(np.float32)
+    rg = sift._grey(reference).astype(np.float32)
+    h, w = rg.shape
+    if pair.model is not None:
+        m = np.array(pair.model, np.float32).reshape(2, 3)
+    else:
+        m = np.array([[w / qg.shape[1], 0, 0], [0, h / qg.shape[0], 0]], np.float32)
+    warped = cv2.warpAffine(qg, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    cover = cv2.warpAffine(np.ones_like(qg), m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+    # cells the reference shares with other candidate references (a template, a layout) say
+    # nothing about this pair: a global test across the reference set, at the pixel level
+    rivals = [cv2.resize(sift._grey(o).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) for o in others]
+    good = total = 0
+    for y in range(0, h - cell + 1, cell):
+        for x in range(0, w - cell + 1, cell):
+            if cover[y:y + cell, x:x + cell].min() < 1:
+                continue
+            a = rg[y:y + cell, x:x + cell]
+            if a.std() < min_std:
+                continue
+            if any(_ncc(a, o[y:y + cell, x:x + cell]) >= shared_ncc for o in rivals):
+                continue
+            total += 1
+            good += _ncc(a, warped[y:y + cell, x:x + cell]) >= ncc_min
+    return (good / total if total else 1.0), total
+
+
+def _thumbs(dir_) -> dict[str, np.ndarray]:
+    from ops.images.store import read_all
+
+    t = read_all(dir_, "thumbs")
+    return {str(i): v for i, v, view in zip(t.image_ids, t.vectors, t.views) if view == "orig"}
+
+
+def appearance_filter(pairs: list[Pair], query_paths: dict[str, str], ref_paths: dict[str, str],
+                      ref_thumb_dir, cfg: MatchConfig, n_rivals: int = 2,
+                      sift: RootSift | None = None) -> tuple[list[Pair], list[Pair]]:
+    """(pairs that pass ``appearance_agreement`` ≥ ``cfg.appearance_min``, pairs that fail it, with
+    ``verified`` False). Rivals of a reference: the ``n_rivals`` other images of its set with the
+    most similar grey thumbnail (same template or layout when there is one). ``sift``: the
+    descriptor that produced the pairs (its resizing defines the affine's pixel frames)."""
+    sift = sift or RootSift()
+    thumbs = _thumbs(ref_thumb_dir)
+    ids = sorted(thumbs)
+    mat = np.stack([thumbs[i] for i in ids]) if ids else np.zeros((0, 256), np.float32)
+    cache: dict[str, "Image.Image | None"] = {}
+
+    def image(path: str):
+        if path not in cache:
+            try:
+                cache[path] = load_image(path).image
+            except BadImage:
+                cache[path] = None
+        return cache[path]
+
+    kept, failed = [], []
+    for p in pairs:
+        q, r = image(query_paths.get(p.query_id, "")), image(ref_paths.get(p.reference_id, ""))
+        if q is None or r is None or p.reference_id not in thumbs or p.n_inliers >= cfg.appearance_max_inliers:
+            kept.append(p)
+            continue
+        sims = mat @ thumbs[p.reference_id]
+        order = [ids[i] for i in np.argsort(-sims) if ids[i] not in (p.reference_id, p.query_id)][:n_rivals]
+        rivals = [im for im in (image(ref_paths[i]) for i in order if i in ref_paths) if im is not None]
+        frac, _ = appearance_agreement(q, r, p, sift, others=rivals)
+        (kept if frac >= cfg.appearance_min else failed).append(
+            p if frac >= cfg.appearance_min else dataclasses.replace(p, verified=False))
+    return kept, failed

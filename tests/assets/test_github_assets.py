@@ -30,19 +30,25 @@ def test_demo_plan_end_to_end(warehouse):
                        "FROM github_pull_requests").row(0)
         assert prs == (11, 3)  # PRs 2 (closes #1), 4 (fixes #3), 14 (closes #13) are candidates
         chains = read_sql("SELECT chain_id FROM github_pr_chains ORDER BY length DESC, chain_id")
-        assert chains["chain_id"].to_list() == ["6-7-8-14", "2-4-12", "2-5", "6-11", "6-14"]
-        edges = read_sql("SELECT reason FROM github_pr_chain_edges WHERE chain_id = '6-7-8-14' ORDER BY position")
-        assert edges["reason"][1] == "file_succession(widgets/units.py); reverts"
+        assert chains["chain_id"].to_list() == ["6-7-8-14", "2-4-12", "2-12", "2-5", "6-11", "6-14"]
+        edges = read_sql("SELECT reason, evidence_path, evidence_lines, evidence_sha, n_evidence "
+                         "FROM github_pr_chain_edges WHERE chain_id = '6-7-8-14' ORDER BY position")
+        assert edges["reason"][1] == "blame(widgets/units.py); reverts"
+        assert edges.row(2)[1:3] == ("widgets/units.py", "8-8") and edges["n_evidence"].to_list() == [1, 1, 1]
+        pr8 = read_sql("SELECT merge_commit_sha FROM github_pull_requests WHERE number = 8")["merge_commit_sha"][0]
+        assert edges["evidence_sha"][2] == pr8  # #14 rewrites a line the revert #8 wrote
+        links = read_sql("SELECT number, from_pr FROM github_pr_blame_links ORDER BY number, from_pr").rows()
+        assert links == [(4, 2), (7, 6), (8, 7), (12, 2), (12, 4), (14, 6), (14, 8)]
         metrics = dict(read_sql("SELECT metric, value FROM eval_metrics WHERE report_id = "
                                 "'github_chain_report/pr_chains'").rows())
-        assert metrics["chains"] == 5 and metrics["max_length"] == 4
+        assert metrics["chains"] == 6 and metrics["max_length"] == 4
         assert metrics["coverage"] == pytest.approx(9 / 11)
         assert read_sql("SELECT reason FROM quarantine")["reason"].to_list() == ["binary file: no patch"]
         # a second run is a no-op for the data (HEAD unchanged) and never duplicates rows
         for job, key in demo_plan(instance):
             assert _run(job, instance, key).success
         assert read_sql("SELECT count(*) AS n FROM github_pull_requests")["n"][0] == 11
-        assert read_sql("SELECT count(*) AS n FROM github_pr_chains")["n"][0] == 5
+        assert read_sql("SELECT count(*) AS n FROM github_pr_chains")["n"][0] == 6
         assert read_sql("SELECT count(*) AS n FROM eval_reports WHERE suite = 'github_pr_chains'")["n"][0] == 1
 
 

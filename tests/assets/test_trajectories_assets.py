@@ -44,7 +44,7 @@ def _count(sql, params=()):
 def test_slice_end_to_end_with_lineage(synced, trajectory_instance):
     everything, res = synced
     leak = [e for e in res.get_asset_check_evaluations() if e.check_name == "task_leak_check"]
-    assert len(leak) == 1 and leak[0].passed and leak[0].metadata["tasks"].value == 16
+    assert len(leak) == 1 and leak[0].passed and leak[0].metadata["tasks"].value == 17  # 11 PRs + 6 chains (#14: blame edge 2 -> 12)
     from pipelines.resources import WarehouseResource
 
     # one SFT step is enough here: tests/ops/trajectories/test_traj_export_sft.py checks the training itself
@@ -56,7 +56,7 @@ def test_slice_end_to_end_with_lineage(synced, trajectory_instance):
     assert len(contam) == 1 and contam[0].passed
     # the embedded illustrative eval list names acme/widgets#14 and restates #10's issue
     assert _count("SELECT count(*) FROM trajectory_decisions WHERE gate = 'contamination' AND NOT keep") == 4
-    assert _count("SELECT count(*) FROM trajectory_dataset") == 12
+    assert _count("SELECT count(*) FROM trajectory_dataset") == 13  # 17 tasks - 4 contaminated
     # joins: report → run → the trajectories it trained on → the PRs they came from
     prs = _count("""
         SELECT count(DISTINCT p.number) FROM eval_reports r

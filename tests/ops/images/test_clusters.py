@@ -36,3 +36,20 @@ def test_reference_and_benchmark_ids_never_merge_by_name():
     # a benchmark image named like a reference image is not its copy unless a pair says so
     got = decide(["x"], {"x": 1}, [("y", "x", 0.99, "reference")])
     assert (got[0].decision, got[0].reason) == ("keep", "unique")
+
+
+def test_unverified_pairs_join_no_cluster():
+    """A pair with no geometric evidence (grey-thumbnail route, 0 inliers) may make an image a
+    direct copy of a reference, but links nothing into a cluster (issue #14)."""
+    bench = ["b1", "b2", "b3"]
+    pixels = {"b1": 10, "b2": 10, "b3": 10}
+    pairs = [("b1", "r1", 0.96, "reference", False),   # thumbnail-only match to a reference
+             ("b2", "b1", 0.97, "benchmark", False),   # thumbnail-only link inside the benchmark
+             ("b3", "b2", 0.99, "benchmark", False)]
+    got = {d.image_id: d for d in decide(bench, pixels, pairs)}
+    assert (got["b1"].decision, got["b1"].reason, got["b1"].matched_id) == ("remove", "copy_of_reference", "r1")
+    assert (got["b2"].decision, got["b2"].reason) == ("keep", "unique")
+    assert (got["b3"].decision, got["b3"].reason) == ("keep", "unique")
+    # the same pairs verified: b2 and b3 follow b1 into its cluster
+    got = {d.image_id: d for d in decide(bench, pixels, [p[:4] for p in pairs])}
+    assert [got[b].decision for b in bench] == ["remove", "remove", "remove"]

@@ -22,7 +22,8 @@ def test_folder_glob_parquet_jsonl(tmp_path):
     root = tmp_path / "imgs"
     _tree(root)
     folder = list_images(root)
-    assert [i for i, _ in folder] == ["a/one.png", "two.JPG"]  # recursive, case-insensitive ext, no .txt
+    # recursive; every visible file is listed: what is not an image is quarantined when loaded
+    assert [i for i, _ in folder] == ["a/notes.txt", "a/one.png", "two.JPG"]
     assert [i for i, _ in list_images(str(root / "**" / "*.png"))] == ["a/one.png"]
     pl.DataFrame({"path": ["a/one.png", str(root / "two.JPG")], "image_id": ["x1", None]}).write_parquet(root / "l.parquet")
     assert list_images(root / "l.parquet") == [("x1", str(root / "a/one.png")), (str(root / "two.JPG"), str(root / "two.JPG"))]

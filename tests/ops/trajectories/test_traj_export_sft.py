@@ -23,7 +23,7 @@ def test_export_loads_with_datasets_and_splits_by_pr_component(kept, tmp_path):
 
     res = export_dataset(kept.kept, tmp_path, kept.difficulty)
     assert res.split_unit == "pr_component"  # one repository: split by groups of PRs
-    assert res.counts["train"] + res.counts["heldout"] == 16 and res.counts["heldout"] >= 1
+    assert res.counts["train"] + res.counts["heldout"] == 17 and res.counts["heldout"] >= 1  # 11 PRs + 6 chains
     js = load_dataset("json", data_files={"train": str(res.files["train_jsonl"]),
                                           "heldout": str(res.files["heldout_jsonl"])})
     pq = load_dataset("parquet", data_files={"train": str(res.files["train_parquet"])})

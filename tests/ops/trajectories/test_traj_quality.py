@@ -75,7 +75,7 @@ def test_template_backend_draws_one_candidate(demo):
     cfg = GateConfig(n_candidates=5)
     tasks, _ = synthesize_tasks(demo.snapshot, demo.chains, make_backend(), cfg)
     built = build_trajectories(tasks, demo.snapshot, demo.chains, demo.path, make_backend(), cfg)
-    assert built.candidates == len(tasks) == 16 and len(built.kept) == 16
+    assert built.candidates == len(tasks) == 17 and len(built.kept) == 17
     assert {t.generator for t in built.kept} == {"template"}
     assert all(json.loads(json.dumps(t.messages)) == t.messages for t in built.kept)
 
