@@ -1,7 +1,7 @@
 """Execution verification benchmark: PRs validated per CPU-minute (sandboxed before/after test runs,
 CPU of every test process included) and the environment-cache hit rate of a second run over the same
 PRs (goal ≥ 90 %), on the real repositories in ../shared/data/repos (skipped when absent). The
-newest ``TRAINYARD_BENCH_VERIFY_PRS`` (default 12) filtered-in PRs of each repository are validated."""
+newest ``TRAINYARD_BENCH_VERIFY_PRS`` (default 8) filtered-in PRs of each repository are validated."""
 import os
 import resource
 import subprocess
@@ -37,7 +37,7 @@ def run() -> list[BenchRow]:
     if not data.is_dir():
         print(f"verification bench skipped: {data} not present")
         return []
-    n = int(os.environ.get("TRAINYARD_BENCH_VERIFY_PRS", "12"))
+    n = int(os.environ.get("TRAINYARD_BENCH_VERIFY_PRS", "8"))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for repo, bundle in BUNDLES.items():
