@@ -44,6 +44,12 @@ def connect(
     A read-only open of a warehouse that does not exist yet creates it (with migrations) first,
     so that readers never see a half-initialised file.
     """
+    from warehouse import ducklake  # hook: TRAINYARD_WAREHOUSE=ducklake (warehouse/ducklake.py)
+
+    if ducklake.selected(path):
+        with ducklake.connect(read_only=read_only, timeout_s=timeout_s) as lake_conn:
+            yield lake_conn
+        return
     db = Path(path) if path else warehouse_path()
     if read_only and not db.exists():
         from warehouse.migrations import migrate
