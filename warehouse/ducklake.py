@@ -228,7 +228,7 @@ def is_conflict(exc: BaseException | None) -> bool:
     while exc is not None and seen < 5:
         text = str(exc).lower()
         if isinstance(exc, duckdb.Error) and (
-            "conflict" in text or "could not serialize" in text or "concurrent" in text
+            "conflict" in text or "could not serialize" in text
             or "duplicate key value" in text  # two first commits racing for one snapshot id
         ):
             return True
