@@ -113,11 +113,15 @@ def k8s_executor_from_env(assets: Iterable[Any] = ()):
 
 
 def step_job_manifest(executor_config: dict, op_name: str, run_id: str = "0" * 36,
-                      step_tags: dict | None = None) -> dict:
+                      step_tags: dict | None = None, launcher: dict | None = None) -> dict:
     """The Kubernetes Job the executor would create for step ``op_name`` (no cluster needed):
     the same merge dagster-k8s's step handler does (executor settings, step_k8s_config, the
     step's ``dagster-k8s/config`` tag, then per_step_k8s_config), built through dagster-k8s's own
-    strict Kubernetes-model constructors, returned as the API-server JSON."""
+    strict Kubernetes-model constructors, returned as the API-server JSON. ``launcher``: the
+    K8sRunLauncher config the pods share (default: deploy/k8s/instance.yaml's)."""
+    import types
+
+    import yaml
     import kubernetes
     from dagster_k8s.container_context import K8sContainerContext
     from dagster_k8s.job import (UserDefinedDagsterK8sConfig, construct_dagster_k8s_job,
@@ -136,7 +140,15 @@ def step_job_manifest(executor_config: dict, op_name: str, run_id: str = "0" * 3
         run_k8s_config=get_user_defined_k8s_config(step_tags or {}))).merge(
         K8sContainerContext(run_k8s_config=UserDefinedDagsterK8sConfig.from_dict(
             cfg.get("per_step_k8s_config", {}).get(op_name, {}))))
-    job_config = context.get_k8s_job_config(cfg.get("job_image"), None)
+    if launcher is None:
+        from warehouse.paths import PROJECT_ROOT
+
+        instance = yaml.safe_load((PROJECT_ROOT / "deploy" / "k8s" / "instance.yaml").read_text())
+        launcher = instance["run_launcher"]["config"]
+    job_config = context.get_k8s_job_config(cfg.get("job_image"), types.SimpleNamespace(
+        job_image=launcher.get("job_image"), dagster_home=launcher["dagster_home"],
+        instance_config_map=launcher["instance_config_map"],
+        postgres_password_secret=launcher.get("postgres_password_secret")))
     name = f"dagster-step-{get_k8s_job_name(run_id, op_name)}"
     job = construct_dagster_k8s_job(
         job_config=job_config, args=["dagster", "api", "execute_step"], job_name=name,
