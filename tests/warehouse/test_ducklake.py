@@ -122,8 +122,10 @@ def test_concurrent_processes_commit_without_a_writer_pool(lake, trainyard_home)
     from warehouse.writer import Warehouse
 
     Warehouse().ensure_schema()
+    assert scalar("SELECT count(*) FROM benchmarks") == 0  # this process's lake handle, opened now
     workers, batches = 4, 5
     _spawn_writers(lake, workers, batches, trainyard_home)
+    # the same long-lived handle sees the other processes' commits (no stale snapshot)
     per = read_sql("SELECT partition_key, count(*) AS n, count(DISTINCT source_key) AS d "
                    "FROM benchmarks WHERE asset_key = 'conc' GROUP BY 1")
     assert per.height == workers * batches
@@ -149,3 +151,14 @@ def test_ducklake_data_on_an_s3_endpoint(postgres, s3, trainyard_home, monkeypat
                                                           Prefix="lake/").get("Contents", [])]
     assert any(k.endswith(".parquet") for k in keys), keys
     assert not (trainyard_home / "lake").exists() or not list((trainyard_home / "lake").rglob("*.parquet"))
+
+
+def test_trainyard_query_reads_the_lake(lake, capsys):
+    from pipelines.cli import main
+    from warehouse.writer import Lineage, Warehouse
+
+    Warehouse().write("benchmarks", _rows(4), Lineage.adhoc("cli"))
+    assert main(["query", "SELECT asset_key, count(*) AS n FROM benchmarks GROUP BY 1"]) == 0
+    out = capsys.readouterr().out
+    assert "cli" in out and "4" in out
+    assert main(["query", "DELETE FROM benchmarks"]) == 2  # read-only, as on the file
