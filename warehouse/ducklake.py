@@ -34,6 +34,7 @@ import contextlib
 import functools
 import os
 import random
+import re
 import tempfile
 import threading
 import time
@@ -173,7 +174,7 @@ def _open_base(read_only: bool) -> duckdb.DuckDBPyConnection:
     files = _extensions()
     if not files or "ducklake" not in files[0].name:
         raise LakeUnavailable("the ducklake extension is missing")
-    if any("httpfs" in f.name for f in files) is False and _s3_secret_sql():
+    if _s3_secret_sql() and not any("httpfs" in f.name for f in files):
         raise LakeUnavailable("an s3:// data path needs the duckdb-extension-httpfs package")
     base = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
                                               "autoload_known_extensions": False})
@@ -247,17 +248,32 @@ def connect(read_only: bool = False, timeout_s: float = 300.0) -> Iterator[duckd
 
             migrate()
             _MIGRATED.add(mkey)
-    deadline = time.monotonic() + timeout_s
+    # A Postgres catalog: one attached database per process, connections are cursors on it.
+    # A DuckDB-file catalog takes DuckDB's file lock (one writer, and a second attach of the file
+    # in this process would wait for it): open and close it per connection, like the file backend.
+    shared = catalog().startswith("postgres:")
+    started = time.monotonic()
+    deadline = started + timeout_s
     delay = 0.05
     while True:
         try:
-            conn = _base(read_only).cursor()
+            base = _base(read_only) if shared else _open_base(read_only)
             break
         except duckdb.Error as exc:
-            if time.monotonic() >= deadline:
-                raise LakeUnavailable(f"could not attach {describe()}: {exc}") from exc
+            from warehouse.db import _is_lock_conflict
+
+            unreachable = "could not connect" in str(exc).lower() or "connection refused" in str(exc).lower()
+            # a catalog that does not answer is retried for 30 s (a pod starting before Postgres),
+            # a held file lock for the full timeout; anything else fails at once
+            limit = deadline if _is_lock_conflict(exc) else min(
+                deadline, started + float(os.environ.get("TRAINYARD_DUCKLAKE_CONNECT_RETRY_S", "30")))
+            if not (_is_lock_conflict(exc) or unreachable) or time.monotonic() >= limit:
+                # the catalog string may carry a password (libpq key=value): never echo it
+                text = re.sub(r"(?i)(password\s*=\s*)\S+", r"\1***", " ".join(str(exc).split()))
+                raise LakeUnavailable(f"could not attach {describe()}: {text}") from None
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 2.0)
+    conn = base.cursor() if shared else base
     try:
         conn.execute(f"USE {LAKE}")
         yield conn

@@ -162,3 +162,36 @@ def test_trainyard_query_reads_the_lake(lake, capsys):
     out = capsys.readouterr().out
     assert "cli" in out and "4" in out
     assert main(["query", "DELETE FROM benchmarks"]) == 2  # read-only, as on the file
+
+
+def test_ducklake_without_settings_uses_a_local_catalog_under_the_home(trainyard_home, monkeypatch):
+    """No catalog named: a DuckDB-file catalog and data under $TRAINYARD_HOME/lake (one machine)."""
+    for k in ("TRAINYARD_DUCKLAKE_CATALOG", "TRAINYARD_DUCKLAKE_DATA_PATH"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("TRAINYARD_WAREHOUSE", "ducklake")
+    from warehouse import ducklake
+    from warehouse.readers import scalar
+    from warehouse.writer import Lineage, Warehouse
+
+    Warehouse().write("benchmarks", _rows(3), Lineage.adhoc("local"))
+    assert scalar("SELECT count(*) FROM benchmarks") == 3
+    assert (trainyard_home / "lake" / "catalog.ducklake").exists()
+    assert list((trainyard_home / "lake" / "data").rglob("*.parquet"))
+    assert "catalog.ducklake" in ducklake.describe()
+
+
+def test_unreachable_catalog_fails_with_one_line_and_no_password(trainyard_home, monkeypatch):
+    from pipelines.services import free_port
+    from warehouse.ducklake import LakeUnavailable
+    from warehouse.readers import scalar
+
+    monkeypatch.setenv("TRAINYARD_WAREHOUSE", "ducklake")
+    monkeypatch.setenv("TRAINYARD_DUCKLAKE_CATALOG",
+                       f"postgres:dbname=lake host=127.0.0.1 port={free_port()} user=u password=s3cret "
+                       "connect_timeout=1")
+    monkeypatch.setenv("TRAINYARD_DUCKLAKE_CONNECT_RETRY_S", "1")
+    with pytest.raises(LakeUnavailable) as info:
+        scalar("SELECT 1")
+    text = str(info.value)
+    assert "s3cret" not in text, text
+    assert "dbname=lake" in text and "Connection refused" in text and "\n" not in text, text
