@@ -60,6 +60,7 @@ def corpus_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[raw_corpus],
+          op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
           description="Tiny Llama-style LM trained on the corpus with the shared model factory; "
                       "recorded in training_runs/training_metrics.")
 def corpus_lm(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

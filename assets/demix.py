@@ -117,6 +117,7 @@ def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[demix_corpora],
+          op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
           description="Base model on the uniform mix, then one component per domain (equal token "
                       "budgets) for each component-training variant; all save_pretrained.")
 def demix_components(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -316,6 +317,7 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[demix_search],
+          op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
           description="Final runs from scratch on the chosen and on the uniform mixture (same "
                       "budget); eval report comparing per-domain held-out loss.")
 def demix_final(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

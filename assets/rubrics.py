@@ -250,6 +250,7 @@ def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseRe
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_reward_data],
+          op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
           description="GRPO (TRL) of a tiny rubric-generator LM from ops.lm on the hybrid reward; recorded in "
                       "training_runs/training_metrics.")
 def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -19,13 +19,20 @@ def _executor() -> dg.ExecutorDefinition:
     kind = os.environ.get("TRAINYARD_EXECUTOR", "multiprocess")
     if kind == "in_process":
         return dg.in_process_executor
-    if kind == "multiprocess":
-        return dg.multiprocess_executor.configured({"max_concurrent": 2})
+    if kind == "multiprocess":  # strict: run config with unknown keys is rejected, not ignored
+        from pipelines.executors import strict_configured
+
+        return strict_configured(dg.multiprocess_executor, {"max_concurrent": 2})
     if kind == "celery":  # steps on dagster-celery workers over Redis (pipelines/executors.py)
         from pipelines.executors import celery_executor_from_env
 
         return celery_executor_from_env()
-    raise ValueError(f"TRAINYARD_EXECUTOR must be in_process, multiprocess or celery, not {kind!r}")
+    if kind == "k8s":  # every step a Kubernetes Job (pipelines/k8s.py); GPU steps from asset tags
+        from pipelines.executors import k8s_executor
+
+        return k8s_executor([a for b in BRANCHES for a in b.ASSETS])
+    raise ValueError(
+        f"TRAINYARD_EXECUTOR must be in_process, multiprocess, celery or k8s, not {kind!r}")
 
 
 defs = dg.Definitions(

@@ -145,7 +145,7 @@ def trainyard_celery_executor(init_context):
 
 def celery_executor_from_env() -> dg.ExecutorDefinition:
     """The celery executor configured from the environment (broker, backend, shared settings)."""
-    return trainyard_celery_executor.configured({
+    return strict_configured(trainyard_celery_executor, {  # unknown run-config keys rejected
         "broker": broker_url(), "backend": backend_url(), "config_source": celery_settings(),
     })
 
@@ -394,3 +394,36 @@ class LocalCluster:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def strict_configured(executor_def: dg.ExecutorDefinition, defaults: dict) -> dg.ExecutorDefinition:
+    """``executor_def`` with ``defaults`` that run config may override field by field, keeping the
+    executor's own schema. (``executor_def.configured(defaults)`` replaces the schema with ``Any``:
+    run config such as ``{"config": {"bogus": 1}}`` or a misspelt GPU setting would be accepted and
+    silently ignored.) Nested dicts in run config are merged one level into the defaults."""
+    from dagster._config import Field, Shape
+
+    inner = executor_def.config_schema.config_type
+    # Same fields, none required and without defaults, so the mapping sees only what the user set;
+    # the inner executor's schema then applies its own defaults to the merged config.
+    outer = Shape({name: Field(f.config_type, is_required=False, description=f.description)
+                   for name, f in inner.fields.items()})
+
+    def merge(user: dict) -> dict:
+        merged = dict(defaults)
+        for key, value in (user or {}).items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+        return merged
+
+    return executor_def.configured(merge, config_schema=outer, name=executor_def.name)
+
+
+def k8s_executor(assets=()) -> dg.ExecutorDefinition:
+    """``TRAINYARD_EXECUTOR=k8s``: dagster-k8s's ``k8s_job_executor``, every step its own Kubernetes
+    Job, resources per step from asset tags (pipelines/k8s.py)."""
+    from pipelines.k8s import k8s_executor_from_env
+
+    return k8s_executor_from_env(assets)

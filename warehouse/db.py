@@ -135,6 +135,12 @@ def connect(
     so that readers never see a half-initialised file. A writer connection holds ``writer_lock``
     while open. A file that is not a DuckDB database raises ``WarehouseCorrupt``.
     """
+    from warehouse import ducklake  # hook: TRAINYARD_WAREHOUSE=ducklake (warehouse/ducklake.py)
+
+    if ducklake.selected(path):
+        with ducklake.connect(read_only=read_only, timeout_s=timeout_s) as lake_conn:
+            yield lake_conn
+        return
     db = Path(path) if path else warehouse_path()
     if read_only and not db.exists():
         from warehouse.migrations import migrate

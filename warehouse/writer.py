@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 import polars as pl
 
 from warehouse.db import connect
+from warehouse.ducklake import materialize_parquet, retry_conflicts, selected as lake_selected
 from warehouse.migrations import migrate
 from warehouse.paths import artifact_dir, warehouse_path
 
@@ -80,6 +81,7 @@ class Warehouse:
         frame.write_parquet(staged)
         return staged
 
+    @retry_conflicts  # DuckLake: a commit that collided with another process's is redone whole
     def write(
         self,
         table: str,
@@ -133,6 +135,7 @@ class Warehouse:
                 staged.unlink(missing_ok=True)
         return frame.height
 
+    @retry_conflicts
     def delete(self, table: str, where: str, params: Sequence[Any] = ()) -> None:
         """Delete rows matching a parameterised condition (for branch-specific clean-ups)."""
         if not self._migrated:
@@ -140,6 +143,7 @@ class Warehouse:
         with connect(path=self.path) as conn:
             conn.execute(f"DELETE FROM {table} WHERE {where}", list(params))
 
+    @retry_conflicts
     def create_parquet_view(self, view: str, parquet_glob: str | Path) -> None:
         """Expose Parquet artifacts (under the trainyard home) as a DuckDB view."""
         if not view.isidentifier():
@@ -147,6 +151,8 @@ class Warehouse:
         if not self._migrated:
             self.ensure_schema()
         glob = str(parquet_glob).replace("'", "''")
+        if lake_selected(self.path):  # DuckLake: a table other machines can read (ducklake.py)
+            return materialize_parquet(view, glob)
         with connect(path=self.path) as conn:
             conn.execute(
                 f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM read_parquet('{glob}', "

@@ -18,6 +18,8 @@ LINEAGE_COLUMNS_SQL = """
     data_version VARCHAR,
     materialized_at TIMESTAMP"""
 
+from warehouse.ducklake import retry_conflicts as _retry_conflicts  # noqa: E402
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
 
@@ -25,6 +27,7 @@ def migration_files() -> list[Path]:
     return sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
 
 
+@_retry_conflicts  # DuckLake: two processes migrating at once; the loser re-reads what is done
 def migrate(path: Path | None = None) -> list[str]:
     """Apply pending migrations; return the versions applied (empty when up to date)."""
     from warehouse.db import connect
