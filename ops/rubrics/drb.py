@@ -71,7 +71,7 @@ def clauses(prompt: str, max_clauses: int = 8) -> list[str]:
     for part in parts:
         sub = re.split(r"[，,；;：:]\s*(?=\S)", part) if len(part) > 160 else [part]
         for s in sub:
-            s = s.strip(" \t-•*.。")
+            s = s.strip(" \t-•*.。;；,，")
             words = len(re.findall(r"[A-Za-z]+", s)) + len(re.findall(r"[\u4e00-\u9fff]", s)) / 2
             if words >= 3 and s not in out:
                 out.append(s)
@@ -129,7 +129,7 @@ class QuerySpecificDRB:
             if not cand:
                 continue
             names = list(cand)
-            ec = self.embedder.encode([f"{n}. {cand[n][0]}" for n in names])
+            ec = self.embedder.encode(names)
             rel = ec @ eq
             n_own = sum(1 for it in items if it[0] == dim)
             keep = np.argsort(-rel)[: max(2, self.per_dimension - n_own)]
