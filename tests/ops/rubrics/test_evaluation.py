@@ -96,3 +96,13 @@ def test_cli_rejects_overlapping_files_and_keeps_the_alias(tmp_path, capsys):
     assert rc == 2 and "share 1 queries" in capsys.readouterr().out
     assert main(["rubrics-eval", "--train", str(tmp_path / "train.jsonl.gz")]) == 2
     assert main(["rubrics", "eval", "--train", str(tmp_path / "nope.jsonl")]) == 2
+
+
+def test_learned_rubric_quotes_no_training_answer():
+    from ops.rubrics.learned import LearnedConfig, fit_learned
+
+    train = _pairs(40)
+    model = fit_learned(train, LearnedConfig(max_criteria=12, cv_folds=2), embedder=FakeEmbedder())
+    texts = [f"{c.criterion} {c.explanation}" for _, c, _ in model.generate(["question 99?"], FakeEmbedder())[0].flat()]
+    answers = {p.chosen for p in train} | {p.rejected for p in train}
+    assert not any(a[:30] in t for a in answers for t in texts)
