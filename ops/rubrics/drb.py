@@ -87,7 +87,7 @@ class QuerySpecificDRB:
 
     name = "query-specific-drb"
 
-    def __init__(self, bank: Sequence[DRBQuery], embedder, k: int = 5, per_dimension: int = 6):
+    def __init__(self, bank: Sequence[DRBQuery], embedder, k: int = 6, per_dimension: int = 8):
         self.bank = [b for b in bank if b.rubric is not None]
         self.embedder = embedder
         self.k, self.per_dimension = k, per_dimension
@@ -167,7 +167,7 @@ class LooResult:
     per_query: list[dict]
 
 
-def loo_eval(queries: Sequence[DRBQuery], embedder, k: int = 5, per_dimension: int = 6) -> LooResult:
+def loo_eval(queries: Sequence[DRBQuery], embedder, k: int = 6, per_dimension: int = 8) -> LooResult:
     """Leave-one-query-out over the bank: generate each query's rubric without its own reference."""
     gen = QuerySpecificDRB(queries, embedder, k, per_dimension)
     rows, seen = [], set()

@@ -51,11 +51,16 @@ def test_loo_eval_counts_validity_distinctness_and_baselines():
 
 @pytest.mark.heavy
 def test_drb_leave_one_query_out_targets(shared_data):
+    import os
+    from pathlib import Path
+
     from ops.rubrics.drb import load_drb, loo_eval
-    from ops.rubrics.scorer import default_embedder
+    from ops.rubrics.scorer import MiniLMEmbedder
 
     d = shared_data / "research" / "deep_research_bench"
     queries, rejects = load_drb(d / "query.jsonl", d / "criteria.jsonl")
-    res = loo_eval(queries, default_embedder())
+    cache = Path(os.environ.get("TRAINYARD_EMBEDDING_CACHE", Path.home() / ".cache" / "trainyard" / "minilm"))
+    cache.mkdir(parents=True, exist_ok=True)
+    res = loo_eval(queries, MiniLMEmbedder(cache_dir=cache))
     assert res.n == 80 and res.valid == 80 and res.distinct == 80
     assert res.coverage_en >= 0.55 and res.coverage_en > res.baseline_nearest_en
