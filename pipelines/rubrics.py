@@ -26,9 +26,19 @@ def cmd_rubrics_eval(args) -> int:
 
     from ops.rubrics.eval_cli import run_eval
 
-    if getattr(args, "rubrics_command", "eval") != "eval":
-        print("error: usage: trainyard rubrics eval [...]", file=sys.stderr)
-        return 2
+    command = getattr(args, "rubrics_command", "eval")
+    if command == "drb":
+        from ops.rubrics.eval_cli import run_drb_loo
+
+        d = Path(args.drb_dir)
+        if not (d / "query.jsonl").is_file() or not (d / "criteria.jsonl").is_file():
+            print(f"error: {d} needs query.jsonl and criteria.jsonl", file=sys.stderr)
+            return 2
+        return run_drb_loo(d / "query.jsonl", d / "criteria.jsonl", k=args.k, per_dimension=args.per_dimension)
+    if command == "probe":
+        from ops.rubrics.eval_cli import run_probe
+
+        return run_probe(judge=not args.no_judge)
     train = Path(args.train) if args.train else None
     test = Path(args.test) if args.test else None
     for f in (train, test):
@@ -71,5 +81,12 @@ def add_cli(subparsers) -> dict:
     rub = subparsers.add_parser("rubrics", help="rubric tools: 'trainyard rubrics eval'")
     sub = rub.add_subparsers(dest="rubrics_command", required=True)
     _eval_args(sub.add_parser("eval", help=help_))
+    drb = sub.add_parser("drb", help="query-specific DRB rubrics, leave-one-query-out (format, distinctness, coverage)")
+    drb.add_argument("--drb-dir", default="../shared/data/research/deep_research_bench",
+                     help="folder with DRB query.jsonl and criteria.jsonl")
+    drb.add_argument("--k", type=int, default=6, help="neighbour queries to retrieve criteria from")
+    drb.add_argument("--per-dimension", type=int, default=8, help="criteria per dimension (DRB uses 4-10)")
+    probe = sub.add_parser("probe", help="criterion-satisfaction scorers' agreement with the hand-written probe set")
+    probe.add_argument("--no-judge", action="store_true", help="skip the SmolLM2 judge (embedding scorer only)")
     _eval_args(subparsers.add_parser("rubrics-eval", help=help_ + " (alias of 'rubrics eval')"))
     return {"rubrics": cmd_rubrics_eval, "rubrics-eval": cmd_rubrics_eval}

@@ -116,3 +116,61 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
         quarantine(wh, [(r.record_key, r.reason, r.record) for r in rejects], lineage)
     print(f"report: {rendered.html_path}  ({summary['seconds']} s)")
     return 0
+
+
+def run_drb_loo(query_path: Path, criteria_path: Path, k: int = 6, per_dimension: int = 8) -> int:
+    """Leave-one-query-out of the query-specific DRB generator; recorded as an evaluation report."""
+    from ops.rubrics.drb import load_drb, loo_eval
+    from ops.rubrics.scorer import default_embedder
+    from warehouse.registry import EvalMetric, quarantine, record_eval_report
+    from warehouse.writer import Lineage, Warehouse
+
+    queries, rejects = load_drb(query_path, criteria_path)
+    res = loo_eval(queries, default_embedder(), k=k, per_dimension=per_dimension)
+    print(f"{res.n} queries with reference rubrics ({len(rejects)} rejected), leave-one-query-out:")
+    print(f"  valid DRB format      {res.valid}/{res.n}")
+    print(f"  distinct rubrics      {res.distinct}/{res.n}")
+    print(f"  coverage (en)         {res.coverage_en:.3f}   (mean max MiniLM cosine to the reference criteria)")
+    print(f"  coverage (zh)         {res.coverage_zh:.3f}   (MiniLM is English-centred: not comparable to en)")
+    print(f"  baseline: nearest other query's reference rubric (en)  {res.baseline_nearest_en:.3f}")
+    print(f"  baseline: next other query's reference rubric (en)     {res.baseline_other_en:.3f}")
+    lineage = Lineage.adhoc("rubrics_drb_loo")
+    wh = Warehouse()
+    n_en = sum(r["language"] == "en" for r in res.per_query)
+    record_eval_report(wh, report_id=f"rubrics_drb_loo/{criteria_path.name}/k{k}-d{per_dimension}", subject_kind="dataset",
+                       subject=str(criteria_path), suite="rubrics_drb_loo",
+                       summary={"queries": res.n, "valid": res.valid, "distinct": res.distinct,
+                                "coverage_en": round(res.coverage_en, 4), "k": k, "per_dimension": per_dimension},
+                       html_path="", lineage=lineage, source_key=str(criteria_path),
+                       metrics=[EvalMetric("valid_share", res.valid / res.n, res.n),
+                                EvalMetric("distinct_share", res.distinct / res.n, res.n),
+                                EvalMetric("coverage_en/query-specific", res.coverage_en, n_en),
+                                EvalMetric("coverage_en/nearest-reference", res.baseline_nearest_en, n_en),
+                                EvalMetric("coverage_en/other-reference", res.baseline_other_en, n_en),
+                                EvalMetric("coverage_zh/query-specific", res.coverage_zh, res.n - n_en)])
+    if rejects:
+        quarantine(wh, rejects, lineage)
+    return 0
+
+
+def run_probe(judge: bool = True) -> int:
+    """Agreement of the criterion-satisfaction scorers with the hand-written probe set."""
+    from ops.rubrics.probe import PROBES
+    from ops.rubrics.satisfaction import EmbeddingSatisfaction, SmolJudge, agreement
+    from warehouse.registry import EvalMetric, record_eval_report
+    from warehouse.writer import Lineage, Warehouse
+
+    crits, answers, labels = [p[0] for p in PROBES], [p[1] for p in PROBES], [p[2] for p in PROBES]
+    scorers = [EmbeddingSatisfaction()] + ([SmolJudge()] if judge else [])
+    metrics = []
+    print(f"{len(PROBES)} probes: agreement at score >= 0.5, and at the best threshold (an oracle fitted on the probes)")
+    for s in scorers:
+        a = agreement(s.name, s.score(crits, answers), labels)
+        print(f"  {a.scorer:22} {a.at_half:.3f}   oracle {a.at_best:.3f} (threshold {a.best_threshold:.3f})")
+        metrics += [EvalMetric(f"agreement@0.5/{a.scorer}", a.at_half, a.n),
+                    EvalMetric(f"agreement@oracle/{a.scorer}", a.at_best, a.n)]
+    record_eval_report(Warehouse(), report_id="rubrics_probe/satisfaction", subject_kind="probe_set",
+                       subject="ops.rubrics.probe", suite="rubrics_probe", summary={"probes": len(PROBES)},
+                       html_path="", lineage=Lineage.adhoc("rubrics_probe"), source_key="ops.rubrics.probe",
+                       metrics=metrics)
+    return 0
