@@ -78,7 +78,7 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
                                       backend=backend, n_boot=n_boot)
     print(f"\nheld-out preference accuracy over {len(runs)} seed(s) "
           f"(train {runs[0].n_train}, held-out {runs[0].n_test} pairs for seed {runs[0].seed})")
-    print(f"{'method':14} {'mean':>6} {'sd':>6}  pooled 95% CI      per seed")
+    print(f"{'method':14} {'mean':>6} {'sd':>6}  95% CI (Wilson)    per seed")
     for s in summaries:
         print(f"{s.method:14} {100 * s.mean:5.1f}% {100 * s.sd:5.1f}  [{100 * s.binom_low:.1f}, {100 * s.binom_high:.1f}]"
               f"  {' '.join(f'{100 * a:.1f}' for a in s.per_seed)}")
@@ -97,7 +97,7 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
     summary.update({f"accuracy_sd_{s.method}": round(s.sd, 4) for s in summaries})
     summary.update({"subject": subject, "seeds": len(seed_list), "train_pairs": runs[0].n_train,
                     "held_out_pairs": runs[0].n_test, "seconds": round(time.perf_counter() - t0, 1)})
-    metrics = [EvalMetric(f"accuracy_mean/{s.method}", s.mean, sum(r.n_test for r in runs), s.binom_low, s.binom_high)
+    metrics = [EvalMetric(f"accuracy_mean/{s.method}", s.mean, runs[0].n_test, s.binom_low, s.binom_high)
                for s in summaries]
     metrics += [EvalMetric(f"accuracy_seed{r.seed}/{m}", float(h.mean()), r.n_test) for r in runs for m, h in r.hits.items()]
     metrics += [EvalMetric(f"accuracy_diff/{d.target}-{d.other}", d.diff, runs[0].n_test, d.ci_low, d.ci_high)

@@ -131,7 +131,7 @@ class MethodSummary:
     mean: float
     sd: float
     per_seed: tuple[float, ...]
-    binom_low: float   # Wilson interval of the pooled held-out accuracy (all seeds' pairs)
+    binom_low: float   # Wilson interval of the mean accuracy at one seed's held-out size
     binom_high: float
 
 
@@ -159,8 +159,10 @@ def summarise(runs: Sequence[SeedRun]) -> list[MethodSummary]:
     out = []
     for m in methods:
         accs = [float(np.mean(r.hits[m])) for r in runs]
-        pooled = np.concatenate([r.hits[m] for r in runs])
-        lo, hi = wilson(float(pooled.sum()), len(pooled))
+        # Wilson interval of the mean accuracy at one seed's held-out size: seeds re-use the same
+        # pairs (fixed --test file) or overlapping ones, so pooling them would overstate n.
+        n = int(round(np.mean([r.n_test for r in runs])))
+        lo, hi = wilson(float(np.mean(accs)) * n, n)
         out.append(MethodSummary(m, float(np.mean(accs)), float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0,
                                  tuple(accs), lo, hi))
     return out
