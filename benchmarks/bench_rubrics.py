@@ -1,6 +1,8 @@
 """Rubric benchmarks: pairs scored per second by the offline scorer (cold: embeddings computed;
 warm: cached), and judge requests in flight with the OpenAI-compatible backend against the local
-test server (``ops.llm.local_server``, 50 ms per reply)."""
+test server (``ops.llm.local_server``, 50 ms per reply). Quality figures of issue #13: agreement of
+the criterion-satisfaction scorers with the hand-written probe set, and the query-specific DRB
+generator leave-one-query-out (validity, distinct rubrics, English coverage beside free baselines)."""
 from benchmarks.harness import BenchRow, timed
 
 
@@ -52,4 +54,43 @@ def run() -> list[BenchRow]:
                           peer="configured concurrency", peer_value=8),
                  BenchRow("rubrics_judge_openai_local", "judge_requests_per_s", 2 * len(scores) / t(), "requests/s",
                           peer="serial at 50 ms/request", peer_value=20.0)]
+    return rows + probe_rows() + drb_rows()
+
+
+def probe_rows() -> list[BenchRow]:
+    from ops.rubrics.probe import PROBES
+    from ops.rubrics.satisfaction import EmbeddingSatisfaction, SmolJudge, agreement
+
+    crits, answers, labels = [p[0] for p in PROBES], [p[1] for p in PROBES], [p[2] for p in PROBES]
+    rows = []
+    base = agreement("minilm", EmbeddingSatisfaction().score(crits, answers), labels)
+    for scorer in (SmolJudge(),):
+        try:
+            a = agreement(scorer.name, scorer.score(crits, answers), labels)
+        except Exception as exc:  # the local model missing is reported, not fatal
+            print(f"{scorer.name}: not measured ({type(exc).__name__}: {exc})")
+            continue
+        rows += [BenchRow("rubrics_probe_agreement", f"{a.scorer}@0.5", a.at_half, "share",
+                          peer="minilm-cosine@0.5", peer_value=base.at_half),
+                 BenchRow("rubrics_probe_agreement", f"{a.scorer}@oracle_threshold", a.at_best, "share",
+                          peer="minilm-cosine@oracle_threshold", peer_value=base.at_best)]
     return rows
+
+
+def drb_rows() -> list[BenchRow]:
+    from pathlib import Path
+
+    from ops.rubrics.drb import load_drb, loo_eval
+    from ops.rubrics.scorer import default_embedder
+
+    d = Path(__file__).resolve().parents[2] / "shared/data/research/deep_research_bench"
+    if not (d / "criteria.jsonl").exists():
+        print(f"{d} absent: DRB leave-one-query-out not measured")
+        return []
+    res = loo_eval(load_drb(d / "query.jsonl", d / "criteria.jsonl")[0], default_embedder())
+    return [BenchRow("rubrics_drb_loo", "valid_share", res.valid / res.n, "share"),
+            BenchRow("rubrics_drb_loo", "distinct_rubrics", res.distinct, "rubrics", peer="queries", peer_value=res.n),
+            BenchRow("rubrics_drb_loo", "coverage_en", res.coverage_en, "mean max cosine",
+                     peer="nearest other query's reference rubric", peer_value=res.baseline_nearest_en),
+            BenchRow("rubrics_drb_loo", "coverage_en_vs_other_query", res.coverage_en, "mean max cosine",
+                     peer="next other query's reference rubric", peer_value=res.baseline_other_en)]

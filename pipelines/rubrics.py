@@ -20,35 +20,73 @@ def demo_plan(instance: dg.DagsterInstance) -> "list[tuple[str, str | None]]":
 
 
 def cmd_rubrics_eval(args) -> int:
-    """Fit ``learned`` on part of a preference file, report every generator on the rest."""
+    """Fit ``learned`` on training pairs, report every generator and baseline on held-out pairs."""
     import sys
     from pathlib import Path
 
     from ops.rubrics.eval_cli import run_eval
 
-    path = Path(args.hh_rlhf or args.jsonl or "")
-    if not str(path) or str(path) == ".":
-        from warehouse.paths import PROJECT_ROOT
+    command = getattr(args, "rubrics_command", "eval")
+    if command == "drb":
+        from ops.rubrics.eval_cli import run_drb_loo
 
-        path = (PROJECT_ROOT / DEFAULT_HH).resolve()
-    if not path.is_file():
-        print(f"error: preference file {path} not found (the hh-rlhf subset lives in ../shared/data; "
-              "pass --hh-rlhf PATH or --jsonl PATH)", file=sys.stderr)
-        return 2
-    return run_eval(path, kind="jsonl" if args.jsonl else "hh-rlhf", test_fraction=args.test_fraction,
-                    generators=args.generators, limit=args.limit, seed=args.seed,
-                    criteria_bank=Path(args.criteria_bank) if args.criteria_bank else None)
+        d = Path(args.drb_dir)
+        if not (d / "query.jsonl").is_file() or not (d / "criteria.jsonl").is_file():
+            print(f"error: {d} needs query.jsonl and criteria.jsonl", file=sys.stderr)
+            return 2
+        return run_drb_loo(d / "query.jsonl", d / "criteria.jsonl", k=args.k, per_dimension=args.per_dimension)
+    if command == "probe":
+        from ops.rubrics.eval_cli import run_probe
+
+        return run_probe(judge=not args.no_judge)
+    train = Path(args.train) if args.train else None
+    test = Path(args.test) if args.test else None
+    for f in (train, test):
+        if f is not None and not f.is_file():
+            print(f"error: preference file {f} not found", file=sys.stderr)
+            return 2
+    path = Path(args.hh_rlhf or args.jsonl or "")
+    if train is None and test is None:
+        if not str(path) or str(path) == ".":
+            from warehouse.paths import PROJECT_ROOT
+
+            path = (PROJECT_ROOT / DEFAULT_HH).resolve()
+        if not path.is_file():
+            print(f"error: preference file {path} not found (the hh-rlhf subset lives in ../shared/data; "
+                  "pass --hh-rlhf PATH, --jsonl PATH or --train/--test)", file=sys.stderr)
+            return 2
+    return run_eval(path, test_fraction=args.test_fraction, generators=args.generators, limit=args.limit,
+                    seed=args.seed, criteria_bank=Path(args.criteria_bank) if args.criteria_bank else None,
+                    train_path=train, test_path=test, seeds=args.seeds, target=args.target)
+
+
+def _eval_args(p) -> None:
+    p.add_argument("--train", default="", help="training preference file (hh-rlhf or generic JSONL)")
+    p.add_argument("--test", default="", help="held-out preference file; must share no query with --train")
+    p.add_argument("--hh-rlhf", default="", help="one hh-rlhf {chosen, rejected} .jsonl(.gz), split by query")
+    p.add_argument("--jsonl", default="", help="one generic preference JSONL, split by query")
+    p.add_argument("--test-fraction", type=float, default=0.3)
+    p.add_argument("--seeds", type=int, default=1, help="number of seeds (splits / fits) to average over")
+    p.add_argument("--seed", type=int, default=0, help="first seed")
+    p.add_argument("--generators", nargs="*", default=["generic", "template", "learned"])
+    p.add_argument("--target", default="learned", help="method compared against every other one")
+    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--criteria-bank", default="", help="DeepResearch Bench criteria.jsonl whose criteria the "
+                                                      "learned generator may select")
 
 
 def add_cli(subparsers) -> dict:
-    p = subparsers.add_parser("rubrics-eval", help="preference accuracy / AUC / Cohen's d of each rubric generator "
-                                                   "on held-out pairs (default: the hh-rlhf subset)")
-    p.add_argument("--hh-rlhf", default="", help="hh-rlhf {chosen, rejected} .jsonl(.gz)")
-    p.add_argument("--jsonl", default="", help="generic preference JSONL instead")
-    p.add_argument("--test-fraction", type=float, default=0.3)
-    p.add_argument("--generators", nargs="*", default=["generic", "template", "learned"])
-    p.add_argument("--limit", type=int, default=0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--criteria-bank", default="", help="DeepResearch Bench criteria.jsonl whose criteria the "
-                                                      "learned generator may select")
-    return {"rubrics-eval": cmd_rubrics_eval}
+    help_ = ("preference accuracy of each rubric generator and free baselines on held-out, query-disjoint pairs "
+             "(default: the hh-rlhf subset)")
+    rub = subparsers.add_parser("rubrics", help="rubric tools: 'trainyard rubrics eval'")
+    sub = rub.add_subparsers(dest="rubrics_command", required=True)
+    _eval_args(sub.add_parser("eval", help=help_))
+    drb = sub.add_parser("drb", help="query-specific DRB rubrics, leave-one-query-out (format, distinctness, coverage)")
+    drb.add_argument("--drb-dir", default="../shared/data/research/deep_research_bench",
+                     help="folder with DRB query.jsonl and criteria.jsonl")
+    drb.add_argument("--k", type=int, default=6, help="neighbour queries to retrieve criteria from")
+    drb.add_argument("--per-dimension", type=int, default=8, help="criteria per dimension (DRB uses 4-10)")
+    probe = sub.add_parser("probe", help="criterion-satisfaction scorers' agreement with the hand-written probe set")
+    probe.add_argument("--no-judge", action="store_true", help="skip the SmolLM2 judge (embedding scorer only)")
+    _eval_args(subparsers.add_parser("rubrics-eval", help=help_ + " (alias of 'rubrics eval')"))
+    return {"rubrics": cmd_rubrics_eval, "rubrics-eval": cmd_rubrics_eval}

@@ -1,6 +1,10 @@
-"""The ``trainyard rubrics-eval`` study: split a preference file by query, fit ``learned`` on the
-train part, score every generator's rubrics on the held-out part, print the metrics with 95%
-bootstrap CIs and record them as an evaluation report."""
+"""The ``trainyard rubrics eval`` study (alias ``rubrics-eval``).
+
+Either ``--train FILE --test FILE`` (query-disjoint, checked) or one file split by query per seed.
+For each seed: fit ``learned`` on the train pairs, score every generator's rubrics on the held-out
+pairs, fit the free baselines (``ops.rubrics.evaluation``), then print mean ± sd over seeds and
+paired bootstrap intervals of the target minus every other method, and record it all as an
+evaluation report (``eval_reports`` / ``eval_metrics``)."""
 from __future__ import annotations
 
 import time
@@ -8,57 +12,165 @@ from pathlib import Path
 from typing import Sequence
 
 
-def run_eval(path: Path, kind: str = "hh-rlhf", test_fraction: float = 0.3,
+def load_pairs(path: Path):
+    """hh-rlhf dialogues or generic preference JSONL, told apart by the first record."""
+    from ops.rubrics.pairs import dedupe, iter_jsonl, read_generic_jsonl, read_hh_rlhf
+
+    kind = "jsonl"
+    for _, obj, err in iter_jsonl(path):
+        if not err and isinstance(obj, dict) and "\n\nHuman:" in str(obj.get("chosen", "")) \
+                and "query" not in obj and "prompt" not in obj:
+            kind = "hh-rlhf"
+        break
+    pairs, rejects = read_hh_rlhf(path) if kind == "hh-rlhf" else read_generic_jsonl(path)
+    return dedupe(pairs), rejects, kind
+
+
+def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: float = 0.3,
              generators: Sequence[str] = ("generic", "template", "learned"), limit: int = 0, seed: int = 0,
-             criteria_bank: Path | None = None) -> int:
+             criteria_bank: Path | None = None, train_path: Path | None = None, test_path: Path | None = None,
+             seeds: int = 1, target: str = "learned", n_boot: int = 2000) -> int:
     from ops.report import Table, render_report
-    from ops.rubrics.pairs import dedupe, read_generic_jsonl, read_hh_rlhf, split_pairs
-    from ops.rubrics.study import compare_generators, metric_rows
+    from ops.rubrics.evaluation import DisjointError, check_disjoint, evaluate
+    from ops.rubrics.pairs import split_pairs
     from warehouse.paths import artifact_dir
     from warehouse.registry import EvalMetric, quarantine, record_eval_report
     from warehouse.writer import Lineage, Warehouse
 
     t0 = time.perf_counter()
-    pairs, rejects = read_hh_rlhf(path) if kind == "hh-rlhf" else read_generic_jsonl(path)
-    pairs = dedupe(pairs)[: limit or None]
-    train, test = split_pairs(pairs, test_fraction, seed)
-    print(f"{path.name}: {len(pairs)} pairs ({len(rejects)} rejected), train {len(train)}, held-out {len(test)}")
+    rejects = []
+    seed_list = list(range(seed, seed + max(1, seeds)))
+    if train_path is not None or test_path is not None:
+        if train_path is None or test_path is None:
+            print("error: --train and --test go together")
+            return 2
+        train, rj1, _ = load_pairs(train_path)
+        test, rj2, _ = load_pairs(test_path)
+        rejects = rj1 + rj2
+        train, test = train[: limit or None], test[: limit or None]
+        try:
+            check_disjoint(train, test)
+        except DisjointError as exc:
+            print(f"error: {exc}")
+            return 2
+        splits = [(train, test)] * len(seed_list)
+        subject = f"{train_path.name}+{test_path.name}"
+        print(f"train {train_path.name}: {len(train)} pairs; test {test_path.name}: {len(test)} pairs "
+              f"({len(rejects)} rejected); seeds {seed_list} vary the learned model's fit")
+    else:
+        pairs, rejects, _ = load_pairs(path)
+        pairs = pairs[: limit or None]
+        splits = [split_pairs(pairs, test_fraction, s) for s in seed_list]
+        subject = path.name
+        print(f"{path.name}: {len(pairs)} pairs ({len(rejects)} rejected); query-disjoint "
+              f"{1 - test_fraction:.0%}/{test_fraction:.0%} split per seed {seed_list}")
+    bank = []
+    if criteria_bank is not None:
+        from ops.rubrics.rubric import load_criteria_bank
+
+        bank, _ = load_criteria_bank(criteria_bank)
     backend = None
     if "llm" in generators:
         from ops.llm.factory import make_backend
 
         backend = make_backend()
-    bank = []
-    if criteria_bank is not None:
-        from ops.rubrics.rubric import load_criteria_bank
+    runs, summaries, diffs = evaluate(splits, generators, seed_list, target=target, criteria_bank=bank,
+                                      backend=backend, n_boot=n_boot)
+    print(f"\nheld-out preference accuracy over {len(runs)} seed(s) "
+          f"(train {runs[0].n_train}, held-out {runs[0].n_test} pairs for seed {runs[0].seed})")
+    print(f"{'method':14} {'mean':>6} {'sd':>6}  95% CI (Wilson)    per seed")
+    for s in summaries:
+        print(f"{s.method:14} {100 * s.mean:5.1f}% {100 * s.sd:5.1f}  [{100 * s.binom_low:.1f}, {100 * s.binom_high:.1f}]"
+              f"  {' '.join(f'{100 * a:.1f}' for a in s.per_seed)}")
+    if diffs:
+        print(f"\npaired bootstrap ({n_boot} replicates), {target} minus:")
+        for d in diffs:
+            print(f"  {d.other:14} {100 * d.diff:+5.1f} points  95% CI [{100 * d.ci_low:+.1f}, {100 * d.ci_high:+.1f}]")
+    print("\nnotes (seed %d):" % runs[0].seed)
+    for m, note in runs[0].notes.items():
+        print(f"  {m}: {note}")
 
-        bank, bank_rejects = load_criteria_bank(criteria_bank)
-        print(f"criteria bank {criteria_bank.name}: {len(bank)} rubrics ({len(bank_rejects)} rejected)")
-    evals, model = compare_generators(train, test, generators, backend=backend, criteria_bank=bank)
-    rows = metric_rows(evals)
-    print(f"{'generator':10} {'source':14} {'lang':5} {'metric':9} {'value':>7}  95% CI            n")
-    for r in rows:
-        print(f"{r['generator']:10} {r['source'][:14]:14} {r['language']:5} {r['metric']:9} {r['value']:7.3f}  "
-              f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]  {r['n']}")
-    if model is not None:
-        print(f"learned: C={model.chosen_c} (cross-validated accuracy on train {model.cv_accuracy:.3f}), "
-              f"{len(model.candidates)} candidate criteria")
-    acc = {r["generator"]: r["value"] for r in rows if r["source"] == "all" and r["metric"] == "accuracy"}
-    if "learned" in acc and "generic" in acc:
-        print(f"learned − generic accuracy: {100 * (acc['learned'] - acc['generic']):+.1f} points")
     lineage = Lineage.adhoc("rubrics_eval")
     wh = Warehouse()
-    report_id = f"rubrics_eval/{path.name}/test{test_fraction}/seed{seed}"
-    summary = {f"accuracy_{g}": v for g, v in acc.items()}
-    summary.update({"file": str(path), "train_pairs": len(train), "held_out_pairs": len(test),
-                    "seconds": round(time.perf_counter() - t0, 1)})
-    rendered = render_report(artifact_dir("reports", "rubrics_eval"), f"Rubric generators on {path.name}", summary,
-                             tables=[Table("Held-out metrics", list(rows[0]), [list(r.values()) for r in rows])])
-    record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject=str(path), suite="rubrics_eval",
-                       summary=summary, html_path=str(rendered.html_path), lineage=lineage, source_key=str(path),
-                       metrics=[EvalMetric(f"{r['metric']}/{r['generator']}/{r['source']}/{r['language']}", r["value"],
-                                           r["n"], r["ci_low"], r["ci_high"]) for r in rows])
+    report_id = f"rubrics_eval/{subject}/seeds{seed_list[0]}-{seed_list[-1]}"
+    summary = {f"accuracy_mean_{s.method}": round(s.mean, 4) for s in summaries}
+    summary.update({f"accuracy_sd_{s.method}": round(s.sd, 4) for s in summaries})
+    summary.update({"subject": subject, "seeds": len(seed_list), "train_pairs": runs[0].n_train,
+                    "held_out_pairs": runs[0].n_test, "seconds": round(time.perf_counter() - t0, 1)})
+    metrics = [EvalMetric(f"accuracy_mean/{s.method}", s.mean, runs[0].n_test, s.binom_low, s.binom_high)
+               for s in summaries]
+    metrics += [EvalMetric(f"accuracy_seed{r.seed}/{m}", float(h.mean()), r.n_test) for r in runs for m, h in r.hits.items()]
+    metrics += [EvalMetric(f"accuracy_diff/{d.target}-{d.other}", d.diff, runs[0].n_test, d.ci_low, d.ci_high)
+                for d in diffs]
+    rendered = render_report(
+        artifact_dir("reports", "rubrics_eval"), f"Rubric generators and baselines on {subject}", summary,
+        tables=[Table("Held-out accuracy over seeds", ["method", "mean", "sd", "ci_low", "ci_high", "per_seed"],
+                      [[s.method, s.mean, s.sd, s.binom_low, s.binom_high, " ".join(f"{a:.3f}" for a in s.per_seed)]
+                       for s in summaries]),
+                Table(f"Paired bootstrap: {target} minus", ["other", "diff", "ci_low", "ci_high"],
+                      [[d.other, d.diff, d.ci_low, d.ci_high] for d in diffs])])
+    record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject=subject, suite="rubrics_eval",
+                       summary=summary, html_path=str(rendered.html_path), lineage=lineage, source_key=subject,
+                       metrics=metrics)
     if rejects:
         quarantine(wh, [(r.record_key, r.reason, r.record) for r in rejects], lineage)
     print(f"report: {rendered.html_path}  ({summary['seconds']} s)")
+    return 0
+
+
+def run_drb_loo(query_path: Path, criteria_path: Path, k: int = 6, per_dimension: int = 8) -> int:
+    """Leave-one-query-out of the query-specific DRB generator; recorded as an evaluation report."""
+    from ops.rubrics.drb import load_drb, loo_eval
+    from ops.rubrics.scorer import default_embedder
+    from warehouse.registry import EvalMetric, quarantine, record_eval_report
+    from warehouse.writer import Lineage, Warehouse
+
+    queries, rejects = load_drb(query_path, criteria_path)
+    res = loo_eval(queries, default_embedder(), k=k, per_dimension=per_dimension)
+    print(f"{res.n} queries with reference rubrics ({len(rejects)} rejected), leave-one-query-out:")
+    print(f"  valid DRB format      {res.valid}/{res.n}")
+    print(f"  distinct rubrics      {res.distinct}/{res.n}")
+    print(f"  coverage (en)         {res.coverage_en:.3f}   (mean max MiniLM cosine to the reference criteria)")
+    print(f"  coverage (zh)         {res.coverage_zh:.3f}   (MiniLM is English-centred: not comparable to en)")
+    print(f"  baseline: nearest other query's reference rubric (en)  {res.baseline_nearest_en:.3f}")
+    print(f"  baseline: next other query's reference rubric (en)     {res.baseline_other_en:.3f}")
+    lineage = Lineage.adhoc("rubrics_drb_loo")
+    wh = Warehouse()
+    n_en = sum(r["language"] == "en" for r in res.per_query)
+    record_eval_report(wh, report_id=f"rubrics_drb_loo/{criteria_path.name}/k{k}-d{per_dimension}", subject_kind="dataset",
+                       subject=str(criteria_path), suite="rubrics_drb_loo",
+                       summary={"queries": res.n, "valid": res.valid, "distinct": res.distinct,
+                                "coverage_en": round(res.coverage_en, 4), "k": k, "per_dimension": per_dimension},
+                       html_path="", lineage=lineage, source_key=str(criteria_path),
+                       metrics=[EvalMetric("valid_share", res.valid / res.n, res.n),
+                                EvalMetric("distinct_share", res.distinct / res.n, res.n),
+                                EvalMetric("coverage_en/query-specific", res.coverage_en, n_en),
+                                EvalMetric("coverage_en/nearest-reference", res.baseline_nearest_en, n_en),
+                                EvalMetric("coverage_en/other-reference", res.baseline_other_en, n_en),
+                                EvalMetric("coverage_zh/query-specific", res.coverage_zh, res.n - n_en)])
+    if rejects:
+        quarantine(wh, rejects, lineage)
+    return 0
+
+
+def run_probe(judge: bool = True) -> int:
+    """Agreement of the criterion-satisfaction scorers with the hand-written probe set."""
+    from ops.rubrics.probe import PROBES
+    from ops.rubrics.satisfaction import EmbeddingSatisfaction, SmolJudge, agreement
+    from warehouse.registry import EvalMetric, record_eval_report
+    from warehouse.writer import Lineage, Warehouse
+
+    crits, answers, labels = [p[0] for p in PROBES], [p[1] for p in PROBES], [p[2] for p in PROBES]
+    scorers = [EmbeddingSatisfaction()] + ([SmolJudge()] if judge else [])
+    metrics = []
+    print(f"{len(PROBES)} probes: agreement at score >= 0.5, and at the best threshold (an oracle fitted on the probes)")
+    for s in scorers:
+        a = agreement(s.name, s.score(crits, answers), labels)
+        print(f"  {a.scorer:22} {a.at_half:.3f}   oracle {a.at_best:.3f} (threshold {a.best_threshold:.3f})")
+        metrics += [EvalMetric(f"agreement@0.5/{a.scorer}", a.at_half, a.n),
+                    EvalMetric(f"agreement@oracle/{a.scorer}", a.at_best, a.n)]
+    record_eval_report(Warehouse(), report_id="rubrics_probe/satisfaction", subject_kind="probe_set",
+                       subject="ops.rubrics.probe", suite="rubrics_probe", summary={"probes": len(PROBES)},
+                       html_path="", lineage=Lineage.adhoc("rubrics_probe"), source_key="ops.rubrics.probe",
+                       metrics=metrics)
     return 0

@@ -42,7 +42,8 @@ class Candidate:
 
 @dataclasses.dataclass(frozen=True)
 class LearnedConfig:
-    n_exemplars: int = 48          # k-means clusters over training answers
+    n_exemplars: int = 0           # k-means "reads like" criteria over training answers: off by default
+                                   # (they quote training answers, issue #13); kept for comparison
     n_keywords: int = 0            # data-mined keyword rule criteria (off: overfits on hh-rlhf, see docs)
     n_query_clusters: int = 1      # query groups with their own weight corrections
     max_criteria: int = 40         # criteria kept per rubric
