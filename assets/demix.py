@@ -181,7 +181,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     from ops.demix.proxies import ProxyScorer
     from ops.demix.study import (
         EVALUATION, SELECTION, best_variant, fidelity_rows, fidelity_split, fidelity_verdict, heldout_cells,
-        plan_fidelity, plan_regmix, regmix_predictions, split_indices, split_repeats, weights_json,
+        plan_fidelity, plan_regmix, proxy_key, regmix_predictions, split_indices, split_repeats, weights_json,
     )
     from ops.demix.training import load_tokens
 
@@ -204,13 +204,15 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     proxies, comp_losses, proxy_rows = {}, {}, []
     for variant in sizes.variants:
         scorer = ProxyScorer([_model_dir(f"component/{variant.name}/{d}") for d in names], tokens, sizes,
-                             artifact_dir("demix", "scratch") / "fidelity_proxy")
-        proxies[variant.name] = [scorer(w) for w in mixtures]
-        comp_losses[variant.name] = _component_losses(wh, names, variant.name)
-        for k, (s, losses) in enumerate(zip(real, proxies[variant.name])):
-            proxy_rows += [{"mixture_id": s["name"], "purpose": "fidelity", "variant": variant.name,
-                            "round": -1, "weights_json": weights_json(names, s["weights"]), "domain": d,
-                            "loss": v, "source_key": s["name"]} for d, v in zip(names, losses)]
+                             artifact_dir("demix", "scratch") / "fidelity_proxy", base_dir=_model_dir("base"))
+        for scale in sorted({1.0, *sizes.tv_scales}):
+            key = proxy_key(variant.name, scale)
+            proxies[key] = [scorer(w, scale) for w in mixtures]
+            comp_losses[key] = _component_losses(wh, names, variant.name)
+            for s, losses in zip(real, proxies[key]):
+                proxy_rows += [{"mixture_id": s["name"], "purpose": "fidelity", "variant": key,
+                                "round": -1, "weights_json": weights_json(names, s["weights"]), "domain": d,
+                                "loss": v, "source_key": f"{key}/{s['name']}"} for d, v in zip(names, losses)]
         _progress(f"proxies of variant {variant.name} scored ({scorer.seconds / max(1, scorer.count):.2f} s each)")
     wh.write("demix_proxy_evals", proxy_rows, lineage)
     regmix_pred = regmix_predictions([s["weights"] for s in regmix], [s["domain_loss"] for s in regmix], mixtures)
@@ -353,7 +355,7 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     from kernels.merge_linear import LinearMergeConfig, mergekit_yaml
     from ops.demix.proxies import ProxyScorer
     from ops.demix.search import dirichlet_pool, run_search
-    from ops.demix.study import SELECTION, best_variant, weights_json
+    from ops.demix.study import SELECTION, best_variant, parse_proxy_key, weights_json
     from ops.demix.training import load_tokens
     from warehouse.readers import read_sql
 
@@ -364,10 +366,13 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     fid = read_sql("SELECT split, variant, method, domain, spearman FROM demix_fidelity "
                    "WHERE asset_key = 'demix_fidelity'", path=wh.path).to_dicts()
     variant = best_variant(fid, SELECTION)
-    comps = [_model_dir(f"component/{variant}/{d}") for d in names]
-    scorer = ProxyScorer(comps, tokens, sizes, artifact_dir("demix", "scratch") / "search_proxy")
+    component_variant, scale = parse_proxy_key(variant)
+    comps = [_model_dir(f"component/{component_variant}/{d}") for d in names]
+    scorer = ProxyScorer(comps, tokens, sizes, artifact_dir("demix", "scratch") / "search_proxy",
+                         base_dir=_model_dir("base"))
     pool = dirichlet_pool(len(names), sizes.pool_size, sizes.max_weight, seed=0, min_weight=sizes.min_weight)
-    result = run_search(scorer, names, pool, sizes.rounds, sizes.per_round, sizes.top_k, log=context.log.info)
+    result = run_search(lambda w: scorer(w, scale), names, pool, sizes.rounds, sizes.per_round, sizes.top_k,
+                        log=context.log.info)
     proxy_rows = [{"mixture_id": f"search/{e['index']}", "purpose": "search", "variant": variant,
                    "round": e["round"], "weights_json": weights_json(names, pool[e["index"]]), "domain": d,
                    "loss": v, "source_key": f"search/{e['index']}"}
@@ -381,10 +386,17 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                   "in_top_k": r == last and i in top, "source_key": f"pool/{i}"}
                  for r, pred in enumerate(result.predictions) for i in range(len(pool))]
     wh.write("demix_candidates", cand_rows, lineage)
-    merged = scorer.merge(result.final_weights, artifact_dir("demix", "chosen_merge"))
-    chosen_proxy = scorer(result.final_weights)
-    cfg = LinearMergeConfig(comps, result.final_weights)
-    yaml_text = mergekit_yaml(cfg)
+    chosen_proxy = scorer(result.final_weights, scale)
+    if scale == 1.0:
+        merged = scorer.merge(result.final_weights, artifact_dir("demix", "chosen_merge"))
+        yaml_text = mergekit_yaml(LinearMergeConfig(comps, result.final_weights))
+    else:  # task-vector merge: the scorer's model holds it now
+        merged = artifact_dir("demix", "chosen_merge")
+        scorer.model.save_pretrained(str(merged))
+        total = sum(result.final_weights)
+        yaml_text = "merge_method: task_arithmetic\n" f"base_model: {_model_dir('base')}\n" "models:\n" + "".join(
+            f"  - model: {c}\n    parameters:\n      weight: {scale * w / total:.6f}\n"
+            for c, w in zip(comps, result.final_weights)) + "parameters:\n  normalize: false\ndtype: float32\n"
     (artifact_dir("demix") / "chosen_mergekit.yml").write_text(yaml_text)
     trained = _regressor_vs_trained(wh, lineage, names, pool, result)
     wh.write("demix_choice", [{

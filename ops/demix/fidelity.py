@@ -1,8 +1,9 @@
 """Does a merged proxy rank mixtures like real training? Spearman correlations (bootstrap CI
 over mixtures) between really-trained mixtures' held-out losses and each predictor's, per
-domain and for the aggregate (mean loss), next to two trivial baselines:
-``neg_entropy`` (−H(w): a more balanced mix predicts lower loss) and ``weighted_component_loss``
-(Σᵢ wᵢ·Lᵢ with Lᵢ the components' own held-out losses)."""
+domain and for the aggregate (mean loss), next to free baselines: ``neg_entropy`` (−H(w): a
+more balanced mix predicts lower loss), ``weighted_component_loss`` (Σᵢ wᵢ·Lᵢ with Lᵢ the
+components' own held-out losses) and ``neg_own_weight`` (−w_d, per domain); ``spearman_diff_ci``
+gives proxy − baseline with a paired bootstrap interval."""
 from __future__ import annotations
 
 import math

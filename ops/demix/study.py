@@ -19,6 +19,16 @@ SELECTION, EVALUATION, ALL = "selection", "evaluation", "all"
 FREE_BASELINES = ("neg_entropy", "weighted_component_loss", "neg_own_weight", "regmix")
 
 
+def proxy_key(variant: str, scale: float) -> str:
+    """Name of a proxy kind: the component variant, plus ``@tv<scale>`` for task-vector merges."""
+    return variant if scale == 1.0 else f"{variant}@tv{scale:g}"
+
+
+def parse_proxy_key(key: str) -> tuple[str, float]:
+    variant, _, scale = key.partition("@tv")
+    return variant, float(scale) if scale else 1.0
+
+
 def weights_json(names: Sequence[str], weights: Sequence[float]) -> str:
     return json.dumps({n: round(float(w), 6) for n, w in zip(names, weights)})
 
@@ -104,11 +114,14 @@ def _subset(rows, idx):
 
 def predictors_for(mixtures, proxies: dict[str, list], component_losses: dict[str, list],
                    regmix: list | None) -> dict[tuple[str, str], list]:
-    """(variant, method) → per-mixture predictions: each variant's proxies and the baselines
-    built from its components; RegMix once (variant '-')."""
+    """(variant, method) → per-mixture predictions: each proxy kind's predictions (component
+    variant, with ``@tv<scale>`` for task-vector merges) and the baselines built from each
+    variant's components (under the plain variant name); RegMix once (variant '-')."""
     out = {}
     for variant, proxy in proxies.items():
         out[(variant, "proxy")] = proxy
+        if parse_proxy_key(variant)[1] != 1.0:
+            continue  # task-vector proxies share their components' baselines (the scale-1 key)
         for method, pred in baseline_predictors(mixtures, component_losses[variant]).items():
             out[(variant, method)] = pred
     if regmix is not None:
@@ -173,7 +186,7 @@ def heldout_cells(names: Sequence[str], mixtures, real_losses, proxies, componen
         rho, lo, hi = spearman_ci(proxy, y, n_boot=n_boot)
         base = {}
         for (v, method), pred in preds.items():
-            if method in FREE_BASELINES and v in (variant, "-"):
+            if method in FREE_BASELINES and v in (parse_proxy_key(variant)[0], "-"):
                 x = full(pred)
                 if not any(t != t for t in x):
                     r = spearman(x, y)
@@ -214,7 +227,7 @@ def split_repeats(names, mixtures, real_losses, proxies, component_losses, regmi
         for j in range(len(names) + 1):
             p = spearman(full[(v, "proxy")][ev, j], real[ev, j])
             base = [spearman(full[key][ev, j], real[ev, j]) for key in full
-                    if key[1] in FREE_BASELINES and key[0] in (v, "-") and not np.isnan(full[key][ev, j]).any()]
+                    if key[1] in FREE_BASELINES and key[0] in (parse_proxy_key(v)[0], "-") and not np.isnan(full[key][ev, j]).any()]
             b = max((x for x in base if x == x), default=-1.0)
             cells_won += int(p == p and p > b)
             if j == len(names):
