@@ -62,6 +62,7 @@ VARIANTS = (
     Variant("replay50", replay=0.5),
     Variant("lr0.3", lr_scale=0.3),
     Variant("short0.5", steps_scale=0.5),
+    Variant("long2", steps_scale=2.0),
 )
 
 SIZES = {
