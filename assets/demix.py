@@ -181,7 +181,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     from ops.demix.proxies import ProxyScorer
     from ops.demix.study import (
         EVALUATION, SELECTION, best_variant, fidelity_rows, fidelity_split, fidelity_verdict, heldout_cells,
-        plan_fidelity, plan_regmix, proxy_key, regmix_predictions, split_indices, split_repeats, weights_json,
+        mixture_of, plan_fidelity, plan_regmix, proxy_key, regmix_predictions, split_indices, split_repeats, weights_json,
     )
     from ops.demix.training import load_tokens
 
@@ -189,11 +189,15 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     tokenizer, tokens = load_tokens(_data_dir())
     names = tokens.names
     wh, lineage = warehouse.get(), lineage_of(context)
-    real, rows = [], []
+    runs, rows = {}, []
     for spec in plan_fidelity(names, sizes, _model_dir("base")):
         summary, r = _train_recorded(wh, lineage, spec, "demix_mixture", tokens, tokenizer, sizes, "fidelity")
-        real.append(summary)
-        rows += r
+        runs.setdefault(mixture_of(spec.name), []).append(summary)
+        rows += [{**x, "mixture_id": mixture_of(spec.name)} for x in r]
+    # one entry per mixture: its losses are the mean over the (common) seeds
+    real = [{"name": m, "weights": ss[0]["weights"],
+             "domain_loss": [sum(s["domain_loss"][j] for s in ss) / len(ss) for j in range(len(names))]}
+            for m, ss in runs.items()]
     regmix = []
     for spec in plan_regmix(names, sizes, _model_dir("base")):
         summary, r = _train_recorded(wh, lineage, spec, "demix_regmix", tokens, tokenizer, sizes, "regmix")

@@ -55,6 +55,9 @@ class DemixSizes:
     # task-vector scales tried for the merged proxies (1 = plain linear merge): the proxy is
     # θ_base + scale·(merge − θ_base); chosen with the variant on the selection half
     tv_scales: tuple[float, ...] = (1.0,)
+    # seeds per fidelity mixture, common to all mixtures (common random numbers: the same seeds'
+    # sampling noise hits every mixture alike, so their ranking is steadier); loss = seed mean
+    fidelity_seeds: int = 1
 
 
 VARIANTS = (
@@ -79,12 +82,12 @@ SIZES = {
         seq_len=64, batch_size=8, lr=3e-3, base_steps=120, component_steps=30, eval_batches=32,
         pool_size=2000, rounds=5, per_round=10, top_k=5, max_weight=0.8, fidelity_k=24, regmix_runs=12,
         final_steps=30, variants=VARIANTS, min_weight=0.1, held_every=5,
-        tv_scales=(1.0, 1.5, 2.5)),
+        tv_scales=(1.0, 1.5, 2.5, 4.0), fidelity_seeds=2),
     "full": DemixSizes(
         max_chars=1_000_000, vocab=4096,
         model=ModelConfig(hidden_size=128, num_layers=2, num_heads=4, intermediate_size=344, max_positions=256),
         seq_len=128, batch_size=16, lr=3e-3, base_steps=600, component_steps=200, eval_batches=8,
         pool_size=5000, rounds=4, per_round=12, top_k=8, max_weight=0.8, fidelity_k=32, regmix_runs=16,
         final_steps=200, variants=VARIANTS, threads=0, min_weight=0.1, held_every=5,
-        tv_scales=(1.0, 1.5, 2.5)),
+        tv_scales=(1.0, 1.5, 2.5, 4.0), fidelity_seeds=2),
 }

@@ -74,10 +74,18 @@ def fidelity_split(k: int) -> str:
 
 
 def plan_fidelity(names: Sequence[str], sizes: DemixSizes, base_dir: Path) -> list[RunSpec]:
-    """Really-trained mixtures: from the same base, a component's token budget each."""
-    return [RunSpec(f"fidelity/{k:02d}", tuple(float(x) for x in w), sizes.component_steps, sizes.lr,
-                    str(base_dir), seed=100 + k)
-            for k, w in enumerate(fidelity_mixtures(len(names), sizes))]
+    """Really-trained mixtures: from the same base, a component's token budget each, with
+    ``fidelity_seeds`` seeds shared by all mixtures (run ``fidelity/NN/sS``; the mixture's loss
+    is the mean over its seeds)."""
+    return [RunSpec(f"fidelity/{k:02d}/s{s}", tuple(float(x) for x in w), sizes.component_steps, sizes.lr,
+                    str(base_dir), seed=100 + s)
+            for k, w in enumerate(fidelity_mixtures(len(names), sizes)) for s in range(sizes.fidelity_seeds)]
+
+
+def mixture_of(run_name: str) -> str:
+    """'fidelity/03/s1' → 'fidelity/03' (the mixture a seeded run belongs to)."""
+    parts = run_name.split("/")
+    return "/".join(parts[:2]) if parts[0] == "fidelity" else run_name
 
 
 def plan_final(names: Sequence[str], sizes: DemixSizes, chosen: Sequence[float], base_dir: Path) -> list[RunSpec]:

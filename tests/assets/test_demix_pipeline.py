@@ -31,7 +31,7 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
 
     runs = read_sql("SELECT kind, count(*) AS n, min(status) AS s FROM training_runs GROUP BY kind ORDER BY kind")
     assert dict(zip(runs["kind"], runs["n"])) == {
-        "demix_base": 1, "demix_component": n_dom * n_var, "demix_mixture": sizes.fidelity_k,
+        "demix_base": 1, "demix_component": n_dom * n_var, "demix_mixture": sizes.fidelity_k * sizes.fidelity_seeds,
         "demix_regmix": sizes.regmix_runs, "demix_final": 2 * sizes.final_seeds}
     assert set(runs["s"]) == {"succeeded"}
     # every training run saved its model with save_pretrained
