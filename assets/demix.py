@@ -233,9 +233,13 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     repeats = split_repeats(names, mixtures, real_losses, proxies, comp_losses, regmix_pred, sizes.split_repeats)
     verdict = fidelity_verdict(cells)
     inside = [min(w) >= sizes.min_weight - 1e-9 for w in mixtures]
+    from ops.demix.training import eval_windows
+
+    windows, owner = eval_windows(tokens, sizes)  # held-out tokens each loss is measured on
+    eval_tokens = {d: int((owner == j).sum()) * (windows.shape[1] - 1) for j, d in enumerate(names)}
     rendered, report_id, summary = _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeats,
                                                     verdict, inside, [fidelity_split(k) for k in range(len(real))],
-                                                    sizes)
+                                                    sizes, eval_tokens)
     _progress(f"fidelity: variant {best} (chosen on the selection half); held-out aggregate Spearman "
               f"{verdict['aggregate_spearman']:.3f}, cells won {verdict['cells_won']}/{verdict['cells']}")
     return dg.MaterializeResult(metadata={
@@ -243,7 +247,8 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         **report_metadata(rendered, report_id)})
 
 
-def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeats, verdict, inside, splits, sizes):
+def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeats, verdict, inside, splits, sizes,
+                     eval_tokens):
     from ops.demix.study import EVALUATION
     from ops.report import Plot, Table, render_report
     from warehouse.registry import EvalMetric, record_eval_report
@@ -256,7 +261,7 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
     summary = {"k_mixtures": len(real), "k_selection": sum(s != EVALUATION for s in splits),
                "k_evaluation": sum(s == EVALUATION for s in splits), "k_inside_floor": sum(inside),
                "min_weight": sizes.min_weight, "selected_variant": best,
-               "eval_tokens_per_domain": sizes.eval_batches * sizes.batch_size * sizes.seq_len,
+               "eval_tokens_per_domain": eval_tokens, "fidelity_seeds": sizes.fidelity_seeds,
                "heldout_proxy_aggregate_spearman": agg["proxy"],
                "heldout_proxy_aggregate_ci": [agg["proxy_ci_low"], agg["proxy_ci_high"]],
                "heldout_best_baseline_aggregate": agg["best_baseline"],
