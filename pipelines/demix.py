@@ -1,5 +1,7 @@
 """DeMix branch wiring: the mixture-search assets, their job, and ``trainyard demix study``."""
 
+import sys
+
 import dagster as dg
 
 from assets.demix import DEMIX_ASSETS, DEMIX_CHECKS
@@ -22,7 +24,8 @@ def study_run_config(corpora: "list[str]", embedded: bool) -> dict:
 
 
 def cmd_study(args) -> int:
-    """Run the whole DeMix job on the given corpora and print the fidelity Spearman table."""
+    """Run the whole DeMix job on the given corpora, print the held-out fidelity table and the
+    verdict; non-zero exit when the job fails (1) or the fidelity targets are missed (3)."""
     import os
     import sys
 
@@ -53,17 +56,39 @@ def cmd_study(args) -> int:
     if not result.success:
         print("demix study FAILED; see `trainyard ui` for the run's logs", file=sys.stderr)
         return 1
-    fid = read_sql("SELECT variant, method, domain, round(spearman, 3) AS spearman, round(ci_low, 2) AS ci_low, "
+    fid = read_sql("SELECT split, variant, method, domain, round(spearman, 3) AS spearman, round(ci_low, 2) AS ci_low, "
                    "round(ci_high, 2) AS ci_high, k FROM demix_fidelity WHERE asset_key = 'demix_fidelity' "
-                   "ORDER BY domain = 'aggregate' DESC, domain, variant, method")
+                   "AND split = 'evaluation' ORDER BY domain = 'aggregate' DESC, domain, variant, method")
     import polars as pl
 
     with pl.Config(tbl_rows=200, tbl_width_chars=200):
         print(fid)
-    agg = fid.filter((pl.col("domain") == "aggregate") & (pl.col("method") == "proxy"))
-    best = agg.sort("spearman", descending=True, nulls_last=True).row(0, named=True)
-    print(f"\nfidelity: best variant {best['variant']!r}: aggregate Spearman {best['spearman']} "
-          f"[{best['ci_low']}, {best['ci_high']}] over k={best['k']} trained mixtures")
+    return report_verdict()
+
+
+def report_verdict() -> int:
+    """Print the held-out fidelity verdict (and the final comparison when it ran); 0 when the
+    fidelity targets are met, 3 when they are not."""
+    import json
+
+    from assets.demix import read_verdict
+    from warehouse.readers import read_sql
+    from warehouse.writer import Warehouse
+
+    v = read_verdict(Warehouse().path)
+    print(f"\nfidelity (held out): variant {v['variant']!r} chosen on the selection half; evaluation half: "
+          f"aggregate Spearman {v['aggregate_spearman']:.3f}, proxy beats the best free baseline in "
+          f"{v['cells_won']}/{v['cells']} cells (need {v['cells_needed']}); proxy - best baseline "
+          f"{v['proxy_minus_best_baseline']}")
+    final = read_sql("SELECT summary_json FROM eval_reports WHERE suite = 'demix_final'")
+    if final.height:
+        f = json.loads(final["summary_json"][0])
+        print(f"final ({f['seeds']} seeds): chosen {f['chosen_mean_loss']:.4f} ± {f['chosen_sd']:.4f}, uniform "
+              f"{f['uniform_mean_loss']:.4f} ± {f['uniform_sd']:.4f}, chosen - uniform {f['delta_mean_loss']:+.4f} "
+              f"± {f['delta_sd']:.4f}")
+    if not v["passed"]:
+        print("fidelity check FAILED: the held-out targets are not met", file=sys.stderr)
+        return 3
     return 0
 
 

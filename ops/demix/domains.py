@@ -55,9 +55,19 @@ def _cap(docs: Iterator[str], max_chars: int) -> list[str]:
     return out
 
 
+def _module_side(name: str) -> str:
+    """Which embedded domain owns a stdlib module's text: 'code' or 'prose' (by a stable hash of
+    the file name). A module's docstrings go to prose only when its source is not in code, so
+    the two domains share no text."""
+    return "code" if int(hashlib.md5(name.encode()).hexdigest(), 16) % 2 == 0 else "prose"
+
+
 def _docstrings() -> Iterator[str]:
-    """Module, class and function docstrings of stdlib modules (long ones: real prose)."""
+    """Module, class and function docstrings of the stdlib modules owned by prose (long ones:
+    real prose)."""
     for path in sorted(stdlib_root().glob("*.py")):
+        if _module_side(path.name) != "prose":
+            continue
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
         except (SyntaxError, UnicodeDecodeError, OSError):
@@ -86,16 +96,18 @@ def _interleave(*streams: Iterator[str]) -> Iterator[str]:
                 streams.remove(s)
 
 
-def embedded_domains(max_chars: int, seed: int = 0) -> list[Domain]:
-    """code / prose / math, each capped at ``max_chars`` characters (equal-sized domains)."""
+def embedded_domains(max_chars: int, seed: int = 0, held_every: int = 10) -> list[Domain]:
+    """code / prose / math, each capped at ``max_chars`` characters (equal-sized domains).
+    code and prose come from disjoint halves of the stdlib modules (``_module_side``)."""
     # whole modules are up to 60 kB; cut them at blank lines so the held-out split has many docs
-    code = _cap((c for d in stdlib_documents(10_000) for c in _text_docs(d.text, 3000)), max_chars)
+    code = _cap((c for d in stdlib_documents(10_000) if _module_side(d.path) == "code"
+                 for c in _text_docs(d.text, 3000)), max_chars)
     prose = _cap(_interleave(_docstrings(), _pydoc_topics()), max_chars)
     # ~150 chars per problem; generate a little more than needed, then cap
     maths = _cap(iter(math_word_problems(max_chars // 100 + 10, seed)), max_chars)
     out = []
     for name, docs in (("code", code), ("prose", prose), ("math", maths)):
-        d = split_held_out(name, docs)
+        d = split_held_out(name, docs, held_every)
         out.append(dataclasses.replace(d, source=f"embedded:{name}"))
     return out
 
@@ -124,7 +136,7 @@ def _text_docs(text: str, target: int = 2000) -> list[str]:
     return docs
 
 
-def load_user_domain(spec: str, max_chars: int) -> tuple[Domain, list[Reject]]:
+def load_user_domain(spec: str, max_chars: int, held_every: int = 10) -> tuple[Domain, list[Reject]]:
     """``name=path`` (or just a path: the name is the file stem) → a split domain and the
     records rejected on the way (empty documents, JSONL lines that are not objects with text)."""
     name, sep, path_s = spec.partition("=")
@@ -174,5 +186,5 @@ def load_user_domain(spec: str, max_chars: int) -> tuple[Domain, list[Reject]]:
     docs = _cap(iter(kept), max_chars)
     if not docs:
         raise DomainError(f"domain {name!r}: {path} holds no usable text")
-    d = split_held_out(name, docs)
+    d = split_held_out(name, docs, held_every)
     return dataclasses.replace(d, source=str(path)), rejects

@@ -1,8 +1,9 @@
 """Does a merged proxy rank mixtures like real training? Spearman correlations (bootstrap CI
 over mixtures) between really-trained mixtures' held-out losses and each predictor's, per
-domain and for the aggregate (mean loss), next to two trivial baselines:
-``neg_entropy`` (−H(w): a more balanced mix predicts lower loss) and ``weighted_component_loss``
-(Σᵢ wᵢ·Lᵢ with Lᵢ the components' own held-out losses)."""
+domain and for the aggregate (mean loss), next to free baselines: ``neg_entropy`` (−H(w): a
+more balanced mix predicts lower loss), ``weighted_component_loss`` (Σᵢ wᵢ·Lᵢ with Lᵢ the
+components' own held-out losses) and ``neg_own_weight`` (−w_d, per domain); ``spearman_diff_ci``
+gives proxy − baseline with a paired bootstrap interval."""
 from __future__ import annotations
 
 import math
@@ -74,6 +75,8 @@ def fidelity_table(domains: Sequence[str], real: Sequence[Sequence[float]],
         pred_full = [with_aggregate(p) if len(p) == len(domains) else list(p) for p in pred]
         for j, dom in enumerate([*domains, AGGREGATE]):
             x = [p[j] for p in pred_full]
+            if any(v != v for v in x):  # no prediction for this cell (e.g. −w_d on the aggregate)
+                continue
             y = [r[j] for r in real_full]
             rho, lo, hi = spearman_ci(x, y, n_boot=n_boot)
             rows.append({"method": method, "domain": dom, "spearman": rho, "ci_low": lo, "ci_high": hi,
@@ -82,10 +85,44 @@ def fidelity_table(domains: Sequence[str], real: Sequence[Sequence[float]],
 
 
 def baseline_predictors(mixtures: Sequence[Sequence[float]], component_losses) -> dict[str, list[list[float]]]:
-    """The two trivial baselines as per-domain predicted losses (neg_entropy is the same for
-    every domain)."""
+    """The free baselines as per-domain predicted losses: neg_entropy (the same for every
+    domain), weighted_component_loss, and neg_own_weight (per domain only)."""
     n = len(component_losses[0])
     return {
         "neg_entropy": [[neg_entropy(w)] * (n + 1) for w in mixtures],
         "weighted_component_loss": [weighted_component_loss(w, component_losses) for w in mixtures],
+        "neg_own_weight": neg_own_weight(mixtures),
     }
+
+
+def neg_own_weight(mixtures: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Per domain d: −w_d (more of a domain's own data predicts a lower loss on it). There is no
+    aggregate form: the last column is NaN and ``fidelity_table`` leaves that cell out."""
+    out = []
+    for w in mixtures:
+        total = sum(w)
+        out.append([-x / total for x in w] + [float("nan")])
+    return out
+
+
+def spearman_diff_ci(pred_a, pred_b, real, n_boot: int = 1000, seed: int = 0):
+    """(point, low, high) of Spearman(pred_a, real) − Spearman(pred_b, real), 95 % paired
+    bootstrap over mixtures (both predictors see the same resampled mixtures)."""
+    import numpy as np
+    from scipy.stats import rankdata
+
+    a, b, y = (np.asarray(v, dtype=float) for v in (pred_a, pred_b, real))
+    point = spearman(a, y) - spearman(b, y)
+    if len(y) < 3:
+        return point, float("nan"), float("nan")
+    idx = np.random.default_rng(seed).integers(0, len(y), size=(n_boot, len(y)))
+
+    def rho(x):
+        rx, ry = rankdata(x[idx], axis=1), rankdata(y[idx], axis=1)
+        rx -= rx.mean(axis=1, keepdims=True)
+        ry -= ry.mean(axis=1, keepdims=True)
+        den = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+        return np.divide((rx * ry).sum(axis=1), den, out=np.zeros(n_boot), where=den > 0)
+
+    lo, hi = np.quantile(rho(a) - rho(b), [0.025, 0.975])
+    return point, float(lo), float(hi)

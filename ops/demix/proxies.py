@@ -20,7 +20,7 @@ class ProxyScorer:
     the same merge to disk with ``kernels.merge_linear`` (used for the chosen mixture)."""
 
     def __init__(self, component_dirs: Sequence[str | Path], tokens: DomainTokens, sizes: DemixSizes,
-                 scratch_dir: Path):
+                 scratch_dir: Path, base_dir: str | Path | None = None):
         from ops.lm.model import ModelConfig, build_causal_lm
 
         if len(component_dirs) != len(tokens.names):
@@ -38,6 +38,9 @@ class ProxyScorer:
             for k in keys:
                 if st[k].shape != self.states[0][k].shape or st[k].dtype != self.states[0][k].dtype:
                     raise ValueError(f"component {c}: tensor {k!r} differs in shape or dtype")
+        # the base the components were continued from: task-vector merges scale the merged
+        # displacement from it (``scale`` in ``__call__``)
+        self.base = self._load(Path(base_dir)) if base_dir is not None else None
         self.params = dict(self.model.state_dict(keep_vars=False))
         missing = [k for k in keys if k not in self.params]
         if missing:
@@ -63,8 +66,10 @@ class ProxyScorer:
         return merge_linear(LinearMergeConfig(self.component_dirs, [float(w) for w in weights]),
                             out_dir or self.scratch_dir)
 
-    def __call__(self, weights: Sequence[float]) -> list[float]:
-        """Per-domain held-out loss of the merged proxy for ``weights`` (nats/token)."""
+    def __call__(self, weights: Sequence[float], scale: float = 1.0) -> list[float]:
+        """Per-domain held-out loss of the merged proxy for ``weights`` (nats/token). With
+        ``scale`` ≠ 1 the merge is a task-vector merge relative to the base:
+        ``θ_base + scale·(Σ wᵢθᵢ/Σ wᵢ − θ_base)`` (scale 1 is the plain linear merge)."""
         import torch
 
         from ops.demix.training import evaluate_windows, rows_per_forward
@@ -85,6 +90,11 @@ class ProxyScorer:
                     acc.add_(t.to(acc_dtype), alpha=wi)
                 if denominator != 1.0:
                     acc.div_(denominator)
+                if scale != 1.0:
+                    if self.base is None:
+                        raise ValueError("a task-vector scale needs the base checkpoint (base_dir)")
+                    b = self.base[k].to(acc_dtype)
+                    acc.sub_(b).mul_(scale).add_(b)
                 target.copy_(acc.to(ins[0].dtype))
             losses = evaluate_windows(self.model, self.windows, self.owner, len(self.tokens.names),
                                       rows_per_forward=rows_per_forward(self.sizes))

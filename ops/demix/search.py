@@ -143,13 +143,20 @@ def run_search(score: Scorer, domains: Sequence[str], pool, rounds: int, per_rou
                         cross_val_spearman(X, y, seed=seed))
 
 
+def predict_aggregate(X, Y, targets, seed: int = 0):
+    """Fit one booster per domain loss and one for the aggregate on mixtures ``X`` with losses
+    ``Y`` (rows × domains); the predicted aggregate for ``targets`` is the mean of the two
+    estimates (per-domain models see more structure per target)."""
+    import numpy as np
+
+    X, Y, T = (np.asarray(v, dtype=float) for v in (X, Y, targets))
+    per_domain = np.stack([fit_regressor(X, Y[:, d], seed).predict(T) for d in range(Y.shape[1])], 1)
+    direct = fit_regressor(X, Y.mean(axis=1), seed).predict(T)
+    return 0.5 * (per_domain.mean(axis=1) + direct)
+
+
 def _predict_aggregate(pool, scored: dict[int, list[float]], seed: int):
-    """Fit one booster per domain loss and one for the aggregate; the pool's predicted aggregate
-    is the mean of the two estimates (per-domain models see more structure per target)."""
     import numpy as np
 
     X = np.stack([pool[i] for i in scored])
-    Y = np.array(list(scored.values()))
-    per_domain = np.stack([fit_regressor(X, Y[:, d], seed).predict(pool) for d in range(Y.shape[1])], 1)
-    direct = fit_regressor(X, Y.mean(axis=1), seed).predict(pool)
-    return 0.5 * (per_domain.mean(axis=1) + direct)
+    return predict_aggregate(X, np.array(list(scored.values())), pool, seed)

@@ -36,7 +36,7 @@ class DemixSizes:
     max_weight: float          # per-domain cap on candidate weights
     fidelity_k: int            # really-trained mixtures for the fidelity check (K >= 12)
     regmix_runs: int           # RegMix-style small runs at the components' compute
-    final_steps: int           # chosen-vs-uniform final runs, from scratch
+    final_steps: int           # chosen-vs-uniform final runs (= component_steps: one recipe)
     variants: tuple[Variant, ...]
     # torch intra-op threads while training/scoring: these models are so small that extra
     # threads only add synchronisation (5x slower on a loaded 2-core box); 0 = leave as is
@@ -44,6 +44,20 @@ class DemixSizes:
     # floor on every candidate weight in the search pool (0 = none): keeps the chosen mixture
     # inside the region where the proxies were checked against trained mixtures
     min_weight: float = 0.0
+    # share of the fidelity mixtures drawn inside the floored region the search may choose
+    fidelity_inside: float = 0.8
+    # final chosen-vs-uniform runs: seeds per mixture (same recipe as the fidelity mixtures)
+    final_seeds: int = 4
+    # ~1 in held_every documents of each domain is held out (more held-out text = steadier losses)
+    held_every: int = 10
+    # fidelity-study repetitions of the selection/evaluation split (robustness of the held-out figure)
+    split_repeats: int = 500
+    # task-vector scales tried for the merged proxies (1 = plain linear merge): the proxy is
+    # θ_base + scale·(merge − θ_base); chosen with the variant on the selection half
+    tv_scales: tuple[float, ...] = (1.0,)
+    # seeds per fidelity mixture, common to all mixtures (common random numbers: the same seeds'
+    # sampling noise hits every mixture alike, so their ranking is steadier); loss = seed mean
+    fidelity_seeds: int = 1
 
 
 VARIANTS = (
@@ -51,6 +65,7 @@ VARIANTS = (
     Variant("replay50", replay=0.5),
     Variant("lr0.3", lr_scale=0.3),
     Variant("short0.5", steps_scale=0.5),
+    Variant("long2", steps_scale=2.0),
 )
 
 SIZES = {
@@ -59,17 +74,20 @@ SIZES = {
         model=ModelConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64, max_positions=64),
         seq_len=32, batch_size=4, lr=3e-3, base_steps=30, component_steps=12, eval_batches=2,
         pool_size=300, rounds=2, per_round=4, top_k=3, max_weight=0.8, fidelity_k=12, regmix_runs=6,
-        final_steps=20, variants=VARIANTS[:2], min_weight=0.05),
+        final_steps=12, variants=VARIANTS[:2], min_weight=0.05, final_seeds=2, split_repeats=50,
+        tv_scales=(1.0, 2.0)),
     "demo": DemixSizes(
-        max_chars=200_000, vocab=1024,
+        max_chars=400_000, vocab=1024,
         model=ModelConfig(hidden_size=32, num_layers=2, num_heads=4, intermediate_size=86, max_positions=64),
-        seq_len=64, batch_size=8, lr=3e-3, base_steps=120, component_steps=30, eval_batches=3,
-        pool_size=2000, rounds=5, per_round=10, top_k=5, max_weight=0.8, fidelity_k=12, regmix_runs=12,
-        final_steps=120, variants=VARIANTS, min_weight=0.1),
+        seq_len=64, batch_size=8, lr=3e-3, base_steps=120, component_steps=30, eval_batches=32,
+        pool_size=2000, rounds=5, per_round=10, top_k=5, max_weight=0.8, fidelity_k=24, regmix_runs=12,
+        final_steps=30, variants=VARIANTS, min_weight=0.1, held_every=5,
+        tv_scales=(1.0, 1.5, 2.5, 4.0), fidelity_seeds=2),
     "full": DemixSizes(
         max_chars=1_000_000, vocab=4096,
         model=ModelConfig(hidden_size=128, num_layers=2, num_heads=4, intermediate_size=344, max_positions=256),
         seq_len=128, batch_size=16, lr=3e-3, base_steps=600, component_steps=200, eval_batches=8,
-        pool_size=5000, rounds=4, per_round=12, top_k=8, max_weight=0.8, fidelity_k=16, regmix_runs=16,
-        final_steps=600, variants=VARIANTS, threads=0, min_weight=0.1),
+        pool_size=5000, rounds=4, per_round=12, top_k=8, max_weight=0.8, fidelity_k=32, regmix_runs=16,
+        final_steps=200, variants=VARIANTS, threads=0, min_weight=0.1, held_every=5,
+        tv_scales=(1.0, 1.5, 2.5, 4.0), fidelity_seeds=2),
 }

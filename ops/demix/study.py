@@ -4,6 +4,7 @@ RegMix-style runs, finals) and how their losses become fidelity rows. Callers ex
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Sequence
 
@@ -14,6 +15,18 @@ from ops.demix.training import RunSpec, component_weights
 
 FIDELITY_SEED = 101
 REGMIX_SEED = 202
+SELECTION, EVALUATION, ALL = "selection", "evaluation", "all"
+FREE_BASELINES = ("neg_entropy", "weighted_component_loss", "neg_own_weight", "regmix")
+
+
+def proxy_key(variant: str, scale: float) -> str:
+    """Name of a proxy kind: the component variant, plus ``@tv<scale>`` for task-vector merges."""
+    return variant if scale == 1.0 else f"{variant}@tv{scale:g}"
+
+
+def parse_proxy_key(key: str) -> tuple[str, float]:
+    variant, _, scale = key.partition("@tv")
+    return variant, float(scale) if scale else 1.0
 
 
 def weights_json(names: Sequence[str], weights: Sequence[float]) -> str:
@@ -35,15 +48,53 @@ def plan_components(names: Sequence[str], sizes: DemixSizes, variant: Variant, b
 
 
 def fidelity_mixtures(n_domains: int, sizes: DemixSizes):
-    """K mixtures for the fidelity check (own seed, so they are not the search's candidates)."""
-    return dirichlet_pool(n_domains, sizes.fidelity_k, sizes.max_weight, seed=FIDELITY_SEED)
+    """K mixtures for the fidelity check (own seed, so they are not the search's candidates):
+    ``fidelity_inside`` of them inside the floored region the search may choose (every weight ≥
+    ``min_weight``; the uniform mix first), the rest anywhere under the cap."""
+    import numpy as np
+
+    k = sizes.fidelity_k
+    n_in = min(k, round(k * sizes.fidelity_inside)) if sizes.min_weight > 0 else 0
+    parts = []
+    if n_in:
+        parts.append(dirichlet_pool(n_domains, n_in, sizes.max_weight, seed=FIDELITY_SEED,
+                                    min_weight=sizes.min_weight))
+    if k - n_in:
+        # row 0 of a pool is the uniform mix: drop it when the inside part already has it
+        extra = dirichlet_pool(n_domains, k - n_in + (1 if n_in else 0), sizes.max_weight, seed=FIDELITY_SEED + 1)
+        parts.append(extra[1:] if n_in else extra)
+    return np.concatenate(parts)
+
+
+def fidelity_split(k: int) -> str:
+    """Fidelity mixture k's half: 'selection' (choose variant / hyper-parameters) or
+    'evaluation' (the reported, held-out figure). Alternating, so both halves get inside and
+    outside mixtures."""
+    return SELECTION if k % 2 == 0 else EVALUATION
 
 
 def plan_fidelity(names: Sequence[str], sizes: DemixSizes, base_dir: Path) -> list[RunSpec]:
-    """Really-trained mixtures: from the same base, a component's token budget each."""
-    return [RunSpec(f"fidelity/{k:02d}", tuple(float(x) for x in w), sizes.component_steps, sizes.lr,
-                    str(base_dir), seed=100 + k)
-            for k, w in enumerate(fidelity_mixtures(len(names), sizes))]
+    """Really-trained mixtures: from the same base, a component's token budget each, with
+    ``fidelity_seeds`` seeds shared by all mixtures (run ``fidelity/NN/sS``; the mixture's loss
+    is the mean over its seeds)."""
+    return [RunSpec(f"fidelity/{k:02d}/s{s}", tuple(float(x) for x in w), sizes.component_steps, sizes.lr,
+                    str(base_dir), seed=100 + s)
+            for k, w in enumerate(fidelity_mixtures(len(names), sizes)) for s in range(sizes.fidelity_seeds)]
+
+
+def mixture_of(run_name: str) -> str:
+    """'fidelity/03/s1' → 'fidelity/03' (the mixture a seeded run belongs to)."""
+    parts = run_name.split("/")
+    return "/".join(parts[:2]) if parts[0] == "fidelity" else run_name
+
+
+def plan_final(names: Sequence[str], sizes: DemixSizes, chosen: Sequence[float], base_dir: Path) -> list[RunSpec]:
+    """Chosen vs uniform with the fidelity mixtures' recipe (from the base, a component's
+    budget), ``final_seeds`` seeds each; the seeds are shared so the pairs differ only in mix."""
+    uniform = tuple([1 / len(names)] * len(names))
+    return [RunSpec(f"final/{label}/s{s}", tuple(float(x) for x in w), sizes.component_steps, sizes.lr,
+                    str(base_dir), seed=700 + s)
+            for s in range(sizes.final_seeds) for label, w in (("chosen", chosen), ("uniform", uniform))]
 
 
 def plan_regmix(names: Sequence[str], sizes: DemixSizes, base_dir: Path) -> list[RunSpec]:
@@ -65,22 +116,144 @@ def regmix_predictions(regmix_weights, regmix_losses, targets) -> list[list[floa
     return np.stack([fit_regressor(X, Y[:, d]).predict(T) for d in range(Y.shape[1])], 1).tolist()
 
 
+def _subset(rows, idx):
+    return [rows[i] for i in idx]
+
+
+def predictors_for(mixtures, proxies: dict[str, list], component_losses: dict[str, list],
+                   regmix: list | None) -> dict[tuple[str, str], list]:
+    """(variant, method) → per-mixture predictions: each proxy kind's predictions (component
+    variant, with ``@tv<scale>`` for task-vector merges) and the baselines built from each
+    variant's components (under the plain variant name); RegMix once (variant '-')."""
+    out = {}
+    for variant, proxy in proxies.items():
+        out[(variant, "proxy")] = proxy
+        if parse_proxy_key(variant)[1] != 1.0:
+            continue  # task-vector proxies share their components' baselines (the scale-1 key)
+        for method, pred in baseline_predictors(mixtures, component_losses[variant]).items():
+            out[(variant, method)] = pred
+    if regmix is not None:
+        out[("-", "regmix")] = regmix
+    return out
+
+
+def split_indices(k: int) -> dict[str, list[int]]:
+    idx = {SELECTION: [], EVALUATION: [], ALL: list(range(k))}
+    for i in range(k):
+        idx[fidelity_split(i)].append(i)
+    return idx
+
+
 def fidelity_rows(names: Sequence[str], mixtures, real_losses, proxies: dict[str, list],
                   component_losses: dict[str, list], regmix: list | None, n_boot: int = 1000) -> list[dict]:
-    """demix_fidelity rows: for each variant its proxies and the two baselines built from its
-    components; RegMix once (variant '-')."""
+    """demix_fidelity rows for each half (``split``: selection, evaluation) and for all K:
+    every (variant, method) predictor's Spearman per domain and aggregate."""
+    preds = predictors_for(mixtures, proxies, component_losses, regmix)
     rows = []
-    for variant, proxy in proxies.items():
-        preds = {"proxy": proxy, **baseline_predictors(mixtures, component_losses[variant])}
-        rows += [{**r, "variant": variant} for r in fidelity_table(names, real_losses, preds, n_boot)]
-    if regmix is not None:
-        rows += [{**r, "variant": "-"} for r in fidelity_table(names, real_losses, {"regmix": regmix}, n_boot)]
+    for split, idx in split_indices(len(mixtures)).items():
+        real = _subset(real_losses, idx)
+        for (variant, method), pred in preds.items():
+            rows += [{**r, "variant": variant, "split": split}
+                     for r in fidelity_table(names, real, {method: _subset(pred, idx)}, n_boot)]
     return rows
 
 
-def best_variant(rows: Sequence[dict]) -> str:
-    """The variant whose proxies rank the aggregate best (ties: first listed)."""
-    agg = [r for r in rows if r["method"] == "proxy" and r["domain"] == "aggregate"]
+def best_variant(rows: Sequence[dict], split: str = SELECTION) -> str:
+    """The variant whose proxies rank the aggregate best on the ``split`` half (ties: first
+    listed). Rows without a ``split`` count as that half (older tables)."""
+    agg = [r for r in rows if r["method"] == "proxy" and r["domain"] == "aggregate"
+           and r.get("split", split) == split]
     if not agg:
         raise ValueError("no proxy fidelity rows")
     return max(agg, key=lambda r: -2.0 if r["spearman"] != r["spearman"] else r["spearman"])["variant"]
+
+
+def _cell(pred, j):
+    return [p[j] for p in pred]
+
+
+def heldout_cells(names: Sequence[str], mixtures, real_losses, proxies, component_losses, regmix,
+                  variant: str, idx: Sequence[int], n_boot: int = 1000) -> list[dict]:
+    """Per cell (each domain and the aggregate) on the mixtures ``idx``: the ``variant``'s proxy
+    Spearman with its interval, the best free baseline there (the highest Spearman among
+    −entropy, Σwᵢ·Lᵢ, −w_d and RegMix: chosen on the same mixtures, so the comparison favours
+    the baselines), and proxy − best baseline with a paired bootstrap interval."""
+    from ops.demix.fidelity import spearman, spearman_ci, spearman_diff_ci, with_aggregate
+
+    preds = predictors_for(mixtures, proxies, component_losses, regmix)
+    real = [with_aggregate(r) for r in _subset(real_losses, idx)]
+    out = []
+    for j, dom in enumerate([*names, "aggregate"]):
+        y = _cell(real, j)
+
+        def full(p):
+            p = _subset(p, idx)
+            return _cell([with_aggregate(x) if len(x) == len(names) else x for x in p], j)
+
+        proxy = full(preds[(variant, "proxy")])
+        rho, lo, hi = spearman_ci(proxy, y, n_boot=n_boot)
+        base = {}
+        for (v, method), pred in preds.items():
+            if method in FREE_BASELINES and v in (parse_proxy_key(variant)[0], "-"):
+                x = full(pred)
+                if not any(t != t for t in x):
+                    r = spearman(x, y)
+                    base[method] = (-2.0 if r != r else r, x)
+        best = max(base, key=lambda m: base[m][0])
+        d, dlo, dhi = spearman_diff_ci(proxy, base[best][1], y, n_boot=n_boot)
+        out.append({"domain": dom, "variant": variant, "k": len(idx), "proxy": rho, "proxy_ci_low": lo,
+                    "proxy_ci_high": hi, "best_baseline": best, "best_baseline_spearman": base[best][0],
+                    "baselines": {m: v[0] for m, v in base.items()},
+                    "diff": d, "diff_ci_low": dlo, "diff_ci_high": dhi, "beats": bool(d > 0)})
+    return out
+
+
+def split_repeats(names, mixtures, real_losses, proxies, component_losses, regmix, repeats: int,
+                  seed: int = 0) -> dict:
+    """The held-out figure over ``repeats`` random halvings of the K mixtures (variant chosen
+    on one half by aggregate proxy Spearman, scored on the other): mean and 2.5/97.5 % of the
+    aggregate Spearman, of proxy − best free baseline on the aggregate, and the share of
+    halvings in which the proxy beats the best baseline in ≥ 3/4 of the cells."""
+    import numpy as np
+
+    from ops.demix.fidelity import spearman, with_aggregate
+
+    rng = np.random.default_rng(seed)
+    k = len(mixtures)
+    preds = predictors_for(mixtures, proxies, component_losses, regmix)
+    full = {key: np.array([with_aggregate(x) if len(x) == len(names) else list(x) for x in p], dtype=float)
+            for key, p in preds.items()}
+    real = np.array([with_aggregate(r) for r in real_losses], dtype=float)
+    need = math.ceil(0.75 * (len(names) + 1))
+    agg, diff, wins = [], [], []
+    for _ in range(repeats):
+        perm = rng.permutation(k)
+        sel, ev = perm[: k // 2], perm[k // 2:]
+        scores = {v: spearman(full[(v, "proxy")][sel, -1], real[sel, -1]) for v in proxies}
+        v = max(scores, key=lambda x: -2.0 if scores[x] != scores[x] else scores[x])
+        cells_won = 0
+        for j in range(len(names) + 1):
+            p = spearman(full[(v, "proxy")][ev, j], real[ev, j])
+            base = [spearman(full[key][ev, j], real[ev, j]) for key in full
+                    if key[1] in FREE_BASELINES and key[0] in (parse_proxy_key(v)[0], "-") and not np.isnan(full[key][ev, j]).any()]
+            b = max((x for x in base if x == x), default=-1.0)
+            cells_won += int(p == p and p > b)
+            if j == len(names):
+                agg.append(p)
+                diff.append(p - b)
+        wins.append(cells_won >= need)
+    agg, diff = np.nan_to_num(agg, nan=0.0), np.nan_to_num(diff, nan=0.0)
+    return {"repeats": repeats, "aggregate_mean": float(agg.mean()),
+            "aggregate_low": float(np.quantile(agg, 0.025)), "aggregate_high": float(np.quantile(agg, 0.975)),
+            "diff_mean": float(diff.mean()), "diff_low": float(np.quantile(diff, 0.025)),
+            "diff_high": float(np.quantile(diff, 0.975)), "share_beats_3of4": float(np.mean(wins))}
+
+
+def fidelity_verdict(cells: Sequence[dict], target: float = 0.90) -> dict:
+    """The held-out targets: aggregate proxy Spearman ≥ ``target`` and above the best free
+    baseline in ≥ 3/4 of the cells (3 of 4 with three domains)."""
+    agg = next(c for c in cells if c["domain"] == "aggregate")
+    won = sum(c["beats"] for c in cells)
+    need = math.ceil(0.75 * len(cells))
+    return {"aggregate_spearman": agg["proxy"], "cells_won": won, "cells": len(cells), "cells_needed": need,
+            "passed": bool(agg["proxy"] == agg["proxy"] and agg["proxy"] >= target and won >= need)}

@@ -21,3 +21,33 @@ def test_job_and_check_registered():
     nodes = set(job.graph.node_dict)
     assert {"demix_corpora", "demix_components", "demix_fidelity", "demix_search", "demix_final",
             "demix_fidelity_demix_fidelity_check"} <= nodes
+
+
+def _fidelity_rows(proxy_agg, diffs):
+    rows = []
+    for split in ("selection", "evaluation"):
+        rows += [{"split": split, "variant": v, "method": "proxy", "domain": "aggregate", "spearman": s,
+                  "ci_low": 0.0, "ci_high": 1.0, "k": 12} for v, s in (("plain", 0.5), ("lr0.3", proxy_agg))]
+        rows += [{"split": split, "variant": "lr0.3", "method": "proxy", "domain": d, "spearman": 0.9,
+                  "ci_low": 0.0, "ci_high": 1.0, "k": 12} for d in ("a", "b", "c")]
+    rows += [{"split": "evaluation", "variant": "lr0.3", "method": "proxy_minus_best_baseline", "domain": d,
+              "spearman": x, "ci_low": -0.1, "ci_high": 0.1, "k": 12} for d, x in zip(("a", "b", "c", "aggregate"), diffs)]
+    return [{**r, "source_key": f"{r['split']}/{r['variant']}/{r['method']}/{r['domain']}"} for r in rows]
+
+
+def test_study_exit_code_follows_the_heldout_verdict(trainyard_home, capsys):
+    """The CLI exits 3 when the held-out targets are missed (aggregate < 0.90 or fewer than 3 of
+    4 cells above the best free baseline), 0 when met."""
+    from pipelines.demix import report_verdict
+    from warehouse.writer import Lineage, Warehouse
+
+    wh = Warehouse()
+    lineage = Lineage(dagster_run_id="r", asset_key="demix_fidelity")
+    wh.write("demix_fidelity", _fidelity_rows(0.95, [0.01, 0.0, 0.02, 0.05]), lineage)
+    assert report_verdict() == 0
+    assert "variant 'lr0.3' chosen on the selection half" in capsys.readouterr().out
+    wh.write("demix_fidelity", _fidelity_rows(0.95, [0.01, 0.0, -0.02, 0.05]), lineage)  # 2 of 4 cells
+    assert report_verdict() == 3
+    wh.write("demix_fidelity", _fidelity_rows(0.85, [0.01, 0.01, 0.02, 0.05]), lineage)  # aggregate < 0.90
+    assert report_verdict() == 3
+    assert "FAILED" in capsys.readouterr().err

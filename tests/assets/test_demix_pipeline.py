@@ -31,8 +31,8 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
 
     runs = read_sql("SELECT kind, count(*) AS n, min(status) AS s FROM training_runs GROUP BY kind ORDER BY kind")
     assert dict(zip(runs["kind"], runs["n"])) == {
-        "demix_base": 1, "demix_component": n_dom * n_var, "demix_mixture": sizes.fidelity_k,
-        "demix_regmix": sizes.regmix_runs, "demix_final": 2}
+        "demix_base": 1, "demix_component": n_dom * n_var, "demix_mixture": sizes.fidelity_k * sizes.fidelity_seeds,
+        "demix_regmix": sizes.regmix_runs, "demix_final": 2 * sizes.final_seeds}
     assert set(runs["s"]) == {"succeeded"}
     # every training run saved its model with save_pretrained
     for ckpt in read_sql("SELECT output_checkpoint FROM training_runs")["output_checkpoint"]:
@@ -46,10 +46,19 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
         steps.setdefault(rid.split("/")[1], set()).add(json.loads(cfg)["spec"]["steps"])
     assert all(len(s) == 1 for s in steps.values())
 
-    # fidelity rows: (variants x {proxy, neg_entropy, weighted}) + regmix, each per domain + aggregate
+    # fidelity rows per split (selection, evaluation, all): (variants x {proxy, neg_entropy,
+    # weighted}) + regmix per domain + aggregate, −w_d per domain only; plus proxy − best baseline
+    # per cell on the evaluation half
     fid = read_sql("SELECT * FROM demix_fidelity")
-    assert fid.height == (n_var * 3 + 1) * (n_dom + 1)
-    assert set(fid["k"]) == {sizes.fidelity_k}
+    n_tv = len(set(sizes.tv_scales) | {1.0})  # proxies per variant: plain merge + task-vector scales
+    per_split = (n_var * (n_tv + 2) + 1) * (n_dom + 1) + n_var * n_dom
+    assert fid.height == 3 * per_split + n_dom + 1
+    k = dict(read_sql("SELECT split, max(k) AS k FROM demix_fidelity GROUP BY 1").iter_rows())
+    assert k == {"all": sizes.fidelity_k, "selection": sizes.fidelity_k // 2, "evaluation": sizes.fidelity_k // 2}
+    # the two halves are disjoint trained mixtures
+    halves = read_sql("SELECT mixture_id FROM demix_real_evals WHERE purpose = 'fidelity' GROUP BY 1")["mixture_id"]
+    assert len(halves) == sizes.fidelity_k
+    assert scalar("SELECT count(*) FROM demix_fidelity WHERE method = 'proxy_minus_best_baseline'") == n_dom + 1
     assert all(-1 <= r <= 1 for r in fid["spearman"] if not math.isnan(r))
     assert all(lo <= hi for lo, hi in zip(fid["ci_low"], fid["ci_high"]))
 
@@ -62,7 +71,7 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
                      "AND variant = 'plain' GROUP BY 1 ORDER BY 1")
     assert real["mixture_id"].to_list() == proxy["mixture_id"].to_list()
     stored = scalar("SELECT spearman FROM demix_fidelity WHERE variant = 'plain' AND method = 'proxy' "
-                    "AND domain = 'aggregate'")
+                    "AND domain = 'aggregate' AND split = 'all'")
     assert stored == pytest.approx(spearman(proxy["l"].to_list(), real["l"].to_list()))
 
     # search: every candidate predicted each round, the scored ones carry their round
@@ -78,7 +87,8 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     top = read_sql("SELECT weights_json FROM demix_candidates WHERE in_top_k")["weights_json"]
     mean_top = {d: sum(json.loads(x)[d] for x in top) / len(top) for d in w}
     assert all(w[d] == pytest.approx(mean_top[d], abs=1e-5) for d in w)  # chosen = mean of top-k
-    assert "merge_method: linear" in choice["mergekit_yaml"]
+    assert choice["mergekit_yaml"].startswith("merge_method: linear" if "@tv" not in choice["variant"]
+                                              else "merge_method: task_arithmetic")
     # the pool's weight floor holds for every candidate, so for the chosen mean too
     floor = min(min(json.loads(x).values()) for x in
                 read_sql("SELECT DISTINCT weights_json FROM demix_candidates")["weights_json"])
@@ -89,15 +99,29 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     suites = set(read_sql("SELECT suite FROM eval_reports")["suite"])
     assert {"demix_fidelity", "demix_final"} <= suites
     final = read_sql("SELECT mixture_id, avg(loss) AS l FROM demix_real_evals WHERE purpose = 'final' GROUP BY 1")
-    assert set(final["mixture_id"]) == {"final/chosen", "final/uniform"}
+    assert set(final["mixture_id"]) == {f"final/{m}/s{s}" for m in ("chosen", "uniform")
+                                        for s in range(sizes.final_seeds)}
+    assert scalar("SELECT n FROM eval_metrics WHERE metric = 'chosen_minus_uniform/mean/loss'") == sizes.final_seeds
+    # the regressor is scored against the really-trained mixtures (evaluation half)
+    reg = read_sql("SELECT regressor_trained_spearman AS r, regressor_trained_k AS k FROM demix_choice").row(0, named=True)
+    assert reg["k"] == sizes.fidelity_k // 2 and (math.isnan(reg["r"]) or -1 <= reg["r"] <= 1)
     assert all(0 < v < math.log(sizes.vocab) + 1 for v in final["l"])
 
     # the asset check ran and reported the numbers it judged
     checks = [e for e in result.get_asset_check_evaluations()]
-    assert len(checks) == 1 and "aggregate" in checks[0].metadata
+    assert len(checks) == 1 and "aggregate" in checks[0].metadata and "cells_won" in checks[0].metadata
+    from assets.demix import read_verdict
+
+    assert checks[0].passed == read_verdict(trainyard_home / "warehouse.duckdb")["passed"]
+
+    # a re-run reuses the cached trained models (same fingerprints): nothing is retrained
+    log = (trainyard_home / "artifacts" / "demix" / "progress.log").read_text()
+    assert log.count(": trained ") == scalar("SELECT count(*) FROM training_runs")
 
     # re-run (the cheap end of the graph; the expensive steps write through the same
     # replace/upsert paths): no duplicated rows anywhere
     before = _counts()
     assert materialize(DEMIX_ASSETS, selection=["demix_corpora", "demix_search", "demix_final"]).success
     assert _counts() == before
+    log = (trainyard_home / "artifacts" / "demix" / "progress.log").read_text()
+    assert log.count(": cached ") == 2 * sizes.final_seeds and log.count(": trained ") == before["training_runs"]

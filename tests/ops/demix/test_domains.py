@@ -67,3 +67,21 @@ def test_bad_user_domains_raise_clear_errors(tmp_path):
         load_user_domain(f"bad name={empty}", 1000)
     with pytest.raises(DomainError, match="need at least 2"):
         split_held_out("one", ["only document"])
+
+
+def test_embedded_code_and_prose_share_no_text():
+    """Docstrings belong to one domain: prose takes them only from stdlib modules whose source is
+    not in code, so no 8-word shingle of held-out prose appears in code's training text."""
+    code, prose, _ = embedded_domains(60_000, held_every=5)
+
+    def shingles(texts, n=8):
+        out = set()
+        for t in texts:
+            w = t.split()
+            out |= {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+        return out
+
+    held = shingles(prose.held)
+    assert len(held) > 100
+    assert len(held & shingles(code.train)) / len(held) < 0.01
+    assert len(shingles(code.held) & shingles(prose.train)) / len(shingles(code.held)) < 0.01

@@ -20,8 +20,14 @@ def test_plans_share_budgets(tmp_path):
     assert {c.lr for c in comps} == {s.lr * 0.5} and {c.init for c in comps} == {str(tmp_path)}
     assert comps[2].weights == pytest.approx((0.1, 0.1, 0.8))
     fid = plan_fidelity(names, s, tmp_path)
-    assert len(fid) == s.fidelity_k >= 12 and {f.steps for f in fid} == {s.component_steps}
-    assert len({f.weights for f in fid}) == len(fid)
+    assert len(fid) == s.fidelity_k * s.fidelity_seeds and s.fidelity_k >= 24
+    assert {f.steps for f in fid} == {s.component_steps}
+    assert len({f.weights for f in fid}) == s.fidelity_k
+    # common random numbers: every mixture gets the same seeds
+    seeds = {}
+    for f in fid:
+        seeds.setdefault(f.weights, set()).add(f.seed)
+    assert all(v == set(range(100, 100 + s.fidelity_seeds)) for v in seeds.values()) and s.fidelity_seeds >= 2
     reg = plan_regmix(names, s, tmp_path)
     # equal compute: RegMix runs together cost what the plain components cost
     assert len(reg) * reg[0].steps == pytest.approx(len(names) * s.component_steps, rel=0.1)

@@ -96,3 +96,25 @@ def test_batched_domain_eval_equals_per_domain_eval(tiny_study):
     assert 5 < len(windows) <= 3 * sizes.batch_size * sizes.eval_batches and set(owner.tolist()) == {0, 1, 2}
     assert evaluate_windows(model, windows, owner, 3, rows_per_forward=5) == pytest.approx(one_by_one, rel=1e-5)
     assert len(set(round(x, 3) for x in one_by_one)) == 3
+
+
+def test_task_vector_proxy_equals_hand_scaled_merge(tiny_study, tmp_path):
+    """scale s: θ_base + s·(Σ wᵢθᵢ − θ_base); s = 1 is the linear merge, s = 0 the base."""
+    from transformers import AutoModelForCausalLM
+
+    from ops.demix.proxies import ProxyScorer
+    from ops.demix.training import evaluate_domains
+
+    sizes, tok, tokens, base, comps, logs, root = tiny_study
+    scorer = ProxyScorer([c["checkpoint"] for c in comps], tokens, sizes, tmp_path / "proxy", base_dir=root / "base")
+    w = [0.5, 0.3, 0.2]
+    states = [AutoModelForCausalLM.from_pretrained(c["checkpoint"], local_files_only=True).state_dict() for c in comps]
+    b = AutoModelForCausalLM.from_pretrained(str(root / "base"), local_files_only=True)
+    bs = {k: v.clone() for k, v in b.state_dict().items()}
+    b.load_state_dict({k: bs[k] + 2.0 * (sum(wi * s[k] for wi, s in zip(w, states)) - bs[k]) for k in states[0]})
+    assert scorer(w, 2.0) == pytest.approx(evaluate_domains(b, tokens, sizes), abs=1e-4)
+    assert scorer(w, 0.0) == pytest.approx(base["domain_loss"], abs=1e-4)
+    assert scorer(w, 1.0) == pytest.approx(ProxyScorer([c["checkpoint"] for c in comps], tokens, sizes,
+                                                       tmp_path / "p2")(w), abs=1e-6)
+    with pytest.raises(ValueError, match="base checkpoint"):
+        ProxyScorer([c["checkpoint"] for c in comps], tokens, sizes, tmp_path / "p3")(w, 2.0)

@@ -1,0 +1,121 @@
+"""Held-out fidelity: the fidelity mixtures' draw and halves, the −w_d baseline, proxy − best
+baseline with a paired interval, the verdict, repeated halvings, the final plan, and the
+on-disk cache of trained runs."""
+import dataclasses
+import json
+
+import pytest
+
+from ops.demix.fidelity import neg_own_weight, spearman, spearman_diff_ci
+from ops.demix.sizes import SIZES
+from ops.demix.study import (
+    EVALUATION, SELECTION, best_variant, fidelity_mixtures, fidelity_rows, fidelity_split, fidelity_verdict,
+    heldout_cells, plan_final, split_indices, split_repeats,
+)
+
+
+def test_fidelity_mixtures_mostly_inside_the_search_region_and_halves_disjoint():
+    s = SIZES["demo"]
+    mix = fidelity_mixtures(3, s)
+    assert len(mix) == s.fidelity_k >= 24
+    assert len({tuple(m) for m in mix.round(9).tolist()}) == len(mix)
+    inside = [m.min() >= s.min_weight - 1e-9 for m in mix]
+    assert round(s.fidelity_k * s.fidelity_inside) <= sum(inside) < len(mix)
+    assert mix[0] == pytest.approx([1 / 3] * 3)
+    idx = split_indices(len(mix))
+    assert not set(idx[SELECTION]) & set(idx[EVALUATION])
+    assert len(idx[SELECTION]) == len(idx[EVALUATION]) == s.fidelity_k // 2
+    # both halves hold mixtures outside the floor too
+    for half in (SELECTION, EVALUATION):
+        assert 0 < sum(not inside[i] for i in idx[half]) < len(idx[half])
+    assert fidelity_split(0) == SELECTION and fidelity_split(1) == EVALUATION
+
+
+def test_final_plan_uses_the_fidelity_recipe_with_paired_seeds(tmp_path):
+    s = SIZES["demo"]
+    specs = plan_final(["a", "b", "c"], s, (0.5, 0.3, 0.2), tmp_path)
+    assert len(specs) == 2 * s.final_seeds >= 8
+    assert {x.steps for x in specs} == {s.component_steps} and {x.init for x in specs} == {str(tmp_path)}
+    chosen = [x for x in specs if "/chosen/" in x.name]
+    uniform = [x for x in specs if "/uniform/" in x.name]
+    assert [x.seed for x in chosen] == [x.seed for x in uniform] and len({x.seed for x in chosen}) == s.final_seeds
+
+
+def test_neg_own_weight_and_paired_difference():
+    assert neg_own_weight([[2, 1, 1]]) == [[-0.5, -0.25, -0.25, pytest.approx(float("nan"), nan_ok=True)]]
+    real = list(range(12))
+    good = [x + 0.1 * (x % 2) for x in real]
+    noisy = [3, 1, 2, 5, 4, 0, 8, 6, 11, 7, 10, 9]
+    d, lo, hi = spearman_diff_ci(good, noisy, real, n_boot=300)
+    assert d == pytest.approx(1 - spearman(noisy, real)) and 0 < lo <= d <= hi
+    d, lo, hi = spearman_diff_ci(noisy, noisy, real, n_boot=50)
+    assert d == lo == hi == 0
+
+
+def _synthetic(k=24, seed=0):
+    """3 domains; the true loss of domain d falls with w_d and with a hidden interaction that
+    only the 'good' proxy sees; 'bad' proxies are noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    mixtures = rng.dirichlet([1, 1, 1], size=k).tolist()
+    real = [[2 - w[d] + 0.8 * w[(d + 1) % 3] ** 2 for d in range(3)] for w in mixtures]
+    proxies = {"good": [[x + 0.001 * rng.standard_normal() for x in r] for r in real],
+               "bad": [list(rng.standard_normal(3)) for _ in real]}
+    comps = {v: [[1.0, 2.0, 2.0], [2.0, 1.0, 2.0], [2.0, 2.0, 1.0]] for v in proxies}
+    regmix = [list(rng.standard_normal(3)) for _ in real]
+    return ["a", "b", "c"], mixtures, real, proxies, comps, regmix
+
+
+def test_heldout_cells_choose_on_selection_and_beat_baselines():
+    names, mixtures, real, proxies, comps, regmix = _synthetic()
+    rows = fidelity_rows(names, mixtures, real, proxies, comps, regmix, n_boot=100)
+    assert {r["split"] for r in rows} == {"selection", "evaluation", "all"}
+    assert not [r for r in rows if r["method"] == "neg_own_weight" and r["domain"] == "aggregate"]
+    variant = best_variant(rows, SELECTION)
+    assert variant == "good"
+    cells = heldout_cells(names, mixtures, real, proxies, comps, regmix, variant,
+                          split_indices(len(mixtures))[EVALUATION], n_boot=100)
+    assert [c["domain"] for c in cells] == [*names, "aggregate"]
+    for c in cells:
+        assert c["best_baseline"] in ("neg_entropy", "weighted_component_loss", "neg_own_weight", "regmix")
+        assert c["best_baseline_spearman"] == max(c["baselines"].values())
+        assert c["diff"] == pytest.approx(c["proxy"] - c["best_baseline_spearman"])
+        assert c["beats"] and c["proxy"] > 0.95
+    v = fidelity_verdict(cells)
+    assert v["passed"] and v["cells_won"] == 4 and v["cells_needed"] == 3
+    # a noise proxy fails the verdict
+    bad = heldout_cells(names, mixtures, real, proxies, comps, regmix, "bad",
+                        split_indices(len(mixtures))[EVALUATION], n_boot=50)
+    assert not fidelity_verdict(bad)["passed"]
+    rep = split_repeats(names, mixtures, real, proxies, comps, regmix, repeats=40)
+    assert rep["repeats"] == 40 and rep["aggregate_mean"] > 0.9 and rep["share_beats_3of4"] > 0.5
+    assert rep["aggregate_low"] <= rep["aggregate_mean"] <= rep["aggregate_high"]
+
+
+def test_run_cache_fingerprints(tmp_path):
+    import torch
+
+    from ops.demix.cache import cached_summary, run_fingerprint, stamp, tokens_fingerprint
+    from ops.demix.training import DomainTokens, RunSpec
+
+    s = SIZES["tiny"]
+    tok = DomainTokens(["a"], [torch.arange(10)], [torch.arange(5)])
+    fp_tok = tokens_fingerprint(tok)
+    assert fp_tok != tokens_fingerprint(DomainTokens(["a"], [torch.arange(11)], [torch.arange(5)]))
+    base = RunSpec("base", (1.0,), 5, 1e-3, None)
+    fp = run_fingerprint(base, s, fp_tok)
+    assert fp and fp != run_fingerprint(dataclasses.replace(base, seed=1), s, fp_tok)
+    out = tmp_path / "base"
+    out.mkdir()
+    assert cached_summary(out, fp) is None
+    (out / "model.safetensors").write_bytes(b"x")
+    stamp(out, {"domain_loss": [1.0]}, fp)
+    assert cached_summary(out, fp)["domain_loss"] == [1.0] and cached_summary(out, "other") is None
+    # a continuation's fingerprint follows its starting checkpoint's
+    cont = RunSpec("c", (1.0,), 5, 1e-3, str(out))
+    fp_c = run_fingerprint(cont, s, fp_tok)
+    stamp(out, {"domain_loss": [1.0]}, "retrained")
+    assert run_fingerprint(cont, s, fp_tok) != fp_c
+    assert run_fingerprint(RunSpec("d", (1.0,), 5, 1e-3, str(tmp_path / "missing")), s, fp_tok) is None
+    assert json.loads((out / "trainyard_run.json").read_text())["fingerprint"] == "retrained"
