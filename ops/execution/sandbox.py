@@ -26,6 +26,14 @@ from pathlib import Path
 from typing import Sequence
 
 SANDBOX_WORK = "/tmp/work"
+CPU_FILE = ".trainyard_cpu_seconds"
+# Runs the command inside the sandbox and writes the CPU seconds of it and everything it waited
+# for to the work tree (the rusage of a process in another PID namespace does not reach us).
+_CPU_WRAPPER = ("import resource, subprocess, sys\n"
+                "code = subprocess.call(sys.argv[1:])\n"
+                "ru = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+                f"open('{CPU_FILE}', 'w').write(str(ru.ru_utime + ru.ru_stime))\n"
+                "sys.exit(code)\n")
 SANDBOX_UID = 61_000  # + a per-work-dir offset, so concurrent sandboxes do not share a process count
 
 
@@ -52,6 +60,7 @@ class SandboxResult:
     output_bytes: int  # how much the command printed in all
     timed_out: bool
     seconds: float
+    cpu_seconds: float = 0.0  # user + system CPU of the command and its children (0 when unknown)
 
     @property
     def status(self) -> str:
@@ -93,7 +102,8 @@ def sandbox_command(cmd: Sequence[str], workdir: Path, limits: SandboxLimits, en
         argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
                  "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                  "--bounding-set=-all"]
-    return argv + limit + list(cmd), uid
+    wrap = ["/usr/bin/python3", "-c", _CPU_WRAPPER] if Path("/usr/bin/python3").exists() else []
+    return argv + limit + wrap + list(cmd), uid
 
 
 def run_sandboxed(cmd: Sequence[str], workdir: Path, limits: SandboxLimits | None = None,
@@ -123,13 +133,21 @@ def run_sandboxed(cmd: Sequence[str], workdir: Path, limits: SandboxLimits | Non
         data = out.read(limits.max_output_bytes)
     if uid is not None:
         _chown_tree(workdir, os.geteuid())
+    cpu = 0.0
+    cpu_file = workdir / CPU_FILE
+    if cpu_file.exists():
+        try:
+            cpu = float(cpu_file.read_text() or 0)
+        except ValueError:
+            pass
+        cpu_file.unlink()
     text = data.decode("utf-8", "replace")
     if total > limits.max_output_bytes:
         text += f"\n[... output cut: {total - limits.max_output_bytes} more bytes]"
     if proc.returncode is not None and proc.returncode != 0 and not timed_out and "bwrap:" in text[:500] \
             and "Creating new namespace failed" in text:
         raise SandboxUnavailable(f"bubblewrap cannot create namespaces here: {text.strip()[:200]}")
-    return SandboxResult(None if timed_out else proc.returncode, text, total, timed_out, time.monotonic() - t0)
+    return SandboxResult(None if timed_out else proc.returncode, text, total, timed_out, time.monotonic() - t0, cpu)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -47,6 +47,7 @@ class TestRun:
     output: str
     seconds: float
     command: list[str]
+    cpu_seconds: float = 0.0
 
 
 @dataclasses.dataclass
@@ -79,6 +80,11 @@ class Validation:
     def verified(self) -> bool:
         return self.status == "verified"
 
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU of every sandboxed test run (as measured inside the sandbox)."""
+        return sum(r.cpu_seconds for r in self.runs + ([self.final] if self.final else []))
+
 
 def pytest_command(tests: list[str]) -> list[str]:
     # the repository's addopts may name plugins (coverage, xdist) the environment lacks: cleared
@@ -98,7 +104,7 @@ def _run(tree: Path, env: Environment, tests: list[str], limits: SandboxLimits, 
     res: SandboxResult = run_sandboxed(cmd, tree, limits, _sandbox_env(env), {ENV_MOUNT: env.path})
     junit = tree / JUNIT
     outcomes = parse_junit(junit.read_text(errors="replace")) if junit.exists() and not res.timed_out else {}
-    return TestRun(phase, i, res.status, outcomes, res.output, res.seconds, cmd)
+    return TestRun(phase, i, res.status, outcomes, res.output, res.seconds, cmd, res.cpu_seconds)
 
 
 def _passed(runs: list[TestRun], tid: str) -> list[bool]:

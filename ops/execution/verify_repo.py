@@ -47,6 +47,10 @@ class VerificationResult:
     seconds_validating: float
     reused: int = 0  # validations taken from results_dir instead of run
 
+    @property
+    def sandbox_cpu_seconds(self) -> float:
+        return sum(r.get("cpu_seconds") or 0.0 for r in self.validations)
+
 
 def cap_output(text: str, limit: int = OUTPUT_CAP) -> str:
     if len(text) <= limit:
@@ -78,6 +82,7 @@ def _row(ctx: PRContext, status: str, reason: str, put: PRUnderTest | None = Non
         "final_output": cap_output(v.final.output) if v and v.final else "",
         "after_output": cap_output(after.output) if after else "", "before_messages": messages,
         "limits_json": json.dumps(limits.as_dict()) if limits else "", "seconds": round(v.seconds, 3) if v else 0.0,
+        "cpu_seconds": round(v.cpu_seconds, 3) if v else 0.0,
         "source_key": ctx.key,
     }
 

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS task_validations (
     after_output VARCHAR,       -- output of the touched tests at the merge (first run)
     before_messages VARCHAR[],  -- failure messages of FAIL_TO_PASS tests at the base (what the tests pin down)
     limits_json VARCHAR,        -- sandbox limits
-    seconds DOUBLE,
+    seconds DOUBLE,             -- wall clock of the validation
+    cpu_seconds DOUBLE,         -- CPU of its sandboxed test runs, measured inside the sandbox
     {{LINEAGE}}
 );
 CREATE TABLE IF NOT EXISTS task_test_results (

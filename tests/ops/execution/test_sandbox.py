@@ -85,3 +85,11 @@ def test_memory_limit_stops_a_huge_allocation(tmp_path, test_environment):
     r = run_sandboxed(["/usr/bin/python3", "-c", "x = bytearray(3 * 2**30)"], tmp_path,
                       SandboxLimits(wall_s=30, memory_mb=512))
     assert r.returncode != 0 and "MemoryError" in r.output
+
+
+def test_cpu_of_the_sandboxed_command_is_measured(tmp_path):
+    r = run_sandboxed(["/usr/bin/python3", "-c", "sum(i * i for i in range(3_000_000))"], tmp_path,
+                      SandboxLimits(wall_s=60))
+    assert r.returncode == 0 and 0.05 < r.cpu_seconds < r.seconds + 1
+    idle = run_sandboxed(["sleep", "0.5"], tmp_path, SandboxLimits(wall_s=60))
+    assert idle.cpu_seconds < 0.2 and not (tmp_path / ".trainyard_cpu_seconds").exists()
