@@ -30,6 +30,36 @@ def demo_plan(instance: dg.DagsterInstance) -> "list[tuple[str, str | None]]":
     return [("trajectories_repo_job", DEMO_REPO), ("trajectories_dataset_job", None)]
 
 
+def repo_run_config(args) -> dict:
+    """Run config for ``trajectories_repo_job`` from the CLI flags: ``--model`` selects the
+    transformers backend (checkpoint dir | .gguf | smollm2) for task statements and thoughts."""
+    cfg: dict = {}
+    if getattr(args, "model", None):
+        cfg.update(llm_kind="transformers", llm_checkpoint=args.model, llm_device=args.device,
+                   llm_dtype=args.dtype, llm_batch_size=args.batch_size)
+    if getattr(args, "max_tasks", 0):
+        cfg["max_tasks"] = args.max_tasks
+    if getattr(args, "n_candidates", None):
+        cfg["n_candidates"] = args.n_candidates
+    if not cfg:
+        return {}
+    return {"ops": {"trajectory_tasks": {"config": cfg}, "agent_trajectories": {"config": cfg}}}
+
+
+def sft_run_config(args) -> dict:
+    """Run config for the dataset job's ``trajectory_sft`` from ``--sft-*`` flags."""
+    cfg: dict = {}
+    for flag, key in (("sft_model", "base_checkpoint"), ("sft_steps", "steps"), ("sft_batch_size", "batch_size"),
+                      ("sft_grad_accum", "grad_accum"), ("sft_max_length", "max_length"), ("sft_lr", "lr"),
+                      ("sft_eval_trajectories", "eval_trajectories"), ("sft_checkpoint_every", "checkpoint_every")):
+        value = getattr(args, flag, None)
+        if value:
+            cfg[key] = value
+    if cfg or getattr(args, "device", "auto") != "auto" or getattr(args, "dtype", "fp32") != "fp32":
+        cfg.update(device=args.device, dtype=args.dtype)
+    return {"ops": {"trajectory_sft": {"config": cfg}}} if cfg else {}
+
+
 def _cmd_trajectories(args) -> int:
     from pipelines.definitions import defs
     from pipelines.instance import prepare_dagster_home
@@ -43,23 +73,41 @@ def _cmd_trajectories(args) -> int:
         failed = 0
         for repo in repos:
             r = defs.resolve_job_def("trajectories_repo_job").execute_in_process(
-                instance=instance, partition_key=repo, raise_on_error=False)
+                instance=instance, partition_key=repo, raise_on_error=False, run_config=repo_run_config(args))
             print(f"trajectories_repo_job [{repo}]: {'ok' if r.success else 'FAILED'}")
             failed += not r.success
-        r = defs.resolve_job_def("trajectories_dataset_job").execute_in_process(instance=instance,
-                                                                                raise_on_error=False)
+        r = defs.resolve_job_def("trajectories_dataset_job").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=sft_run_config(args))
         print(f"trajectories_dataset_job: {'ok' if r.success else 'FAILED'}")
         failed += not r.success
     print(read_sql("SELECT gate, keep, count(*) AS n FROM trajectory_decisions GROUP BY 1, 2 ORDER BY 1, 2"))
     print(read_sql("SELECT split, count(*) AS n, any_value(export_dir) AS export_dir FROM trajectory_dataset "
                    "GROUP BY split"))
+    print(read_sql("SELECT generator, count(*) AS n FROM trajectories GROUP BY generator ORDER BY n DESC"))
     return 1 if failed else 0
 
 
 def add_cli(subparsers) -> dict:
-    """``trainyard trajectories build [--repo OWNER/NAME ...]`` (repositories already synced)."""
+    """``trainyard trajectories build [--repo OWNER/NAME ...] [--model PATH|smollm2 --device --dtype]
+    [--sft-model PATH|smollm2 --sft-steps N ...]`` (repositories already synced)."""
     p = subparsers.add_parser("trajectories", help="build agent trajectories + SFT from synced repositories")
     sub = p.add_subparsers(dest="trajectories_command", required=True)
     b = sub.add_parser("build", help="tasks → trajectories → dataset → SFT → report")
     b.add_argument("--repo", nargs="*", default=None, help="owner/name partitions (default: all synced)")
+    b.add_argument("--model", default="", help="task statements + thoughts from this model with transformers: "
+                   "a checkpoint directory, a .gguf file, or 'smollm2' (default: the labelled template)")
+    b.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    b.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
+    b.add_argument("--batch-size", type=int, default=8, help="prompts per generate() call (--model)")
+    b.add_argument("--max-tasks", type=int, default=0, help="only the N lowest-numbered PRs get tasks (0: all)")
+    b.add_argument("--n-candidates", type=int, default=0, help="thought candidates per task (sampling backends)")
+    b.add_argument("--sft-model", default="", help="SFT warm start: checkpoint dir, .gguf or 'smollm2' "
+                   "(default: a tiny Llama trained from scratch)")
+    b.add_argument("--sft-steps", type=int, default=0)
+    b.add_argument("--sft-batch-size", type=int, default=0)
+    b.add_argument("--sft-grad-accum", type=int, default=0)
+    b.add_argument("--sft-max-length", type=int, default=0)
+    b.add_argument("--sft-lr", type=float, default=0.0)
+    b.add_argument("--sft-eval-trajectories", type=int, default=0)
+    b.add_argument("--sft-checkpoint-every", type=int, default=0)
     return {"trajectories": _cmd_trajectories}

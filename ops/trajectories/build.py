@@ -32,12 +32,16 @@ class GateConfig:
     dedup_threshold: float = 0.8
     contamination_threshold: float = 0.5
     max_attempts: int = 3
+    max_tasks: int = 0  # >0: only the N lowest-numbered PRs (and chains within them) — bounds slow backends
     limits: ReplayLimits = dataclasses.field(default_factory=ReplayLimits)
 
 
 def synthesize_tasks(snapshot: RepoSnapshot, chains: list[PRChain], backend: LLMBackend,
                      cfg: GateConfig) -> tuple[list[TaskStatement], list[Bad]]:
     contexts = pr_contexts(snapshot)
+    if cfg.max_tasks > 0:
+        contexts = {n: contexts[n] for n in sorted(contexts)[: cfg.max_tasks]}
+        chains = [c for c in chains if all(n in contexts for n in c.pr_numbers)]
     pr_tasks, bad = synthesize_pr_tasks(backend, list(contexts.values()), cfg.max_attempts)
     by_key = {t.task_id: t for t in pr_tasks}
     chain_tasks, bad_chains = synthesize_chain_tasks(backend, [c for c in chains if c.repo == snapshot.repo],
