@@ -239,49 +239,57 @@ class Window:
     labels: list[bool]
 
 
-def trajectory_windows(segs: list[Segment], max_length: int, head_tokens: int) -> tuple[list[Window], int, int]:
-    """Windows (see module doc); returns (windows, assistant tokens, assistant tokens trained)."""
+def trajectory_windows(segs: list[Segment], max_length: int, head_tokens: int,
+                       overlap: int = 64) -> tuple[list[Window], int, int]:
+    """Windows (see module doc); returns (windows, assistant tokens, assistant tokens trained).
+    A message longer than a window is split into chunks; each later chunk gets its own window
+    (head + the last ``overlap`` tokens before it as context), so every assistant token is trained."""
     head_n = 0
     while head_n < len(segs) and segs[head_n].role in ("system", "user") and head_n < 2:
         head_n += 1
     head_ids = [t for s in segs[:head_n] for t in s.ids][:head_tokens]
-    head = Window(head_ids, [False] * len(head_ids))
     total = sum(sum(s.labels) for s in segs)
+    budget = max_length - len(head_ids)
+    if budget < 2 * overlap:
+        raise ValueError(f"max_length {max_length} leaves too little room after a {len(head_ids)}-token head")
     windows: list[Window] = []
-    cur = Window(list(head.ids), list(head.labels))
-    has_target = False
+    cur = Window(list(head_ids), [False] * len(head_ids))
+
+    def flush():
+        nonlocal cur
+        if any(cur.labels):
+            windows.append(cur)
+        cur = Window(list(head_ids), [False] * len(head_ids))
+
     i = head_n
-    budget = max_length - len(head.ids)
     while i < len(segs):
         s = segs[i]
         if len(cur.ids) + len(s.ids) <= max_length:
             cur.ids += s.ids
             cur.labels += s.labels
-            has_target |= any(s.labels)
             i += 1
             continue
-        if has_target or len(cur.ids) > len(head.ids):
-            if has_target:
-                windows.append(cur)
-            cur = Window(list(head.ids), list(head.labels))
-            has_target = False
+        if len(cur.ids) > len(head_ids):
+            flush()
             # context: the message before an assistant turn (usually its tool result), if it fits
-            if s.role == "assistant" and i > head_n and segs[i - 1].role != "assistant" \
-                    and len(segs[i - 1].ids) + len(s.ids) <= budget:
-                cur.ids += segs[i - 1].ids
-                cur.labels += [False] * len(segs[i - 1].ids)
+            prev = segs[i - 1] if i > head_n else None
+            if s.role == "assistant" and prev is not None and prev.role != "assistant" \
+                    and len(prev.ids) + len(s.ids) <= budget:
+                cur.ids += prev.ids
+                cur.labels += [False] * len(prev.ids)
             continue
-        # a single message longer than a whole window: keep what fits (its tail is not trained)
-        room = max_length - len(cur.ids)
-        cur.ids += s.ids[:room]
-        cur.labels += s.labels[:room]
-        has_target |= any(s.labels[:room])
+        # a message longer than a whole window: chunks, each after the head and a little context
+        pos = 0
+        while pos < len(s.ids):
+            ctx = s.ids[max(0, pos - overlap):pos]
+            room = max_length - len(cur.ids) - len(ctx)
+            cur.ids += ctx + s.ids[pos:pos + room]
+            cur.labels += [False] * len(ctx) + s.labels[pos:pos + room]
+            pos += room
+            if pos < len(s.ids):
+                flush()
         i += 1
-        windows.append(cur) if has_target else None
-        cur = Window(list(head.ids), list(head.labels))
-        has_target = False
-    if has_target:
-        windows.append(cur)
+    flush()
     trained = sum(sum(w.labels) for w in windows)
     return windows, total, trained
 
@@ -365,8 +373,10 @@ class EvalPrompt:
 
 
 def eval_prompts(tok, held: list[list[dict]], sizes: SFTSizes) -> list[EvalPrompt]:
-    """One seeded tool-call turn per distinct held-out trajectory (up to ``eval_trajectories``): the
-    head + as many preceding messages as fit in ``max_length - max_new_tokens``."""
+    """One seeded tool-call turn per distinct held-out trajectory (up to ``eval_trajectories``),
+    among the turns whose reference continuation fits in ``max_new_tokens`` (a longer one could not
+    be completed, so its validity would measure the budget, not the model); the prompt is the head
+    + as many preceding messages as fit in ``max_length - max_new_tokens``."""
     rng = random.Random(sizes.seed)
     out: list[EvalPrompt] = []
     budget = sizes.max_length - sizes.max_new_tokens
@@ -374,9 +384,12 @@ def eval_prompts(tok, held: list[list[dict]], sizes: SFTSizes) -> list[EvalPromp
         if len(out) >= sizes.eval_trajectories:
             break
         turns = [i for i, m in enumerate(msgs) if m["role"] == "assistant" and m.get("tool_calls") and i > 0]
-        if not turns:
+        fits = [i for i in turns
+                if len(tok(plain_messages([msgs[i]])[0]["content"], add_special_tokens=False)["input_ids"])
+                < sizes.max_new_tokens - 4]
+        if not fits:
             continue
-        turn = rng.choice(turns)
+        turn = rng.choice(fits)
         segs = message_segments(tok, msgs[: turn + 1])
         target = segs[-1]
         header = [t for t, lab in zip(target.ids, target.labels) if not lab]
@@ -398,9 +411,9 @@ def evaluate_side(model, tok, prompts: list[EvalPrompt], held_windows: list[Wind
     from ops.lm.generate import generate_batch
 
     gen = generate_batch(model, tok, [p.ids for p in prompts], sizes.max_new_tokens,
-                         batch_size=sizes.eval_batch_size)
+                         batch_size=sizes.eval_batch_size) if prompts else None
     flags, name_flags, samples = [], [], []
-    for p, text in zip(prompts, gen.texts):
+    for p, text in zip(prompts, gen.texts if gen else []):
         ok, why, names = parse_tool_call_names(text)
         match = bool(names) and names == p.reference_names
         flags.append(ok)
@@ -412,7 +425,8 @@ def evaluate_side(model, tok, prompts: list[EvalPrompt], held_windows: list[Wind
     k, m = sum(flags), sum(name_flags)
     loss = masked_loss(model, held_windows, pad_id) if held_windows else float("nan")
     return EvalSide(k / n if n else float("nan"), clopper_pearson(k, n), m / n if n else float("nan"),
-                    clopper_pearson(m, n), n, loss, flags, name_flags, samples, gen.tokens_per_s)
+                    clopper_pearson(m, n), n, loss, flags, name_flags, samples,
+                    gen.tokens_per_s if gen else float("nan"))
 
 
 # ---------------------------------------------------------------- the run
@@ -488,7 +502,8 @@ def _train_and_evaluate(train, held, out_dir: Path, sizes: SFTSizes, log: LogFn,
     log(0, "data/windows", float(len(windows)))
 
     prompts = eval_prompts(tok, held, sizes)
-    before = evaluate_side(model, tok, prompts, held_windows, sizes, pad_id) if evaluate_before and prompts else None
+    log(0, "data/eval_prompts", float(len(prompts)))
+    before = evaluate_side(model, tok, prompts, held_windows, sizes, pad_id) if evaluate_before else None
 
     cfg = TrainConfig(steps=sizes.steps, batch_size=sizes.batch_size, seq_len=sizes.max_length, lr=sizes.lr,
                       warmup_steps=min(sizes.warmup_steps, max(1, sizes.steps // 5)), grad_accum=sizes.grad_accum,
@@ -502,7 +517,7 @@ def _train_and_evaluate(train, held, out_dir: Path, sizes: SFTSizes, log: LogFn,
     model.save_pretrained(str(out_dir))
     tok.save_pretrained(str(out_dir))
 
-    after = evaluate_side(model, tok, prompts, held_windows, sizes, pad_id) if prompts else None
+    after = evaluate_side(model, tok, prompts, held_windows, sizes, pad_id)
     ref_ok = sum(parse_tool_calls(p.reference)[0] for p in prompts)
     heldout_loss = after.heldout_loss if after else float("nan")
     step = sizes.steps
