@@ -68,6 +68,9 @@ class TrajectorySFTConfig(dg.Config):
     eval_trajectories: int = 0  # distinct held-out trajectories evaluated
     max_new_tokens: int = 0
     checkpoint_every: int = 0  # resumable loop checkpoints every N steps
+    warmup_steps: int = 0
+    head_tokens: int = 0  # system prompt + task kept at the start of every window
+    heldout_loss_windows: int = 0
 
 
 def sft_sizes(config: TrajectorySFTConfig):
@@ -80,7 +83,8 @@ def sft_sizes(config: TrajectorySFTConfig):
     sizes = dataclasses.replace(sizes, model=dataclasses.replace(sizes.model, device=config.device,
                                                                  dtype=config.dtype))
     overrides = {k: getattr(config, k) for k in ("steps", "batch_size", "grad_accum", "max_length", "lr",
-                                                 "eval_trajectories", "max_new_tokens", "checkpoint_every")
+                                                 "eval_trajectories", "max_new_tokens", "checkpoint_every",
+                                                 "warmup_steps", "head_tokens", "heldout_loss_windows")
                  if getattr(config, k)}
     return dataclasses.replace(sizes, **overrides)
 

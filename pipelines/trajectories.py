@@ -51,7 +51,9 @@ def sft_run_config(args) -> dict:
     cfg: dict = {}
     for flag, key in (("sft_model", "base_checkpoint"), ("sft_steps", "steps"), ("sft_batch_size", "batch_size"),
                       ("sft_grad_accum", "grad_accum"), ("sft_max_length", "max_length"), ("sft_lr", "lr"),
-                      ("sft_eval_trajectories", "eval_trajectories"), ("sft_checkpoint_every", "checkpoint_every")):
+                      ("sft_eval_trajectories", "eval_trajectories"), ("sft_checkpoint_every", "checkpoint_every"),
+                      ("sft_max_new_tokens", "max_new_tokens"), ("sft_warmup_steps", "warmup_steps"),
+                      ("sft_head_tokens", "head_tokens"), ("sft_heldout_loss_windows", "heldout_loss_windows")):
         value = getattr(args, flag, None)
         if value:
             cfg[key] = value
@@ -71,7 +73,7 @@ def _cmd_trajectories(args) -> int:
     with dg.DagsterInstance.get() as instance:
         repos = args.repo or instance.get_dynamic_partitions(github_repos.name)
         failed = 0
-        for repo in repos:
+        for repo in ([] if args.sft_only else repos):
             r = defs.resolve_job_def("trajectories_repo_job").execute_in_process(
                 instance=instance, partition_key=repo, raise_on_error=False, run_config=repo_run_config(args))
             print(f"trajectories_repo_job [{repo}]: {'ok' if r.success else 'FAILED'}")
@@ -110,4 +112,10 @@ def add_cli(subparsers) -> dict:
     b.add_argument("--sft-lr", type=float, default=0.0)
     b.add_argument("--sft-eval-trajectories", type=int, default=0)
     b.add_argument("--sft-checkpoint-every", type=int, default=0)
+    b.add_argument("--sft-max-new-tokens", type=int, default=0)
+    b.add_argument("--sft-warmup-steps", type=int, default=0)
+    b.add_argument("--sft-head-tokens", type=int, default=0)
+    b.add_argument("--sft-heldout-loss-windows", type=int, default=0)
+    b.add_argument("--sft-only", action="store_true", help="skip the per-repository jobs (tasks and "
+                   "trajectories already built); run the dataset → SFT → report job")
     return {"trajectories": _cmd_trajectories}

@@ -49,10 +49,11 @@ class SFTSizes:
     head_tokens: int = 192  # system prompt + task kept at the start of every window
     checkpoint_every: int = 0  # resumable loop checkpoints (0: none)
     eval_batch_size: int = 8
+    heldout_loss_windows: int = 64  # held-out windows for the assistant-token loss (before/after)
 
 
 SIZES = {
-    "tiny": SFTSizes(steps=3, batch_size=2, max_length=256, vocab=400, eval_trajectories=4, max_new_tokens=24,
+    "tiny": SFTSizes(steps=3, batch_size=2, max_length=320, vocab=400, eval_trajectories=4, max_new_tokens=96,
                      head_tokens=96, model=ModelSpec(hidden_size=32, num_layers=1, num_heads=2,
                                                       intermediate_size=64, max_positions=512)),
     "demo": SFTSizes(steps=20, max_length=384, max_new_tokens=48, head_tokens=128),
@@ -162,11 +163,21 @@ def inline_tool_calls(calls: list[dict]) -> str:
     return json.dumps(out, ensure_ascii=False)
 
 
+TOOLS_PROMPT = (
+    "\n\nTools: search(query), open_file(path), edit_file(path, patch: unified diff hunks), "
+    "run_tests(tests: list of test file paths), submit(summary). After a one-line thought, call exactly one "
+    'tool as a JSON list: [{"function": {"name": "<tool>", "arguments": {<arguments>}}}]')
+
+
 def plain_messages(msgs: list[dict]) -> list[dict]:
-    """Role + content only (tool calls inlined into the assistant content) for any chat template."""
+    """Role + content only (tool calls inlined into the assistant content) for any chat template; the
+    system message also lists the tools and the call format (as chat templates with ``tools`` do),
+    so the model before SFT sees the same instructions the fine-tuned one does."""
     out = []
-    for m in msgs:
+    for i, m in enumerate(msgs):
         content = m.get("content") or ""
+        if i == 0 and m["role"] == "system":
+            content += TOOLS_PROMPT
         if m.get("tool_calls"):
             content = (content + "\n" if content else "") + inline_tool_calls(m["tool_calls"])
         out.append({"role": m["role"], "content": content})
@@ -495,7 +506,7 @@ def _train_and_evaluate(train, held, out_dir: Path, sizes: SFTSizes, log: LogFn,
     held_windows: list[Window] = []
     for msgs in held:
         held_windows += trajectory_windows(message_segments(tok, msgs), sizes.max_length, sizes.head_tokens)[0]
-    held_windows = held_windows[: max(8, sizes.eval_trajectories * 2)]
+    held_windows = held_windows[: sizes.heldout_loss_windows]
     log(0, "data/assistant_tokens", float(total))
     log(0, "data/assistant_tokens_trained", float(trained))
     log(0, "data/assistant_token_fraction", trained / total if total else float("nan"))
