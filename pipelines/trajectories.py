@@ -89,6 +89,43 @@ def _cmd_trajectories(args) -> int:
     return 1 if failed else 0
 
 
+def _cmd_diversity(args) -> int:
+    """Distinct thought skeletons per generator over the built trajectories; recorded as an eval
+    report (suite ``trajectory_thought_diversity``) so the numbers live in ``eval_metrics``."""
+    from ops.trajectories.diversity import thought_diversity, thoughts_of
+    from warehouse.readers import read_sql
+    from warehouse.registry import EvalMetric, record_eval_report
+    from warehouse.writer import Lineage, Warehouse
+
+    wh = Warehouse()
+    wh.ensure_schema()
+    rows = read_sql("SELECT generator, messages_json FROM trajectories WHERE asset_key = 'agent_trajectories'")
+    pairs = [(r["generator"], t) for r in rows.to_dicts() for t in thoughts_of(r["messages_json"])]
+    if not pairs:
+        print("no trajectories with thoughts in the warehouse: run `trainyard trajectories build` first")
+        return 1
+    found = thought_diversity(pairs)
+    metrics = []
+    for d in found:
+        print(f"{d.generator:45} thoughts {d.thoughts:6}  distinct skeletons {d.distinct:6}  share {d.share:.3f} "
+              f"[{d.ci[0]:.3f}, {d.ci[1]:.3f}]")
+        for sk, n in d.top:
+            print(f"    {n:5} × {sk[:110]}")
+        metrics.append(EvalMetric(f"distinct_thought_skeleton_share[{d.generator}]", d.share, n=d.thoughts,
+                                  ci_low=d.ci[0], ci_high=d.ci[1]))
+    record_eval_report(wh, report_id="trajectory_thought_diversity", subject_kind="dataset", subject="trajectories",
+                       suite="trajectory_thought_diversity",
+                       summary={d.generator: {"thoughts": d.thoughts, "distinct": d.distinct, "share": d.share}
+                                for d in found},
+                       html_path="", metrics=metrics, lineage=Lineage.adhoc("trajectory_thought_diversity"),
+                       source_key="trajectories")
+    return 0
+
+
+def _dispatch(args) -> int:
+    return _cmd_diversity(args) if args.trajectories_command == "diversity" else _cmd_trajectories(args)
+
+
 def add_cli(subparsers) -> dict:
     """``trainyard trajectories build [--repo OWNER/NAME ...] [--model PATH|smollm2 --device --dtype]
     [--sft-model PATH|smollm2 --sft-steps N ...]`` (repositories already synced)."""
@@ -118,4 +155,5 @@ def add_cli(subparsers) -> dict:
     b.add_argument("--sft-heldout-loss-windows", type=int, default=0)
     b.add_argument("--sft-only", action="store_true", help="skip the per-repository jobs (tasks and "
                    "trajectories already built); run the dataset → SFT → report job")
-    return {"trajectories": _cmd_trajectories}
+    sub.add_parser("diversity", help="distinct thought skeletons per generator (file names masked)")
+    return {"trajectories": _dispatch}

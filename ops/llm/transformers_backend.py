@@ -52,9 +52,22 @@ class TransformersBackend:
         return self.stats["new_tokens"] / self.stats["seconds"] if self.stats["seconds"] else float("nan")
 
     def generate(self, requests: list[LLMRequest]) -> list[list[Completion]]:
-        from ops.lm.generate import generate_batch
+        import torch
 
         model, tok = self._load()
+        threads = torch.get_num_threads()
+        if self.device == "cpu":  # spinning OpenMP threads on an oversubscribed CPU cost more than they give
+            from ops.trajectories.sft import cpu_threads
+
+            torch.set_num_threads(cpu_threads())
+        try:
+            return self._generate(requests, model, tok)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _generate(self, requests, model, tok) -> list[list[Completion]]:
+        from ops.lm.generate import generate_batch
+
         out: list[list[Completion] | None] = [None] * len(requests)
         groups: dict[tuple, list[int]] = {}
         for i, r in enumerate(requests):
