@@ -74,12 +74,16 @@ class TrajectorySFTConfig(dg.Config):
 
 
 def sft_sizes(config: TrajectorySFTConfig):
-    from ops.profiles import pick
+    from ops.lm.model import SMOLLM2, smollm2_gguf
+    from ops.profiles import pick, profile_name
     from ops.trajectories.sft import SIZES, warm_start
 
     sizes = pick(SIZES)
-    if config.base_checkpoint:
-        sizes = warm_start(sizes, config.base_checkpoint)
+    base = config.base_checkpoint
+    if not base and profile_name() == "full" and smollm2_gguf() is not None:
+        base = SMOLLM2  # the full profile warm-starts from SmolLM2-135M-Instruct when it is installed
+    if base:
+        sizes = warm_start(sizes, base)
     sizes = dataclasses.replace(sizes, model=dataclasses.replace(sizes.model, device=config.device,
                                                                  dtype=config.dtype))
     overrides = {k: getattr(config, k) for k in ("steps", "batch_size", "grad_accum", "max_length", "lr",

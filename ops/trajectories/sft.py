@@ -56,7 +56,7 @@ SIZES = {
     "tiny": SFTSizes(steps=3, batch_size=2, max_length=320, vocab=400, eval_trajectories=4, max_new_tokens=96,
                      head_tokens=96, model=ModelSpec(hidden_size=32, num_layers=1, num_heads=2,
                                                       intermediate_size=64, max_positions=512)),
-    "demo": SFTSizes(steps=20, max_length=384, max_new_tokens=48, head_tokens=128),
+    "demo": SFTSizes(steps=20, max_length=384, max_new_tokens=96, head_tokens=128, heldout_loss_windows=32),
     "full": SFTSizes(steps=600, batch_size=8, max_length=1024, vocab=4096, eval_trajectories=64,
                      model=ModelSpec(hidden_size=256, num_layers=4, num_heads=4, intermediate_size=688,
                                      max_positions=2048)),
