@@ -22,7 +22,7 @@ class TransformersBackend:
     deterministic = False
 
     def __init__(self, checkpoint: str, device: str = "auto", dtype: str = "fp32", batch_size: int = 8,
-                 stop: Sequence[str] = (), max_prompt_tokens: int = 2048):
+                 stop: Sequence[str] = (), max_prompt_tokens: int = 2048, repetition_penalty: float = 1.15):
         from ops.lm.model import ModelSpec, source_path
 
         source_path(checkpoint)  # a clear error now, not at the first request
@@ -32,6 +32,8 @@ class TransformersBackend:
         self.batch_size = max(1, batch_size)
         self.stop = tuple(stop)
         self.max_prompt_tokens = max_prompt_tokens
+        # greedy SmolLM2-135M repeated one line until max_tokens in 7 of 7 task statements without it
+        self.repetition_penalty = repetition_penalty
         self.stats = {"requests": 0, "new_tokens": 0, "seconds": 0.0}
         self._model = None
         self._tok = None
@@ -84,7 +86,7 @@ class TransformersBackend:
                 prompts.append(list(ids)[-self.max_prompt_tokens:])
             got = generate_batch(model, tok, prompts, max_tokens, batch_size=self.batch_size,
                                  temperature=temperature, num_return_sequences=n, seed=seed, stop=self.stop,
-                                 device=self.device)
+                                 device=self.device, repetition_penalty=self.repetition_penalty)
             self.stats["requests"] += len(idx)
             self.stats["new_tokens"] += got.new_tokens
             self.stats["seconds"] += got.seconds
