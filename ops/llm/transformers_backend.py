@@ -34,6 +34,7 @@ class TransformersBackend:
         self.max_prompt_tokens = max_prompt_tokens
         # greedy SmolLM2-135M repeated one line until max_tokens in 7 of 7 task statements without it
         self.repetition_penalty = repetition_penalty
+        self.cache_id = f"{self.id}|rp={repetition_penalty}|max_prompt={max_prompt_tokens}|stop={list(self.stop)}"
         self.stats = {"requests": 0, "new_tokens": 0, "seconds": 0.0}
         self._model = None
         self._tok = None
