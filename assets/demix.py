@@ -22,12 +22,34 @@ class DemixCorporaConfig(dg.Config):
 
     domains: list[str] = []
     embedded: bool = True
+    # explicit sizes for every DeMix model (0 / "" → the profile's); see ops.demix.sizes.OVERRIDE_KEYS
+    layers: int = 0
+    width: int = 0
+    heads: int = 0
+    intermediate: int = 0
+    seq_len: int = 0
+    batch_size: int = 0
+    lr: float = 0.0
+    base_steps: int = 0
+    component_steps: int = 0
+    final_steps: int = 0
+    eval_tokens: int = 0
+    vocab: int = 0
+    device: str = ""  # auto | cpu | cuda
+    dtype: str = ""  # fp32 | bf16
+
+
+def _overrides_path():
+    return _data_dir() / "sizes_overrides.json"
 
 
 def _sizes():
-    from ops.demix.sizes import SIZES
+    """The profile's sizes with the overrides ``demix_corpora`` recorded for this run's models."""
+    from ops.demix.sizes import SIZES, apply_overrides
 
-    return pick(SIZES)
+    sizes = pick(SIZES)
+    path = _overrides_path()
+    return apply_overrides(sizes, json.loads(path.read_text())) if path.exists() else sizes
 
 
 def _data_dir():
@@ -58,8 +80,8 @@ def _train_recorded(wh, lineage, spec, kind, tokens, tokenizer, sizes, purpose, 
     run = TrainingRun(
         training_run_id=run_id_for(lineage, spec.name), kind=kind,
         base_model=spec.init or "llama-tiny(random)", dataset_asset="demix_corpora",
-        source_key=spec.name, device=pick_device(),
-        config={"spec": dataclasses.asdict(spec), "model": dataclasses.asdict(sizes.model),
+        source_key=spec.name, device=pick_device(sizes.model.device),
+        config={"spec": dataclasses.asdict(spec), "model": sizes.model.record(),
                 "seq_len": sizes.seq_len, "batch_size": sizes.batch_size, "domains": tokens.names})
     from ops.demix.cache import cached_summary, run_fingerprint, stamp, tokens_fingerprint
 
@@ -74,7 +96,8 @@ def _train_recorded(wh, lineage, spec, kind, tokens, tokenizer, sizes, purpose, 
             metrics += [tuple(m) for m in summary.get("metrics", [])]
         else:
             logged = []
-            summary = train_run(spec, tokens, tokenizer, sizes, out_dir, lambda s, n, v: logged.append((s, n, v)))
+            summary = train_run(spec, tokens, tokenizer, sizes, out_dir, lambda s, n, v: logged.append((s, n, v)),
+                                device=sizes.model.device)
             metrics += logged
             summary = stamp(out_dir, {**summary, "metrics": logged}, fingerprint)
         run.output_checkpoint = summary["checkpoint"]
@@ -94,8 +117,12 @@ def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.domains import DomainError, embedded_domains, load_user_domain
     from ops.demix.training import build_tokens
+    from ops.demix.sizes import OVERRIDE_KEYS
     from warehouse.registry import quarantine
 
+    overrides = {k: getattr(config, k) for k in OVERRIDE_KEYS if getattr(config, k)}
+    _data_dir().mkdir(parents=True, exist_ok=True)
+    _overrides_path().write_text(json.dumps(overrides, sort_keys=True))
     sizes = _sizes()
     domains = embedded_domains(sizes.max_chars, held_every=sizes.held_every) if config.embedded else []
     rejects = []
@@ -136,7 +163,8 @@ def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
                          "source_key": f"{d.source}#{split}"})
     wh.write("demix_domains", rows, lineage)
     return dg.MaterializeResult(data_version=dg.DataVersion(version), metadata={
-        "domains": [d.name for d in domains], "rejected": len(rejects),
+        "domains": [d.name for d in domains], "rejected": len(rejects), "size_overrides": overrides,
+        "model": f"{sizes.model.num_layers}x{sizes.model.hidden_size}, seq {sizes.seq_len}, batch {sizes.batch_size}",
         "train_tokens": {d.name: int(t.numel()) for d, t in zip(domains, tokens.train)}})
 
 

@@ -29,7 +29,10 @@ class TrajectoryConfig(dg.Config):
 
     llm_kind: str = ""  # template (default) | transformers | openai | vllm; "" → $TRAINYARD_LLM_BACKEND or template
     llm_model: str = ""
-    llm_checkpoint: str = ""
+    llm_checkpoint: str = ""  # transformers: checkpoint dir | .gguf file | "smollm2"
+    llm_device: str = "auto"  # transformers: auto | cpu | cuda
+    llm_dtype: str = "fp32"  # transformers: fp32 | bf16
+    llm_batch_size: int = 8  # transformers: prompts per generate() call
     llm_base_url: str = ""  # else $TRAINYARD_LLM_BASE_URL / $OPENAI_BASE_URL
     llm_api_key_env: str = "OPENAI_API_KEY"
     llm_concurrency: int = 8
@@ -41,6 +44,7 @@ class TrajectoryConfig(dg.Config):
     leak_threshold: float = 0.2
     max_attempts: int = 3
     pass_rates_path: str = ""  # JSONL {task_id, passes, rollouts} for the SWE-Master filter
+    max_tasks: int = 0  # >0: only the first N PRs (by number) get tasks — bounds slow model backends
 
 
 class TrajectoryDatasetConfig(dg.Config):
@@ -52,8 +56,42 @@ class TrajectoryDatasetConfig(dg.Config):
 
 
 class TrajectorySFTConfig(dg.Config):
-    base_checkpoint: str = ""  # a local checkpoint directory; "" → tiny Llama from ops.lm config
-    steps: int = 0  # 0 → the profile's size
+    """The model (``ModelSpec``) and loop settings; 0 / "" → the profile's value."""
+
+    base_checkpoint: str = ""  # checkpoint dir | .gguf | "smollm2" (warm start); "" → tiny Llama
+    device: str = "auto"  # auto | cpu | cuda
+    dtype: str = "fp32"  # fp32 | bf16 (weights); CUDA autocasts to bf16 either way
+    steps: int = 0
+    batch_size: int = 0
+    grad_accum: int = 0
+    max_length: int = 0
+    lr: float = 0.0
+    eval_trajectories: int = 0  # distinct held-out trajectories evaluated
+    max_new_tokens: int = 0
+    checkpoint_every: int = 0  # resumable loop checkpoints every N steps
+    warmup_steps: int = 0
+    head_tokens: int = 0  # system prompt + task kept at the start of every window
+    heldout_loss_windows: int = 0
+
+
+def sft_sizes(config: TrajectorySFTConfig):
+    from ops.lm.model import SMOLLM2, smollm2_gguf
+    from ops.profiles import pick, profile_name
+    from ops.trajectories.sft import SIZES, warm_start
+
+    sizes = pick(SIZES)
+    base = config.base_checkpoint
+    if not base and profile_name() == "full" and smollm2_gguf() is not None:
+        base = SMOLLM2  # the full profile warm-starts from SmolLM2-135M-Instruct when it is installed
+    if base:
+        sizes = warm_start(sizes, base)
+    sizes = dataclasses.replace(sizes, model=dataclasses.replace(sizes.model, device=config.device,
+                                                                 dtype=config.dtype))
+    overrides = {k: getattr(config, k) for k in ("steps", "batch_size", "grad_accum", "max_length", "lr",
+                                                 "eval_trajectories", "max_new_tokens", "checkpoint_every",
+                                                 "warmup_steps", "head_tokens", "heldout_loss_windows")
+                 if getattr(config, k)}
+    return dataclasses.replace(sizes, **overrides)
 
 
 def _backend(config: TrajectoryConfig, wh, lineage):
@@ -63,7 +101,8 @@ def _backend(config: TrajectoryConfig, wh, lineage):
     cfg = {"kind": config.llm_kind, "model": config.llm_model, "checkpoint": config.llm_checkpoint,
            "base_url": config.llm_base_url, "api_key_env": config.llm_api_key_env,
            "concurrency": config.llm_concurrency, "max_retries": config.llm_max_retries,
-           "timeout_s": config.llm_timeout_s}
+           "timeout_s": config.llm_timeout_s, "device": config.llm_device, "dtype": config.llm_dtype,
+           "batch_size": config.llm_batch_size}
     backend = make_backend(cfg)
     if getattr(backend, "deterministic", False):
         return backend  # templates are free: caching them would only grow the table
@@ -75,7 +114,21 @@ def _gates(config: TrajectoryConfig):
 
     return GateConfig(n_candidates=config.n_candidates, temperature=config.temperature,
                       score_threshold=config.score_threshold, leak_threshold=config.leak_threshold,
-                      max_attempts=config.max_attempts)
+                      max_attempts=config.max_attempts, max_tasks=config.max_tasks)
+
+
+def _llm_metadata(backend) -> dict:
+    """Generation throughput and cache use of a model backend (empty for the template)."""
+    inner = getattr(backend, "inner", backend)
+    meta = {}
+    stats = getattr(inner, "stats", None)
+    if stats:
+        meta["llm_new_tokens"] = int(stats["new_tokens"])
+        meta["llm_tokens_per_s"] = round(stats["new_tokens"] / stats["seconds"], 2) if stats["seconds"] else 0.0
+    if hasattr(backend, "hits"):
+        meta["llm_cache_hits"] = backend.hits
+        meta["llm_cache_misses"] = backend.misses
+    return meta
 
 
 @dg.asset(group_name=GROUP, code_version="2", partitions_def=github_repos,
@@ -96,8 +149,8 @@ def trajectory_tasks(context: dg.AssetExecutionContext, config: TrajectoryConfig
     snapshot = load_snapshot(repo, path=wh.path)
     chains = load_chains(repo, path=wh.path)
     lineage = lineage_of(context)
-    tasks, bad = synthesize_tasks(snapshot, chains, _backend(config, wh, lineage), _gates(config),
-                                  load_validations(repo, wh.path))
+    backend = _backend(config, wh, lineage)
+    tasks, bad = synthesize_tasks(snapshot, chains, backend, _gates(config), load_validations(repo, wh.path))
     lineage = with_data_version(lineage, content_version(sorted((t.task_id, t.text) for t in tasks)))
     rows = [{"task_id": t.task_id, "kind": t.kind, "repo": t.repo, "pr_keys": t.source_keys,
              "task_text": t.text, "generator": t.generator, "leak_score": t.leak_score,
@@ -109,7 +162,7 @@ def trajectory_tasks(context: dg.AssetExecutionContext, config: TrajectoryConfig
         "tasks": len(tasks), "pr_tasks": sum(t.kind == "pr" for t in tasks),
         "chain_tasks": sum(t.kind == "chain" for t in tasks), "quarantined": len(bad),
         "max_leak_score": float(worst.leak_score) if worst else 0.0,
-        "generators": ", ".join(sorted({t.generator for t in tasks})),
+        "generators": ", ".join(sorted({t.generator for t in tasks})), **_llm_metadata(backend),
         "example": dg.MetadataValue.md(f"**{worst.task_id}**\n\n{worst.text}" if worst else "(none)"),
     })
 
@@ -161,8 +214,9 @@ def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConf
         wh.write("trajectories", [], lineage)
         return dg.MaterializeResult(metadata={"trajectories": 0, "quarantined": len(tasks)})
     pass_rates = load_pass_rates(config.pass_rates_path) if config.pass_rates_path else None
-    built = build_trajectories(tasks, snapshot, load_chains(repo, wh.path), path, _backend(config, wh, lineage),
-                               _gates(config), pass_rates, load_validations(repo, wh.path))
+    backend = _backend(config, wh, lineage)
+    built = build_trajectories(tasks, snapshot, load_chains(repo, wh.path), path, backend, _gates(config), pass_rates,
+                               load_validations(repo, wh.path))
     from ops.trajectories.store import trajectory_rows
 
     rows = trajectory_rows(built)
@@ -176,7 +230,7 @@ def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConf
     example = rows[0]["messages_json"] if rows else "[]"
     return dg.MaterializeResult(data_version=dg.DataVersion(lineage.data_version), metadata={
         "tasks": len(tasks), "candidates": built.candidates, "kept": len(kept), "rejected_candidates": rejected,
-        "quarantined": len(built.quarantined),
+        "quarantined": len(built.quarantined), **_llm_metadata(backend),
         "verified_kept": sum(1 for r in rows if r["n_synthetic_observations"] == 0),
         "self_correction_steps": sum(r["n_self_corrections"] for r in rows),
         "difficulty": dg.MetadataValue.json({lvl: sum(r["difficulty"] == lvl for r in rows)
@@ -224,38 +278,35 @@ def trajectory_contamination_check(context: dg.AssetCheckExecutionContext) -> dg
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[trajectory_dataset],
-          description="TRL SFT of a tiny causal LM (or a configured local checkpoint; CUDA when available) on "
-                      "the exported trajectories; recorded in training_runs/training_metrics.")
+          description="SFT (assistant-turn loss only, windows covering the assistant tokens) of a tiny causal LM "
+                      "or a warm start from a checkpoint/GGUF/smollm2, on the exported trajectories; held-out "
+                      "tool-call validity and tool-name match before and after; recorded in training_runs.")
 def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfig,
                    warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from ops.profiles import pick
-    from ops.trajectories.sft import SIZES, train_sft
+    from ops.trajectories.sft import result_summary, train_sft
     from warehouse.paths import artifact_dir
     from warehouse.readers import read_sql
     from warehouse.registry import TrainingRun, recorded_training_run, run_id_for
 
     wh = warehouse.get()
     lineage = lineage_of(context)
-    sizes = pick(SIZES)
-    if config.steps:
-        sizes = dataclasses.replace(sizes, steps=config.steps)
-    if config.base_checkpoint:
-        sizes = dataclasses.replace(sizes, model=dataclasses.replace(sizes.model, checkpoint=config.base_checkpoint))
+    sizes = sft_sizes(config)
     data_dir = artifact_dir("trajectories", "dataset")
+    out_dir = artifact_dir("trajectories", "sft")
     inputs = read_sql("SELECT trajectory_id, split, pr_keys, data_version FROM trajectory_dataset "
                       "WHERE asset_key = 'trajectory_dataset' ORDER BY trajectory_id", path=wh.path)
     prs = sorted({k for ks in inputs["pr_keys"].to_list() for k in ks}) if inputs.height else []
     run = TrainingRun(
         training_run_id=run_id_for(lineage, "sft"), kind="sft",
-        base_model=config.base_checkpoint or "llama-tiny(random)", dataset_asset="trajectory_dataset",
+        base_model=sizes.model.label, dataset_asset="trajectory_dataset",
         dataset_version=str(inputs["data_version"][0]) if inputs.height else "",
-        source_key=",".join(prs)[:4000], device="auto",
-        config={"sizes": dataclasses.asdict(sizes), "data_dir": str(data_dir)})
+        source_key=",".join(prs)[:4000], device=sizes.model.device,
+        config={"model": sizes.model.record(), "sizes": dataclasses.asdict(sizes), "data_dir": str(data_dir)})
     with recorded_training_run(wh, run, lineage) as metrics:
         wh.write("trajectory_run_inputs", [{"training_run_id": run.training_run_id, "trajectory_id": r["trajectory_id"],
                                             "split": r["split"], "source_key": ",".join(r["pr_keys"])}
                                            for r in inputs.to_dicts()], lineage)
-        res = train_sft(data_dir / "train.parquet", data_dir / "heldout.parquet", artifact_dir("trajectories", "sft"),
+        res = train_sft(data_dir / "train.parquet", data_dir / "heldout.parquet", out_dir,
                         sizes, lambda s, n, v: metrics.append((s, n, v)))
         run.output_checkpoint = str(res.checkpoint)
         run.device = res.device
@@ -263,12 +314,23 @@ def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfi
                                                                  res.reference_validity),
                     (res.steps, "train/seconds", res.seconds), (res.steps, "data/n_train", res.n_train),
                     (res.steps, "data/n_heldout", res.n_heldout), (res.steps, "heldout/tool_call_n", res.format_n)]
-    (artifact_dir("trajectories", "sft") / "samples.json").write_text(json.dumps(
-        {"validity_flags": res.validity_flags, "samples": res.samples}, indent=1))
+    summary = result_summary(res)
+    (out_dir / "samples.json").write_text(json.dumps(
+        {"validity_flags": res.validity_flags, "samples": res.samples, "summary": summary,
+         "before": {"validity_flags": res.before.flags, "name_flags": res.before.name_flags} if res.before else None,
+         "after": {"validity_flags": res.after.flags, "name_flags": res.after.name_flags} if res.after else None},
+        indent=1, default=str))
+    pre = res.before
     return dg.MaterializeResult(metadata={
-        "training_run_id": run.training_run_id, "device": res.device, "train_examples": res.n_train,
+        "training_run_id": run.training_run_id, "base_model": res.base_model, "device": res.device,
+        "train_examples": res.n_train, "windows": res.n_windows,
+        "assistant_token_fraction_trained": round(res.trained_fraction, 4),
         "heldout_loss": res.heldout_loss, "heldout_ppl": res.heldout_ppl,
-        "tool_call_validity": res.format_validity, "seconds": round(res.seconds, 2),
+        "tool_call_validity": res.format_validity, "tool_call_n": res.format_n,
+        "tool_call_validity_pre_sft": pre.validity if pre else float("nan"),
+        "tool_name_match": res.after.name_match if res.after else float("nan"),
+        "tool_name_match_pre_sft": pre.name_match if pre else float("nan"),
+        "train_tokens_per_s": round(res.tokens_per_s, 1), "seconds": round(res.seconds, 2),
         "checkpoint": dg.MetadataValue.path(str(res.checkpoint)),
     })
 

@@ -19,8 +19,11 @@ def demo_plan(instance: dg.DagsterInstance) -> "list[tuple[str, str | None]]":
     return [("demix_job", None)]
 
 
-def study_run_config(corpora: "list[str]", embedded: bool) -> dict:
-    return {"ops": {"demix_corpora": {"config": {"domains": list(corpora), "embedded": embedded}}}}
+def study_run_config(corpora: "list[str]", embedded: bool, sizes: "dict | None" = None) -> dict:
+    """``demix_corpora`` run config: domains plus explicit size/step flags (0 / "" → profile)."""
+    cfg = {"domains": list(corpora), "embedded": embedded}
+    cfg.update({k: v for k, v in (sizes or {}).items() if v})
+    return {"ops": {"demix_corpora": {"config": cfg}}}
 
 
 def cmd_study(args) -> int:
@@ -34,16 +37,23 @@ def cmd_study(args) -> int:
     from warehouse.readers import read_sql
     from warehouse.writer import Warehouse
 
+    from ops.demix.sizes import OVERRIDE_KEYS, SIZES, apply_overrides, n_params
+    from ops.profiles import pick
+
     if args.profile:
         os.environ["TRAINYARD_PROFILE"] = args.profile
     # Check the corpora before starting the job: an empty or unreadable corpus is a one-line
     # error here, not a failed Dagster step with a traceback.
     from ops.demix.domains import load_user_domain
-    from ops.demix.sizes import SIZES
-    from ops.profiles import pick
 
     for spec in args.corpora:
         load_user_domain(spec, pick(SIZES).max_chars)
+    overrides = {k: getattr(args, k) for k in OVERRIDE_KEYS if getattr(args, k, None)}
+    sizes = apply_overrides(pick(SIZES), overrides)
+    print(f"DeMix models: {sizes.model.num_layers} layers x {sizes.model.hidden_size} wide "
+          f"(~{n_params(sizes) / 1e6:.1f}M parameters), seq {sizes.seq_len}, batch {sizes.batch_size}, "
+          f"steps base/component/final {sizes.base_steps}/{sizes.component_steps}/{sizes.final_steps}, "
+          f"device {sizes.model.device}")
     prepare_dagster_home()
     Warehouse().ensure_schema()
     job = defs.resolve_job_def("demix_job")
@@ -52,7 +62,8 @@ def cmd_study(args) -> int:
                                               ("demix_corpora", "demix_components", "demix_fidelity")})
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config=study_run_config(args.corpora, not args.no_embedded))
+                                        run_config=study_run_config(args.corpora, not args.no_embedded,
+                                                                    overrides))
     if not result.success:
         print("demix study FAILED; see `trainyard ui` for the run's logs", file=sys.stderr)
         return 1
@@ -102,4 +113,14 @@ def add_cli(subparsers) -> dict:
     study.add_argument("--profile", choices=["tiny", "demo", "full"], default=None,
                        help="run size (default: $TRAINYARD_PROFILE or demo)")
     study.add_argument("--until-fidelity", action="store_true", help="stop after the fidelity study")
+    for flag, kind, what in (("layers", int, "transformer layers"), ("width", int, "hidden size"),
+                             ("heads", int, "attention heads"), ("intermediate", int, "MLP width"),
+                             ("seq-len", int, "training window"), ("batch-size", int, "batch size"),
+                             ("lr", float, "learning rate"), ("base-steps", int, "base model steps"),
+                             ("component-steps", int, "steps per component"),
+                             ("final-steps", int, "final-run steps"), ("vocab", int, "BPE vocabulary"),
+                             ("eval-tokens", int, "held-out tokens per domain")):
+        study.add_argument(f"--{flag}", type=kind, default=0, help=f"{what} (0: the profile's)")
+    study.add_argument("--device", default="", choices=["", "auto", "cpu", "cuda"], help="model device")
+    study.add_argument("--dtype", default="", choices=["", "fp32", "bf16"], help="weights dtype")
     return {"demix": cmd_study}

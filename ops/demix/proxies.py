@@ -21,7 +21,7 @@ class ProxyScorer:
 
     def __init__(self, component_dirs: Sequence[str | Path], tokens: DomainTokens, sizes: DemixSizes,
                  scratch_dir: Path, base_dir: str | Path | None = None):
-        from ops.lm.model import ModelConfig, build_causal_lm
+        from ops.lm.model import ModelConfig, build_causal_lm, pick_device
 
         if len(component_dirs) != len(tokens.names):
             raise ValueError(f"{len(component_dirs)} components for {len(tokens.names)} domains")
@@ -29,7 +29,8 @@ class ProxyScorer:
         self.tokens, self.sizes, self.scratch_dir = tokens, sizes, scratch_dir
         from ops.demix.training import eval_windows
 
-        self.model = build_causal_lm(ModelConfig(checkpoint=str(self.component_dirs[0])), None)
+        self.device = pick_device(sizes.model.device)
+        self.model = build_causal_lm(ModelConfig(checkpoint=str(self.component_dirs[0])), None).to(self.device)
         self.states = [self._load(c) for c in self.component_dirs]
         keys = set(self.states[0])
         for c, st in zip(self.component_dirs, self.states):
@@ -97,7 +98,7 @@ class ProxyScorer:
                     acc.sub_(b).mul_(scale).add_(b)
                 target.copy_(acc.to(ins[0].dtype))
             losses = evaluate_windows(self.model, self.windows, self.owner, len(self.tokens.names),
-                                      rows_per_forward=rows_per_forward(self.sizes))
+                                      device=self.device, rows_per_forward=rows_per_forward(self.sizes))
         self.seconds += time.perf_counter() - t0
         self.count += 1
         if not all(math.isfinite(x) for x in losses):

@@ -91,3 +91,44 @@ SIZES = {
         final_steps=200, variants=VARIANTS, threads=0, min_weight=0.1, held_every=5,
         tv_scales=(1.0, 1.5, 2.5, 4.0), fidelity_seeds=2),
 }
+
+
+# Explicit size/step flags (CLI ``trainyard demix study --layers ...`` / ``demix_corpora`` run config):
+# 0 or "" keeps the profile's value. ``eval_tokens`` sets held-out windows per domain
+# (``eval_batches = ceil(eval_tokens / (batch_size * seq_len))``); ``device``/``dtype`` go to the
+# ModelSpec every DeMix model is built with (proxies are scored on that device too).
+OVERRIDE_KEYS = ("layers", "width", "heads", "intermediate", "seq_len", "batch_size", "lr", "base_steps",
+                 "component_steps", "final_steps", "eval_tokens", "vocab", "device", "dtype")
+
+
+def apply_overrides(sizes: DemixSizes, overrides: dict) -> DemixSizes:
+    """``sizes`` with the non-empty ``overrides`` applied (see ``OVERRIDE_KEYS``)."""
+    unknown = set(overrides) - set(OVERRIDE_KEYS)
+    if unknown:
+        raise ValueError(f"unknown DeMix size overrides {sorted(unknown)}; known: {OVERRIDE_KEYS}")
+    o = {k: v for k, v in overrides.items() if v not in (0, 0.0, "", None)}
+    model = sizes.model
+    width = int(o.get("width", model.hidden_size))
+    heads = int(o.get("heads", model.num_heads if width % model.num_heads == 0 else max(1, width // 64)))
+    seq_len = int(o.get("seq_len", sizes.seq_len))
+    model = dataclasses.replace(
+        model, hidden_size=width, num_heads=heads, num_layers=int(o.get("layers", model.num_layers)),
+        intermediate_size=int(o.get("intermediate", model.intermediate_size if "width" not in o
+                                    else 8 * width // 3 // 8 * 8)),
+        max_positions=max(model.max_positions, seq_len), device=o.get("device", model.device),
+        dtype=o.get("dtype", model.dtype))
+    batch = int(o.get("batch_size", sizes.batch_size))
+    changes = dict(model=model, seq_len=seq_len, batch_size=batch)
+    for k in ("lr", "base_steps", "component_steps", "final_steps", "vocab"):
+        if k in o:
+            changes[k] = type(getattr(sizes, k))(o[k])
+    if "eval_tokens" in o:
+        changes["eval_batches"] = max(1, -(-int(o["eval_tokens"]) // (batch * seq_len)))
+    return dataclasses.replace(sizes, **changes)
+
+
+def n_params(sizes: DemixSizes) -> int:
+    """Parameters of the Llama these sizes build (untied embeddings), for the CLI's summary."""
+    m = sizes.model
+    per_layer = 4 * m.hidden_size * m.hidden_size + 3 * m.hidden_size * m.intermediate_size + 2 * m.hidden_size
+    return m.num_layers * per_layer + 2 * sizes.vocab * m.hidden_size + m.hidden_size

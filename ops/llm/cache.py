@@ -52,7 +52,8 @@ class CachedBackend:
     def __init__(self, inner: LLMBackend, store: LLMCacheStore):
         self.inner = inner
         self.store = store
-        self.id = inner.id
+        # a backend whose outputs depend on more than its id (e.g. decoding settings) names it in cache_id
+        self.id = getattr(inner, "cache_id", inner.id)
         self.deterministic = getattr(inner, "deterministic", False)
         self.hits = 0
         self.misses = 0

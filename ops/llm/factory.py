@@ -3,7 +3,8 @@
 Config (an ``LLMConfig`` or a plain dict with the same keys):
 - ``kind``: ``template`` | ``transformers`` | ``openai`` | ``vllm``; default from
   ``$TRAINYARD_LLM_BACKEND``, else ``template``.
-- ``model``: model name for openai/vllm; ``checkpoint``: local directory for transformers.
+- ``model``: model name for openai/vllm; ``checkpoint``: for transformers, any ``ModelSpec`` source
+  (a checkpoint directory, a ``.gguf`` file, or ``smollm2``); ``dtype`` fp32/bf16; ``batch_size``.
 - ``base_url``: openai endpoint (else ``$TRAINYARD_LLM_BASE_URL`` / ``$OPENAI_BASE_URL``);
   ``api_key_env``: the variable holding the key (default ``OPENAI_API_KEY``).
 - ``concurrency``, ``max_retries``, ``timeout_s``: openai bounds.
@@ -32,6 +33,8 @@ class LLMConfig:
     max_retries: int = 3
     timeout_s: float = 60.0
     device: str = "auto"
+    dtype: str = "fp32"
+    batch_size: int = 8
 
     @classmethod
     def from_any(cls, config: "LLMConfig | Mapping[str, Any] | None") -> "LLMConfig":
@@ -60,8 +63,10 @@ def make_backend(config: "LLMConfig | Mapping[str, Any] | None" = None, cache=No
         from ops.llm.transformers_backend import TransformersBackend
 
         if not cfg.checkpoint:
-            raise ValueError("transformers backend needs 'checkpoint' (a local model directory)")
-        backend = TransformersBackend(cfg.checkpoint, device=cfg.device)
+            raise ValueError("transformers backend needs 'checkpoint' (a model directory, a .gguf file or "
+                             "'smollm2')")
+        backend = TransformersBackend(cfg.checkpoint, device=cfg.device, dtype=cfg.dtype,
+                                      batch_size=cfg.batch_size)
     elif kind == "openai":
         from ops.llm.openai_backend import OpenAIBackend
 

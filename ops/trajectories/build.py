@@ -32,6 +32,7 @@ class GateConfig:
     dedup_threshold: float = 0.8
     contamination_threshold: float = 0.5
     max_attempts: int = 3
+    max_tasks: int = 0  # >0: only the N lowest-numbered PRs (and chains within them) — bounds slow backends
     limits: ReplayLimits = dataclasses.field(default_factory=ReplayLimits)
 
 
@@ -43,6 +44,9 @@ def synthesize_tasks(snapshot: RepoSnapshot, chains: list[PRChain], backend: LLM
     if verification is not None:
         contexts = {n: c for n, c in contexts.items()
                     if c.key in verification and verification[c.key]["status"] not in ("filtered", "not_selected")}
+    if cfg.max_tasks > 0:
+        contexts = {n: contexts[n] for n in sorted(contexts)[: cfg.max_tasks]}
+        chains = [c for c in chains if all(n in contexts for n in c.pr_numbers)]
     pr_tasks, bad = synthesize_pr_tasks(backend, list(contexts.values()), cfg.max_attempts, verification)
     by_key = {t.task_id: t for t in pr_tasks}
     # with execution results, a chain is a task only when every PR in it is one

@@ -182,6 +182,35 @@ def test_transformers_backend_generates_from_local_checkpoint(tmp_path):
     a = be.generate([req])
     b = be.generate([req])
     assert a[0][0].text == b[0][0].text  # greedy is deterministic
-    assert a[0][0].generator == f"transformers:{tmp_path}"
+    assert a[0][0].generator == f"transformers:{tmp_path.name}"
     with pytest.raises(FileNotFoundError):
         make_backend({"kind": "transformers", "checkpoint": str(tmp_path / "missing")})
+
+
+def test_transformers_backend_batches_stops_and_counts_tokens(tmp_path):
+    from ops.lm.model import ModelSpec, build_causal_lm
+    from ops.lm.tokenizer import train_tokenizer
+    from ops.llm.transformers_backend import TransformersBackend
+
+    tok = train_tokenizer(["def f(x):\n    return x + 1\n", "the cat sat on the mat\n"] * 50, vocab_size=300)
+    model = build_causal_lm(ModelSpec(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64), tok)
+    model.save_pretrained(tmp_path / "m")
+    tok.save_pretrained(tmp_path / "m")
+    prompts = ["def f", "the cat sat on the mat and then", "x", "return x + 1 return"]
+    reqs = [LLMRequest(task="thought", messages=({"role": "user", "content": p},), max_tokens=8) for p in prompts]
+    batched = TransformersBackend(str(tmp_path / "m"), device="cpu", batch_size=4)
+    single = TransformersBackend(str(tmp_path / "m"), device="cpu", batch_size=1)
+    got = [c[0].text for c in batched.generate(reqs)]
+    # left padding + attention mask: a batch gives what one-at-a-time gives
+    assert got == [c[0].text for c in single.generate(reqs)]
+    assert 0 < batched.stats["new_tokens"] <= 4 * 8 and batched.tokens_per_s > 0
+    # a stop sequence cuts every text at its first occurrence
+    full = got[0]
+    if len(full) > 2:
+        stop = full[1:3]
+        cut = TransformersBackend(str(tmp_path / "m"), device="cpu", stop=(stop,)).generate(reqs[:1])[0][0].text
+        assert cut == full[: full.find(stop)].strip()
+    # sampling: n candidates per request
+    samp = LLMRequest(task="thought", messages=({"role": "user", "content": "def f"},), max_tokens=6, n=3,
+                      temperature=1.0)
+    assert len(batched.generate([samp])[0]) == 3

@@ -1,5 +1,5 @@
 """Export loads with ``datasets.load_dataset`` (JSONL and Parquet), splits never share a PR (or a
-repository when there are several), and TRL's SFTTrainer trains on it."""
+repository when there are several), and the SFT (assistant-only loss) trains on it."""
 import dataclasses
 import json
 import math
@@ -52,7 +52,7 @@ def test_split_is_by_repository_when_there_are_several(kept):
     assert {s for v in by_repo.values() for s in v} == {"train", "heldout"}
 
 
-def test_trl_sft_trains_on_the_export(kept, tmp_path):
+def test_sft_trains_on_the_export(kept, tmp_path):
     from ops.trajectories.sft import SIZES, parse_tool_calls, train_sft
 
     res = export_dataset(kept.kept, tmp_path / "data")
@@ -62,9 +62,10 @@ def test_trl_sft_trains_on_the_export(kept, tmp_path):
     losses = [v for s, n, v in log if n == "train/loss"]
     assert len(losses) == SIZES["tiny"].steps and all(math.isfinite(v) and v > 0 for v in losses)
     assert math.isfinite(out.heldout_loss) and out.heldout_ppl == pytest.approx(math.exp(out.heldout_loss))
-    # an untrained-size model: loss near log(vocab), not a copied constant
+    # three steps of a tiny model: assistant-token loss still near log(vocab), not a copied constant
     assert abs(out.heldout_loss - math.log(SIZES["tiny"].vocab)) < 1.5
-    assert out.reference_validity == 1.0 and out.format_n == SIZES["tiny"].eval_prompts
+    assert out.before is not None and out.after.n == out.before.n <= SIZES["tiny"].eval_trajectories
+    assert out.format_n == 0 or out.reference_validity == 1.0
     assert (tmp_path / "model" / "config.json").exists()
     assert parse_tool_calls('thinking\n[{"id": "c", "type": "function", "function": {"name": "open_file", '
                             '"arguments": "{\\"path\\": \\"a.py\\"}"}}]') == (True, "ok")
