@@ -91,6 +91,13 @@ def test_warehouse_pool_holds_across_processes(postgres, tmp_path):  # noqa: F81
     assert cfg["concurrency"]["pools"]["default_limit"] == 1
     (home / "dagster.yaml").write_text(yaml.safe_dump(cfg))
     env = {**os.environ, **postgres.env(db), "DAGSTER_HOME": str(home)}
+    # the pool's row is created once, as a deployment does on first start: three processes
+    # creating it at the same moment race on Postgres's unique key (IntegrityError)
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in postgres.env(db).items():
+            mp.setenv(k, v)
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            instance.event_log_storage.initialize_concurrency_limit_to_default("warehouse")
     log = tmp_path / "intervals.jsonl"
     procs = [subprocess.Popen([sys.executable, "-c", RUN_ONE, str(log), "3"], env=env, cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(3)]
