@@ -90,7 +90,8 @@ def learned(out) -> bool:
 
 def test_sft_learns_and_the_same_run_at_lr_0_does_not(export, tmp_path):
     out, log = _train(export, tmp_path, 3e-3)
-    assert out.before is not None and out.after is not None and out.after.n == out.before.n >= 3
+    # the demo export holds out one PR component (2 trajectories since the blame-backed 2-12 chain)
+    assert out.before is not None and out.after is not None and out.after.n == out.before.n >= 2
     assert out.trained_fraction >= 0.9
     assert [n for _, n, _ in log].count("train/loss") == 40
     assert out.reference_validity == 1.0
