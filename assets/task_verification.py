@@ -7,7 +7,6 @@ the filter/execution decisions in ``trajectory_decisions``. The check re-derives
 task's labels from the stored per-test outcomes.
 """
 
-import dataclasses
 import warnings
 
 import dagster as dg

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import BenchRow
+from benchmarks.harness import BenchRow, bare_training_tokens
 from ops.profiles import pick
 
 CKPT_SIZES = {  # (hidden, intermediate, layers, vocab)
@@ -266,18 +266,9 @@ def bench_train_loop() -> list[BenchRow]:
         return train_causal_lm(model, Replay(), cfg, lambda *a: None).tokens_per_s
 
     def bare() -> float:
-        model = build_causal_lm(cfg_model, Tok())
-        model.train()
-        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
-        t0 = time.perf_counter()
-        for x in batches:
-            logits = model(input_ids=x[:, :-1]).logits
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-        return steps * batch * seq / (time.perf_counter() - t0)
+        tokens, seconds = bare_training_tokens(build_causal_lm(cfg_model, Tok()), batches, cfg.lr,
+                                               cfg.weight_decay, cfg.grad_clip, time.perf_counter)
+        return tokens / seconds
 
     # one thread for both: on a shared 2-core box two spinning OpenMP threads make each sample
     # depend on the neighbours' load (measured 0.24x..0.97x run to run), not on the loop

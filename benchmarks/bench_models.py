@@ -12,7 +12,7 @@ compute):
 """
 import time
 
-from benchmarks.harness import BenchRow
+from benchmarks.harness import BenchRow, bare_training_tokens
 from ops.profiles import pick
 
 
@@ -62,17 +62,9 @@ def bench_loop() -> list[BenchRow]:
         return res.tokens / (time.process_time() - c0)
 
     def bare(model) -> float:
-        model.train()
-        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
-        c0 = time.process_time()
-        for x in batches[:steps]:
-            logits = model(input_ids=x[:, :-1]).logits
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-        return steps * batch * seq / (time.process_time() - c0)
+        tokens, seconds = bare_training_tokens(model, batches[:steps], cfg.lr, cfg.weight_decay, cfg.grad_clip,
+                                               time.process_time)
+        return tokens / seconds
 
     threads_before = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -5,16 +5,29 @@ and a 100-worker estimate derived from them (README.md, section scaleout explain
 
 Runs in a temporary trainyard home so the user's warehouse only receives the benchmark rows.
 Needs ``redis-server``."""
-import os
 import statistics
 import tempfile
-import time
-from pathlib import Path
 
-from benchmarks.harness import BenchRow, timed
+from benchmarks.harness import BenchRow, scoped_environ, timed
 
 NAME = "scaleout"
 GITHUB_REST_LIMIT_PER_HOUR = 5000  # authenticated REST requests per token (GitHub App: up to 15k)
+
+
+def median_write_seconds(n: int = 5) -> float:
+    """Median seconds of one 1-partition replace write (the scaleout table's shard-00 rows) to
+    the configured warehouse backend."""
+    from warehouse.readers import read_sql
+    from warehouse.writer import Lineage, Warehouse
+
+    frame = read_sql("SELECT * EXCLUDE (dagster_run_id, asset_key, partition_key, code_version, "
+                     "data_version, materialized_at) FROM scaleout_doc_signatures WHERE shard = 'shard-00'")
+    wh, writes = Warehouse(), []
+    for _ in range(n):
+        with timed() as t:
+            wh.write("scaleout_doc_signatures", frame, Lineage.adhoc("bench_write", "shard-00"))
+        writes.append(t())
+    return statistics.median(writes)
 
 
 def _in_process_partition_costs(keys) -> tuple:
@@ -23,7 +36,6 @@ def _in_process_partition_costs(keys) -> tuple:
     import dagster as dg
 
     from pipelines.resources import WarehouseResource
-    from warehouse.writer import Lineage, Warehouse
 
     times = []
     for key in keys:
@@ -32,16 +44,7 @@ def _in_process_partition_costs(keys) -> tuple:
                                 resources={"warehouse": WarehouseResource()}).success
         assert ok
         times.append(t())
-    from warehouse.readers import read_sql
-
-    frame = read_sql("SELECT * EXCLUDE (dagster_run_id, asset_key, partition_key, code_version, "
-                     "data_version, materialized_at) FROM scaleout_doc_signatures WHERE shard = 'shard-00'")
-    wh, writes = Warehouse(), []
-    for i in range(5):
-        with timed() as t:
-            wh.write("scaleout_doc_signatures", frame, Lineage.adhoc("bench_write", "shard-00"))
-        writes.append(t())
-    return statistics.median(times), statistics.median(writes)
+    return statistics.median(times), median_write_seconds()
 
 
 IO_LATENCY_S = 3.0  # per-step wait standing in for API round trips (an I/O-bound partition)
@@ -75,20 +78,12 @@ def run() -> list:
     from pipelines.instance import prepare_dagster_home
 
     keys = shard_partitions.get_partition_keys()
-    saved = {k: os.environ.get(k) for k in ("TRAINYARD_HOME", "DAGSTER_HOME")}
-    with tempfile.TemporaryDirectory(prefix="bench_scaleout_") as home:
-        os.environ["TRAINYARD_HOME"] = home
-        try:
-            prepare_dagster_home()
-            per_partition_s, write_s = _in_process_partition_costs(keys)
-            one, one_io = _celery_backfills(keys, 1)
-            two, two_io = _celery_backfills(keys, 2)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+    with tempfile.TemporaryDirectory(prefix="bench_scaleout_") as home, \
+            scoped_environ({"TRAINYARD_HOME": home}, restore=("DAGSTER_HOME",)):
+        prepare_dagster_home()
+        per_partition_s, write_s = _in_process_partition_costs(keys)
+        one, one_io = _celery_backfills(keys, 1)
+        two, two_io = _celery_backfills(keys, 2)
     n = len(keys)
     step_s_1 = one / n  # steady-state seconds per partition with one worker (incl. Dagster/Celery)
     overhead_s = max(step_s_1 - per_partition_s, 0.0)

@@ -7,49 +7,17 @@ table and the 100-worker estimate derived from it.
 
 Runs in temporary homes (and a temporary Postgres) so the user's warehouse only receives the
 benchmark rows. Needs ``redis-server`` and PostgreSQL (scripts/install-system-deps.sh)."""
-import contextlib
 import os
-import statistics
 import tempfile
 
-from benchmarks.harness import BenchRow, timed
+from benchmarks.bench_scaleout import median_write_seconds
+from benchmarks.harness import BenchRow, scoped_environ, timed
 
 NAME = "scaleout_lake"
 WORKERS = (1, 2, 4)
 IO_LATENCY_S = 3.0
 ENV_KEYS = ("TRAINYARD_HOME", "DAGSTER_HOME", "TRAINYARD_WAREHOUSE", "TRAINYARD_DUCKLAKE_CATALOG",
             "TRAINYARD_DUCKLAKE_DATA_PATH")
-
-
-@contextlib.contextmanager
-def _environ(values: dict):
-    saved = {k: os.environ.get(k) for k in set(ENV_KEYS) | set(values)}
-    for k in ENV_KEYS:
-        os.environ.pop(k, None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def _write_cost() -> float:
-    """Median seconds of one 1-partition replace write (the scaleout table's shard-00 rows)."""
-    from warehouse.readers import read_sql
-    from warehouse.writer import Lineage, Warehouse
-
-    frame = read_sql("SELECT * EXCLUDE (dagster_run_id, asset_key, partition_key, code_version, "
-                     "data_version, materialized_at) FROM scaleout_doc_signatures WHERE shard = 'shard-00'")
-    wh, times = Warehouse(), []
-    for _ in range(5):
-        with timed() as t:
-            wh.write("scaleout_doc_signatures", frame, Lineage.adhoc("bench_write", "shard-00"))
-        times.append(t())
-    return statistics.median(times)
 
 
 def _backfills(keys, workers: int) -> tuple:
@@ -91,11 +59,11 @@ def run() -> list:
                     env.update(TRAINYARD_WAREHOUSE="ducklake",
                                TRAINYARD_DUCKLAKE_CATALOG="postgres:" + pg.conninfo("lake"),
                                TRAINYARD_DUCKLAKE_DATA_PATH=os.path.join(home, "lake_data"))
-                with _environ(env):
+                with scoped_environ(env, clear=ENV_KEYS):
                     prepare_dagster_home()
                     Warehouse().ensure_schema()
                     per = {n: _backfills(keys, n) for n in WORKERS}
-                    per["write_s"] = _write_cost()
+                    per["write_s"] = median_write_seconds()
                 results[backend] = per
     rows = []
     n_keys = len(keys)

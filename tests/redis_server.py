@@ -2,11 +2,12 @@
 ``pipelines.executors.LocalCluster`` (own process groups, stopped by PID) and the environment the
 driver needs (home, Dagster home, profile) restored afterwards."""
 import contextlib
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+from benchmarks.harness import scoped_environ
 
 
 def require_redis() -> None:
@@ -21,19 +22,10 @@ def celery_cluster(home: Path, workers: int = 2, concurrency: int = 1):
     from pipelines.executors import LocalCluster
     from pipelines.instance import prepare_dagster_home
 
-    saved = {k: os.environ.get(k) for k in ("TRAINYARD_HOME", "DAGSTER_HOME", "TRAINYARD_PROFILE")}
-    os.environ["TRAINYARD_HOME"] = str(home)
-    os.environ["TRAINYARD_PROFILE"] = "tiny"
-    try:
+    with scoped_environ({"TRAINYARD_HOME": str(home), "TRAINYARD_PROFILE": "tiny"}, restore=("DAGSTER_HOME",)):
         prepare_dagster_home()
         with LocalCluster(workers=workers, concurrency=concurrency, log_dir=home / "logs") as cluster:
             yield cluster
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def log_tail(cluster, n: int = 40) -> str:

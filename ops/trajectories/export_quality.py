@@ -34,8 +34,7 @@ def export_quality(db_path: Path) -> tuple[dict, list[EvalMetric]]:
             "SELECT task_id, status FROM task_validations WHERE asset_key = 'verified_tasks'", path=db_path).to_dicts()}
     prs = {f"{r['repo']}#{r['number']}": r for r in read_sql(
         "SELECT repo, number, title, author FROM github_pull_requests", path=db_path).to_dicts()}
-    # the title the task was written from (a raw merge subject is replaced by the PR's first own
-    # commit subject before tasks are made; ``task_validations.title`` records which one was used)
+    # the title the task was written from, as validation saw it (``task_validations.title``)
     if status:
         for r in read_sql("SELECT task_id, title FROM task_validations WHERE asset_key = 'verified_tasks'",
                           path=db_path).to_dicts():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ops.github.records import Commit, IssueRecord, PRChain, PRFile, PullRequest, RepoSnapshot, Review, ReviewComment
+from ops.github.records import IssueRecord, PRChain, PRFile, PullRequest, RepoSnapshot, Review, ReviewComment
 
 TEST_PATH_RE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$)")
 
@@ -36,34 +36,13 @@ class PRContext:
         return sum(f.additions + f.deletions for f in self.files)
 
 
-_RAW_MERGE_RE = re.compile(r"^\s*Merge (pull request #\d+ from \S+|branch '[^']*')", re.I)
-
-
-def described(pr: PullRequest, commits: dict[str, Commit]) -> PullRequest:
-    """``pr`` with a real title when its only title is a raw merge subject ("Merge pull request #N
-    from user/branch", no message body): the subject of its first own commit, which is what
-    GitHub proposes as a PR's title; the other commit subjects become the body. Unchanged when the
-    PR has a body or no own commit with a plain subject."""
-    if not _RAW_MERGE_RE.match(pr.title or "") or (pr.body or "").strip():
-        return pr
-    subjects = [commits[s].message.split("\n", 1)[0].strip() for s in pr.commits if s in commits]
-    subjects = [x for x in subjects if x and not _RAW_MERGE_RE.match(x) and not x.lower().startswith("merge ")]
-    if not subjects:
-        return pr
-    body = "\n".join(f"- {x}" for x in subjects[1:])
-    return dataclasses.replace(pr, title=subjects[0], body=body)
-
-
 def pr_contexts(snapshot: RepoSnapshot) -> dict[int, PRContext]:
-    """One ``PRContext`` per merged PR of the snapshot, by PR number (raw merge subjects replaced
-    by ``described``)."""
+    """One ``PRContext`` per merged PR of the snapshot, by PR number."""
     issues = {i.number: i for i in snapshot.issues}
-    commits = {c.sha: c for c in snapshot.commits}
     out: dict[int, PRContext] = {}
     for pr in snapshot.pull_requests:
         if not pr.merged:
             continue
-        pr = described(pr, commits)
         out[pr.number] = PRContext(
             pr=pr,
             files=snapshot.files_of(pr.number),

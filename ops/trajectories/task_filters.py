@@ -2,8 +2,8 @@
 PR names the reason (written to ``task_validations`` and ``trajectory_decisions``, gate ``task_filter``).
 
 Rejected: bot authors (dependabot, pre-commit-ci, renovate, github-actions, any ``[bot]``), version
-bumps and releases, raw merge subjects that say nothing ("Merge pull request #N from …" with no
-description left after the title fix at ingest), PRs that change only housekeeping files (docs, CI,
+bumps and releases, raw merge subjects that say nothing ("Merge pull request #N from …" still the title after
+ingest, which takes a body-less merge's title from its commits or branch), PRs that change only housekeeping files (docs, CI,
 changelogs, lock/requirements files, packaging metadata), and PRs that change no non-test source.
 """
 from __future__ import annotations

@@ -2,13 +2,12 @@
 catalog) and an S3 endpoint (moto) started on loopback, the partitioned backfill on two Celery
 workers writing to DuckLake with its Parquet on S3 at the same time, and the warehouse rows (and
 their checksum) equal to a single-process run into the local DuckDB file."""
-import contextlib
 import hashlib
-import os
 
 import polars as pl
 import pytest
 
+from benchmarks.harness import scoped_environ
 from tests.conftest import materialize
 from tests.lake_services import lake_env, new_database, postgres, s3  # noqa: F401
 from tests.redis_server import celery_cluster, log_tail
@@ -22,20 +21,6 @@ SQL = f"SELECT {', '.join(COMPARED)} FROM scaleout_doc_signatures ORDER BY shard
 
 def checksum(frame: pl.DataFrame) -> str:
     return hashlib.sha256(frame.write_csv().encode()).hexdigest()
-
-
-@contextlib.contextmanager
-def environ(values: dict):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def test_celery_backfill_into_ducklake_on_s3_equals_single_process_file_run(
@@ -59,7 +44,7 @@ def test_celery_backfill_into_ducklake_on_s3_equals_single_process_file_run(
     env = {**lake_env(postgres, f"s3://{s3.bucket}/scaleout/", s3.env()),
            **postgres.env(new_database(postgres, "dagster")),
            "TRAINYARD_DAGSTER_CONFIG": "deploy/postgres/dagster.yaml", "TRAINYARD_HOME": str(home)}
-    with environ(env), celery_cluster(home, workers=2, concurrency=1) as cluster:
+    with scoped_environ(env), celery_cluster(home, workers=2, concurrency=1) as cluster:
         with dg.DagsterInstance.get() as instance:
             assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
         runs = run_backfill("scaleout_job", keys, max_concurrent_runs=4, tags={LATENCY_TAG: "3"})

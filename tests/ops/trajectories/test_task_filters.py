@@ -36,18 +36,3 @@ def test_source_change_is_kept_and_filters_can_be_turned_off():
     assert filter_pr(_ctx(title="Merge pull request #3 from x/y", body="Make chunked lazy"))[0]
     assert filter_pr(_ctx(author="dependabot[bot]"), TaskFilterConfig(drop_bots=False))[0]
 
-
-def test_raw_merge_subject_is_replaced_by_the_first_own_commit_subject():
-    from ops.github.records import Commit
-    from ops.trajectories.pr_context import described
-
-    commits = {"a": Commit(repo="o/r", sha="a", message="Fix naturaldelta for months\n\ndetails"),
-               "b": Commit(repo="o/r", sha="b", message="Add tests for months"),
-               "m": Commit(repo="o/r", sha="m", message="Merge branch 'main' into fix")}
-    pr = PullRequest(repo="o/r", number=9, title="Merge pull request #9 from jane/fix", commits=["a", "m", "b"])
-    d = described(pr, commits)
-    assert d.title == "Fix naturaldelta for months" and d.body == "- Add tests for months"
-    assert filter_pr(_ctx(title=d.title, body=d.body))[0]
-    # a PR with a body, or with no plain own commit, keeps what it had
-    assert described(PullRequest(repo="o/r", number=9, title=pr.title, body="why", commits=["a"]), commits).title == pr.title
-    assert described(PullRequest(repo="o/r", number=9, title=pr.title, commits=["m"]), commits).title == pr.title
