@@ -1,5 +1,5 @@
 """Scale-out workload: per-shard document signatures, one partition per shard, so a backfill
-has independent steps to spread over workers (pipelines/scaleout.py, README.md, section scaleout)."""
+has independent steps to spread over workers (pipelines/scaleout.py, docs/scaleout.md)."""
 import io
 import os
 import socket

@@ -1,7 +1,7 @@
 """Scale-out: the same 8-partition backfill of ``doc_signatures`` on 1 and 2 Celery workers (Redis
 on 127.0.0.1, one step slot per worker) — CPU-bound as is, and I/O-bound with a simulated 3 s
 source latency per step — the in-process cost of one partition, the serialised warehouse write,
-and a 100-worker estimate derived from them (README.md, section scaleout explains it).
+and a 100-worker estimate derived from them (docs/scale-out.md explains it).
 
 Runs in a temporary trainyard home so the user's warehouse only receives the benchmark rows.
 Needs ``redis-server``."""

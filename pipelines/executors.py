@@ -4,7 +4,7 @@ Redis broker and result backend.
 Selected without code changes: ``TRAINYARD_EXECUTOR=celery`` (see ``pipelines.definitions``), broker
 ``$TRAINYARD_CELERY_BROKER`` (default ``redis://127.0.0.1:6379/0``), backend
 ``$TRAINYARD_CELERY_BACKEND`` (default: the broker URL). Workers: ``celery -A
-pipelines.celery_worker worker -Q dagster`` with the same environment (README.md, section scaleout).
+pipelines.celery_worker worker -Q dagster`` with the same environment (docs/scaleout.md).
 
 Only imported when the celery profile is chosen: it pulls in celery/kombu/redis.
 """
@@ -84,7 +84,7 @@ def check_broker(url: str, timeout_s: float = 3.0) -> None:
     except Exception as exc:  # any failure to reach it is reported the same way
         raise BrokerUnavailable(
             f"Celery broker {url} is unavailable ({type(exc).__name__}: {exc}). Start Redis "
-            "(README.md, section scaleout: `redis-server --bind 127.0.0.1 --port 6379`) or set "
+            "(docs/scaleout.md: `redis-server --bind 127.0.0.1 --port 6379`) or set "
             "TRAINYARD_CELERY_BROKER to a reachable broker."
         ) from exc
 
@@ -120,8 +120,8 @@ def broker_outage(broker: str, backend: str | None, exc: BaseException) -> "Brok
             return BrokerUnavailable(
                 f"broker outage: the Celery broker {url} went away during the run "
                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); steps "
-                "that finished before it kept their writes; restart Redis (README.md, section "
-                "scaleout) and re-run the partition (its writes are replaced, not duplicated)")
+                "that finished before it kept their writes; restart Redis (docs/scaleout.md) and re-run "
+                "the partition (its writes are replaced, not duplicated)")
     return None
 
 

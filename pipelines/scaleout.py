@@ -1,7 +1,7 @@
 """Scale-out branch: the partitioned demonstration workload, a backfill driver that runs one
 Dagster run per partition concurrently (steps go wherever the executor sends them — celery
 workers under ``TRAINYARD_EXECUTOR=celery``), and ``trainyard scaleout ...`` commands that start
-Redis and workers on this machine (README.md, section scaleout)."""
+Redis and workers on this machine (docs/scaleout.md)."""
 import dataclasses
 import os
 import time

@@ -125,5 +125,5 @@ def artifact_store() -> ArtifactStore:
         return LocalArtifactStore(Path(spec))
     raise ValueError(
         f"TRAINYARD_ARTIFACT_STORE={spec!r}: only 'local', 'file:///path' or '/path' are implemented;"
-        " an object store (s3://, gs://) needs an ArtifactStore subclass (see README.md, section scaleout)"
+        " an object store (s3://, gs://) needs an ArtifactStore subclass (see docs/scaleout.md)"
     )

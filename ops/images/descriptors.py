@@ -7,7 +7,7 @@ positions in pixels of the resized image) and is matched with geometric verifica
   (Arandjelović & Zisserman 2012: Hellinger kernel = inner product of square-rooted L1-normalised
   SIFT), plus a 16×16 grey thumbnail per image (``grey_thumbnail``) that rescues flat images
   with too few keypoints. Queries are also described mirrored, so flips match.
-- ``torchscript``: an ISC21/SSCD-style global model from a local ``.pt`` file (see README.md, section images).
+- ``torchscript``: an ISC21/SSCD-style global model from a local ``.pt`` file (see docs/images.md).
 """
 from __future__ import annotations
 
