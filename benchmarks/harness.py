@@ -1,10 +1,11 @@
 """Benchmark rows and the machine description every row carries."""
 import dataclasses
 import os
-import platform
 import resource
 import time
 from contextlib import contextmanager
+
+from warehouse.provenance import machine_description  # noqa: F401  (re-exported: every row carries it)
 
 
 @dataclasses.dataclass
@@ -21,17 +22,6 @@ class BenchRow:
         if self.peer_value in (None, 0):
             return None
         return self.value / self.peer_value
-
-
-def machine_description() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        import torch
-
-        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    except Exception:
-        gpu = "no torch"
-    return f"{platform.system()} {cpu}, {os.cpu_count()} cores, {gpu}, Python {platform.python_version()}"
 
 
 @contextmanager

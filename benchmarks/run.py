@@ -16,6 +16,7 @@ def discover() -> list[str]:
 
 
 def store(rows: list[BenchRow], name: str) -> None:
+    from warehouse.provenance import git_commit
     from warehouse.writer import Lineage, Warehouse
 
     machine = machine_description()
@@ -23,6 +24,7 @@ def store(rows: list[BenchRow], name: str) -> None:
         "benchmarks",
         [{"benchmark": r.benchmark, "metric": r.metric, "value": float(r.value), "unit": r.unit,
           "peer": r.peer, "peer_value": r.peer_value, "ratio": r.ratio, "machine": machine,
+          "git_commit": git_commit(),
           "source_key": f"bench:{r.benchmark}"} for r in rows],
         Lineage(dagster_run_id="bench", asset_key=f"bench/{name}"),
         mode="replace",

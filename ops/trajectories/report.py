@@ -22,7 +22,7 @@ class TrajectoryReport:
 
 def build_report(db_path: Path, run_id: str, out_dir: Path) -> TrajectoryReport:
     from ops.report import Plot, Table, render_report
-    from ops.trajectories.sft import clopper_pearson
+    from ops.report import clopper_pearson_ci as clopper_pearson
     from warehouse.readers import read_sql
 
     run = read_sql("SELECT * FROM training_runs WHERE training_run_id = ?", [run_id], path=db_path)
