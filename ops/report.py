@@ -182,6 +182,32 @@ def hist_bins(values: Sequence[float], floor: int = 10, ceiling: int = 60):
     return np.linspace(lo, hi, min(ceiling, max(floor, n)) + 1)
 
 
+UNIT_EPS = 1e-6  # scores at exactly 0 or 1 sit this far inside (0, 1) on a logit axis
+
+
+def draw_score_hist(ax, groups: dict[str, Sequence[float]], threshold: float | None = None):
+    """Histogram of scores in [0, 1] per group on a logit axis, with bins over the data's range
+    (``hist_bins`` in logit space): copies scoring 0.976–1.0 spread over many bins instead of one
+    0.95–1.0 bin of a linear 20-bin histogram. Returns the bin edges."""
+    import numpy as np
+
+    def logit(xs):
+        x = np.clip(np.asarray(list(xs), dtype=float), UNIT_EPS, 1 - UNIT_EPS)
+        return np.log(x / (1 - x))
+
+    everything = np.concatenate([logit(v) for v in groups.values()] or [np.zeros(0)])
+    edges = 1 / (1 + np.exp(-hist_bins(everything.tolist(), floor=20)))
+    data = [np.clip(np.asarray(list(v), dtype=float), UNIT_EPS, 1 - UNIT_EPS) for v in groups.values()]
+    ax.hist(data, bins=edges, label=list(groups), histtype="stepfilled", alpha=0.55)
+    ax.set_xscale("logit")
+    if threshold is not None:
+        ax.axvline(threshold, color="k", ls="--", label=f"threshold {threshold:g}")
+    ax.set_xlabel("score (logit axis)")
+    ax.set_ylabel("pairs")
+    ax.legend()
+    return edges
+
+
 def wilson_ci(k: float, n: int, alpha: float = 0.05) -> tuple[float, float]:
     """Wilson score interval for ``k`` successes out of ``n`` (``k`` may be fractional, e.g. ties
     counted ½); (nan, nan) when ``n`` is 0. 0/8 gives [0, 0.32], not [0, 0]."""
