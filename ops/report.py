@@ -220,7 +220,8 @@ def wilson_ci(k: float, n: int, alpha: float = 0.05) -> tuple[float, float]:
     d = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / d
     half = z * math.sqrt(max(p * (1 - p) / n + z * z / (4 * n * n), 0.0)) / d
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Wilson contains p; enforce it against rounding (p = 1 gave 0.99999999999 as the upper end)
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 
 def clopper_pearson_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:

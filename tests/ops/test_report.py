@@ -117,3 +117,13 @@ def test_report_index_lists_and_links_every_report(tmp_path, trainyard_home):
     # the index is rewritten by every render: a third report appears without calling report_index_path
     render_report(artifact_dir("reports", "gamma"), "Gamma", {})
     assert "gamma/report.html" in index.read_text()
+
+
+def test_wilson_interval_contains_the_point_at_the_edges():
+    from ops.report import wilson_ci
+
+    for n in range(1, 60):
+        for k in (0, n):
+            lo, hi = wilson_ci(k, n)
+            assert lo <= k / n <= hi, (k, n)
+    assert wilson_ci(7, 7)[1] == 1.0 and wilson_ci(0, 7)[0] == 0.0
