@@ -196,10 +196,17 @@ def draw_score_hist(ax, groups: dict[str, Sequence[float]], threshold: float | N
         return np.log(x / (1 - x))
 
     everything = np.concatenate([logit(v) for v in groups.values()] or [np.zeros(0)])
-    edges = 1 / (1 + np.exp(-hist_bins(everything.tolist(), floor=20)))
+    edges = 1 / (1 + np.exp(-hist_bins(everything.tolist(), floor=30)))
     data = [np.clip(np.asarray(list(v), dtype=float), UNIT_EPS, 1 - UNIT_EPS) for v in groups.values()]
+    if everything.size:  # the logit round trip moves the outer edges by an ulp: keep the extremes inside
+        edges[0] = min(edges[0], min(float(d.min()) for d in data if d.size))
+        edges[-1] = max(edges[-1], max(float(d.max()) for d in data if d.size))
     ax.hist(data, bins=edges, label=list(groups), histtype="stepfilled", alpha=0.55)
     ax.set_xscale("logit")
+    from matplotlib.ticker import NullFormatter
+
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels (1-3·10⁻²) collide on a short range
+    ax.tick_params(axis="x", labelrotation=30)
     if threshold is not None:
         ax.axvline(threshold, color="k", ls="--", label=f"threshold {threshold:g}")
     ax.set_xlabel("score (logit axis)")

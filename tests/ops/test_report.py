@@ -62,6 +62,8 @@ def test_hist_bins_spread_a_tight_cluster_and_logit_histogram_separates_near_one
     edges = draw_score_hist(ax, {"copies": copies, "non-copies": [0.0, 0.3, 0.889]}, threshold=0.95)
     plt.close(fig)
     assert (np.histogram(np.clip(copies, 0, 1 - 1e-6), edges)[0] > 0).sum() >= 5
+    every = np.clip(copies + [0.0, 0.3, 0.889], 1e-6, 1 - 1e-6)
+    assert np.histogram(every, edges)[0].sum() == len(every)  # scores of exactly 0 and 1 are drawn too
     assert len(hist_bins([0.5] * 4)) == 11  # one value: still a bin around it
 
 
