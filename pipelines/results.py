@@ -41,9 +41,14 @@ def cmd_results(args) -> int:
     from warehouse.paths import warehouse_path
     from warehouse.readers import results_rows
 
+    from warehouse.ducklake import selected as lake_selected
+
     db = Path(args.warehouse).expanduser() if args.warehouse else None
     if db is not None and not db.is_file():
         raise TrainyardError(f"--warehouse {db}: no such warehouse file; give the path of a .duckdb file")
+    if db is None and not lake_selected(None) and not warehouse_path().is_file():
+        raise TrainyardError(f"no warehouse at {warehouse_path()}: run `trainyard demo` (or `trainyard bench`) "
+                             "first, or give --warehouse PATH")
     metrics, benches = results_rows(db)
     groups, order = asset_groups()
     paths = render_results(metrics.to_dicts(), benches.to_dicts(), out, groups, order)

@@ -21,6 +21,10 @@ def test_results_errors_are_one_line(tmp_path, capsys):
     assert main(["results", "--out", str(tmp_path), "--warehouse", str(tmp_path / "missing.duckdb")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: --warehouse") and "no such warehouse file" in err and "\n" not in err
+    assert main(["results", "--out", str(tmp_path)]) == 2  # the test's home has no warehouse yet
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: no warehouse at") and "trainyard demo" in err
+    assert not (tmp_path / "results.md").exists()
 
 
 def test_results_schema_writes_the_schema_page(tmp_path):
