@@ -8,6 +8,7 @@ import functools
 import os
 import platform
 import subprocess
+import sys
 from pathlib import Path
 
 from warehouse.paths import PROJECT_ROOT
@@ -22,6 +23,12 @@ def _gpu_names() -> list[str]:
                     names.append(line.split(":", 1)[1].strip())
         except OSError:
             continue
+    torch = sys.modules.get("torch")  # already loaded (a training step): ask it, never import it here
+    if not names and torch is not None:
+        try:
+            names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        except Exception:  # a CPU build or a broken driver: no GPU to name
+            names = []
     return names
 
 
