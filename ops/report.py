@@ -49,6 +49,8 @@ class RenderedReport:
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, float) for v in value):
+        return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"  # an interval
     return str(value)
 
 
@@ -119,6 +121,7 @@ def render_report(
         f"<title>{html.escape(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
         "text-align:left}</style></head><body>"
+        f"<p><a href='../{INDEX_NAME}'>All reports</a></p>"
         f"<h1>{html.escape(title)}</h1><table>{summary_rows}</table>{plot_html}{table_html}"
         "</body></html>"
     )

@@ -6,13 +6,15 @@ from ops.report import Plot, Table, bootstrap_ci, render_report
 
 def test_render_report_writes_html_pngs_and_markdown(tmp_path):
     rendered = render_report(
-        tmp_path / "r", "Title <x>", {"acc": 0.5, "n": 3},
+        tmp_path / "r", "Title <x>", {"acc": 0.5, "n": 3, "acc_ci": [0.123456, 0.876543]},
         tables=[Table("T", ["a", "b"], [[1, 2.0], [3, 4.5]])],
         plots=[Plot("curve", "Curve", lambda ax: ax.plot([0, 1], [1, 0]))],
     )
     html = rendered.html_path.read_text()
     assert "Title &lt;x&gt;" in html and "<td>4.5</td>" in html and 'src="curve.png"' in html
+    assert "href='../index.html'" in html and (tmp_path / "index.html").is_file()
     assert rendered.png_paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<td>[0.1235, 0.8765]</td>" in html
     assert "data:image/png;base64," in rendered.markdown and "| 3 | 4.5 |" in rendered.markdown
 
 

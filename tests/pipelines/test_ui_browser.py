@@ -133,5 +133,8 @@ def test_report_index_opens_and_links_to_a_report_whose_images_load(trainyard_ho
             assert [w[0] for w in widths] == ["curve.png", "hist.png"]
             assert all(done and width > 0 for _, done, width in widths), widths
             page.screenshot(path=str(tmp_path / "report.png"))
+            page.get_by_role("link", name="All reports").click()
+            page.wait_for_load_state("load")
+            assert page.url == index.as_uri() and page.title() == "trainyard reports"
         finally:
             browser.close()
