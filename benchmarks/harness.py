@@ -1,11 +1,10 @@
-"""Benchmark rows and the machine description every row carries."""
+"""Benchmark rows, timing and memory helpers (the machine and commit every row carries come from
+``warehouse.provenance``)."""
 import dataclasses
 import os
 import resource
 import time
 from contextlib import contextmanager
-
-from warehouse.provenance import machine_description  # noqa: F401  (re-exported: every row carries it)
 
 
 @dataclasses.dataclass

@@ -6,7 +6,8 @@ import pkgutil
 import sys
 import traceback
 
-from benchmarks.harness import BenchRow, machine_description
+from benchmarks.harness import BenchRow
+from warehouse.provenance import git_commit, machine_description
 
 
 def discover() -> list[str]:
@@ -16,7 +17,6 @@ def discover() -> list[str]:
 
 
 def store(rows: list[BenchRow], name: str) -> None:
-    from warehouse.provenance import git_commit
     from warehouse.writer import Lineage, Warehouse
 
     machine = machine_description()
