@@ -253,18 +253,23 @@ def proportion_with_ci(k: float, n: int, method: str = "wilson") -> tuple[float,
     return point, lo, hi
 
 
-def _report_entry(folder: Path) -> dict[str, str]:
+def _report_entry(folder: Path) -> dict[str, str] | None:
+    """Title and time of the report in ``folder`` (from ``report.json``; for reports written
+    before it existed, the HTML title and file time); None when the report vanished meanwhile."""
     meta_path, html_path = folder / REPORT_META, folder / "report.html"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # absent, or being written by another process right now
         meta = {}
-    title = meta.get("title")
-    if not title:
-        found = re.search(r"<title>(.*?)</title>", html_path.read_text(encoding="utf-8", errors="replace"), re.S)
-        title = html.unescape(found.group(1)) if found else folder.name
-    created = meta.get("created_at") or dt.datetime.fromtimestamp(
-        html_path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        title = meta.get("title")
+        if not title:
+            found = re.search(r"<title>(.*?)</title>", html_path.read_text(encoding="utf-8", errors="replace"), re.S)
+            title = html.unescape(found.group(1)) if found else folder.name
+        created = meta.get("created_at") or dt.datetime.fromtimestamp(
+            html_path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except OSError:
+        return None
     return {"folder": folder.name, "title": title, "created_at": created}
 
 
@@ -273,7 +278,7 @@ def write_report_index(root: Path) -> Path:
     time it was written, newest first. Written to a temporary file and renamed, so a reader (or a
     concurrent writer) never sees half a page."""
     root.mkdir(parents=True, exist_ok=True)
-    entries = [_report_entry(d) for d in sorted(root.iterdir()) if (d / "report.html").is_file()]
+    entries = [e for d in sorted(root.iterdir()) if (d / "report.html").is_file() and (e := _report_entry(d))]
     entries.sort(key=lambda e: (e["created_at"], e["folder"]), reverse=True)
     rows = "".join(
         f'<tr><td><a href="{html.escape(e["folder"])}/report.html">{html.escape(e["title"])}</a></td>'

@@ -131,3 +131,13 @@ def test_wilson_interval_contains_the_point_at_the_edges():
             lo, hi = wilson_ci(k, n)
             assert lo <= k / n <= hi, (k, n)
     assert wilson_ci(7, 7)[1] == 1.0 and wilson_ci(0, 7)[0] == 0.0
+
+
+def test_index_lists_a_report_without_its_json_from_the_html_title(tmp_path):
+    from ops.report import write_report_index
+
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "report.html").write_text("<html><head><title>Old &amp; plain</title></head></html>")
+    render_report(tmp_path / "new", "New", {})
+    page = write_report_index(tmp_path).read_text()
+    assert 'href="old/report.html">Old &amp; plain</a>' in page and 'href="new/report.html">New</a>' in page
