@@ -111,7 +111,7 @@ def _interval_plot(title: str, rows: Sequence[Mapping[str, Any]], path: Path) ->
             ax.set_ylim(-0.7, len(members) - 0.3)
             ax.tick_params(axis="x", labelsize=9)
             ax.grid(axis="x", alpha=0.3)
-            if family:
+            if family and len(families) > 1:
                 ax.set_title(family, fontsize=9, loc="left")
         axes[0, 0].set_title(title, fontsize=10)
         axes[-1, 0].set_xlabel("value with its 95 % interval", fontsize=9)
