@@ -130,11 +130,19 @@ def _ratio_plot(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
     with plt.style.context("default"):
         fig, ax = plt.subplots(figsize=category_figsize(len(rows), horizontal=True))
         y = list(range(len(rows)))[::-1]
-        ax.barh(y, [r["ratio"] for r in rows], color="C0")
+        ratios = [r["ratio"] for r in rows]
+        # bars grow from 1 (parity) towards the ratio; whether lower is better depends on the unit
+        ax.barh(y, [v - 1.0 for v in ratios], left=1.0, color="C0")
         ax.axvline(1.0, color="k", lw=1)
         ax.set_xscale("log")
-        ax.set_yticks(y, labels, fontsize=8)
-        ax.set_xlabel("trainyard / peer (log scale; unit as in the table)", fontsize=9)
+        span = max(max(abs(math.log10(v)) for v in ratios), 0.05) * 1.15
+        ax.set_xlim(10 ** -span, 10 ** span)
+        from matplotlib.ticker import FormatStrFormatter
+
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(FormatStrFormatter("%g" if span < 1 else ""))  # label minors in a narrow range
+        ax.set_yticks(y, labels, fontsize=9)
+        ax.set_xlabel("trainyard / peer (log scale; the unit in the table says which way is better)", fontsize=9)
         ax.set_title("Benchmarks: ratio to the peer", fontsize=10)
         fig.tight_layout()
         _save(fig, path)
