@@ -279,7 +279,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeats, verdict, inside, splits, sizes,
                      eval_tokens):
     from ops.demix.study import EVALUATION
-    from ops.report import Plot, Table, render_report
+    from ops.report import Plot, Table, category_ticks, render_report
     from warehouse.registry import EvalMetric, record_eval_report
 
     def rho(variant, method, domain="aggregate", split=EVALUATION):
@@ -321,21 +321,22 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
         for variant, pred in proxies.items():
             ax.scatter([sum(pred[i]) / len(pred[i]) for i in ev], [real_agg[i] for i in ev], label=variant, s=14)
         ax.set_xlabel("merged proxy mean loss (nats/token)"); ax.set_ylabel("trained mean loss (evaluation half)")
-        ax.legend(fontsize=7)
+        ax.legend()
 
     def draw_bars(ax):
         labels = [c["domain"] for c in cells]
         x = range(len(cells))
         ax.bar([i - 0.2 for i in x], [c["proxy"] for c in cells], 0.4, label=f"proxy ({best})")
         ax.bar([i + 0.2 for i in x], [c["best_baseline_spearman"] for c in cells], 0.4, label="best free baseline")
-        ax.set_xticks(list(x), labels); ax.set_ylabel("held-out Spearman"); ax.axhline(0.9, ls="--", c="gray")
-        ax.legend(fontsize=7)
+        category_ticks(ax, list(x), labels); ax.set_ylabel("held-out Spearman"); ax.axhline(0.9, ls="--", c="gray")
+        ax.legend()
 
     report_id = f"{lineage.asset_key}/fidelity"
     rendered = render_report(artifact_dir("reports", "demix_fidelity"), "DeMix proxy fidelity (held-out)", summary,
                              tables=[cell_table, table],
                              plots=[Plot("scatter", "Proxy vs trained (aggregate, evaluation half)", draw_scatter),
-                                    Plot("spearman", "Held-out Spearman: proxy vs best free baseline", draw_bars)])
+                                    Plot("spearman", "Held-out Spearman: proxy vs best free baseline", draw_bars,
+                                         n_categories=2 * len(cells))])
     metrics = []
     for r in fid:
         if r["variant"] in (best, "-") and r["split"] == EVALUATION:
@@ -521,7 +522,7 @@ def _mean_sd(xs):
 
 
 def _final_report(wh, lineage, names, mixes, out):
-    from ops.report import Plot, Table, render_report
+    from ops.report import Plot, Table, category_ticks, render_report
     from warehouse.registry import EvalMetric, record_eval_report
 
     mean_loss = {k: [sum(s["domain_loss"]) / len(names) for s in v] for k, v in out.items()}
@@ -546,7 +547,7 @@ def _final_report(wh, lineage, names, mixes, out):
         x = range(len(names))
         for off, k in ((-0.2, "chosen"), (0.2, "uniform")):
             ax.bar([i + off for i in x], [m for m, _ in per_dom[k]], 0.4, yerr=[s for _, s in per_dom[k]], label=k)
-        ax.set_xticks(list(x), names); ax.set_ylabel("held-out loss (nats/token)"); ax.legend()
+        category_ticks(ax, list(x), names); ax.set_ylabel("held-out loss (nats/token)"); ax.legend()
 
     def draw_deltas(ax):
         ax.bar(range(n), deltas); ax.axhline(0, c="gray")
@@ -554,8 +555,9 @@ def _final_report(wh, lineage, names, mixes, out):
 
     report_id = f"{lineage.asset_key}/final"
     rendered = render_report(artifact_dir("reports", "demix_final"), "DeMix: chosen vs uniform mixture", summary,
-                             tables=[table], plots=[Plot("domains", "Held-out loss per domain", draw_domains),
-                                                    Plot("deltas", "Chosen − uniform per seed", draw_deltas)])
+                             tables=[table],
+                             plots=[Plot("domains", "Held-out loss per domain", draw_domains, n_categories=2 * len(names)),
+                                    Plot("deltas", "Chosen − uniform per seed", draw_deltas, n_categories=n)])
     metrics = [EvalMetric(f"{k}/{d}/loss", m, n=n) for k in per_dom for d, (m, _) in zip(names, per_dom[k])]
     metrics += [EvalMetric(f"{k}/{d}/loss_sd", sd, n=n) for k in per_dom for d, (_, sd) in zip(names, per_dom[k])]
     metrics += [EvalMetric("chosen/mean/loss", cm, n=n), EvalMetric("uniform/mean/loss", um, n=n),

@@ -208,7 +208,7 @@ def image_copy_detection_eval(context: dg.AssetExecutionContext, warehouse: Ware
     from ops.images.loading import BadImage, load_image
     from ops.images.matching import MatchConfig
     from ops.images.sources import list_images, skimage_photos
-    from ops.report import Plot, Table, render_report
+    from ops.report import Plot, Table, draw_score_hist, render_report, wilson_ci
     from warehouse.registry import EvalMetric, record_eval_report
 
     s = pick(SIZES)
@@ -233,8 +233,12 @@ def image_copy_detection_eval(context: dg.AssetExecutionContext, warehouse: Ware
          "is_copy": ev.ground_truth.get(p.query_id) == p.reference_id,
          "transforms": "+".join(ev.transforms.get(p.query_id, [])), "score": p.score, "n_inliers": p.n_inliers,
          "source_key": f"{p.query_id}->{p.reference_id}"} for p in ev.pairs], lineage)
+    # precision and recall at the threshold are proportions: Wilson intervals
+    p_ci = wilson_ci(round(ev.precision_at * ev.n_predicted_at), ev.n_predicted_at)
+    r_ci = wilson_ci(round(ev.recall_at * ev.curve.n_gt), ev.curve.n_gt)
     summary = {"descriptor": desc.name, "micro_ap": ev.curve.micro_ap, "threshold": cfg.threshold,
-               "precision_at_threshold": ev.precision_at, "recall_at_threshold": ev.recall_at,
+               "precision_at_threshold": ev.precision_at, "precision_ci95_wilson": list(p_ci),
+               "recall_at_threshold": ev.recall_at, "recall_ci95_wilson": list(r_ci),
                "references": ev.n_references, "queries": ev.n_queries, "copies": ev.curve.n_gt,
                "describe_s": round(ev.seconds_describe, 2), "match_s": round(ev.seconds_match, 2)}
     copy_scores = [p.score for p in ev.pairs if ev.ground_truth.get(p.query_id) == p.reference_id]
@@ -245,22 +249,24 @@ def image_copy_detection_eval(context: dg.AssetExecutionContext, warehouse: Ware
         ax.set_xlabel("recall"); ax.set_ylabel("precision"); ax.set_xlim(0, 1); ax.set_ylim(0, 1.05)
 
     def draw_hist(ax):
-        ax.hist([copy_scores, other_scores], bins=20, range=(0, 1), label=["copies", "non-copies"])
-        ax.axvline(cfg.threshold, color="k", ls="--"); ax.set_xlabel("score"); ax.legend()
+        draw_score_hist(ax, {"copies": copy_scores, "non-copies": other_scores}, cfg.threshold)
 
     by_t = ev.recall_by_transform(cfg.threshold)
     report_id = f"{lineage.asset_key}/copy_detection"
     rendered = render_report(
         artifact_dir("reports", "image_copy_detection_eval"), "Image copy detection (DISC21-like)", summary,
-        tables=[Table("Recall at threshold by transform", ["transform", "found", "copies"],
-                      [[k, a, b] for k, (a, b) in by_t.items()])],
+        tables=[Table("Recall at threshold by transform (95% Wilson)", ["transform", "found", "copies", "recall",
+                                                                       "ci_low", "ci_high"],
+                      [[k, a, b, a / b if b else float("nan"), *wilson_ci(a, b)] for k, (a, b) in by_t.items()])],
         plots=[Plot("pr_curve", "Precision-recall (µAP)", draw_pr),
                Plot("score_hist", "Scores: copies vs non-copies", draw_hist)])
     record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject=desc.name, suite="image_copy_detection",
                        summary=summary, html_path=str(rendered.html_path), lineage=lineage, source_key=desc.name,
                        metrics=[EvalMetric("micro_ap", ev.curve.micro_ap, n=ev.curve.n_gt),
-                                EvalMetric("precision_at_threshold", ev.precision_at, n=ev.n_predicted_at),
-                                EvalMetric("recall_at_threshold", ev.recall_at, n=ev.curve.n_gt)])
+                                EvalMetric("precision_at_threshold", ev.precision_at, n=ev.n_predicted_at,
+                                           ci_low=p_ci[0], ci_high=p_ci[1]),
+                                EvalMetric("recall_at_threshold", ev.recall_at, n=ev.curve.n_gt,
+                                           ci_low=r_ci[0], ci_high=r_ci[1])])
     return dg.MaterializeResult(metadata=report_metadata(rendered, report_id))
 
 

@@ -155,9 +155,10 @@ def rubric_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_scores],
           description="Evaluation report on the held-out split: preference accuracy, AUC and paired Cohen's d "
-                      "per generator × source × language with bootstrap CIs and plots.")
+                      "per generator × source × language with 95 % intervals (Wilson for accuracy, bootstrap for "
+                      "AUC and d) and plots.")
 def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from ops.report import Plot, Table, render_report
+    from ops.report import Plot, Table, category_ticks, hist_bins, render_report
     from ops.rubrics.metrics import metrics_with_ci
     from ops.rubrics.sizes import SIZES
     from warehouse.readers import read_sql
@@ -187,13 +188,16 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         xs = range(len(acc))
         ax.bar(xs, [r[4] for r in acc], yerr=[[r[4] - r[5] for r in acc], [r[6] - r[4] for r in acc]], capsize=4)
         ax.axhline(0.5, color="grey", ls="--")
-        ax.set_xticks(list(xs), [r[0] for r in acc]); ax.set_ylabel("preference accuracy (95% CI)")
+        category_ticks(ax, list(xs), [r[0] for r in acc]); ax.set_ylabel("preference accuracy (95% Wilson)")
+
+    margins = (totals["total_preferred"] - totals["total_rejected"]).to_list() if totals.height else []
 
     def draw_margin(ax):
+        bins = hist_bins(margins)  # one set of edges over every generator's margins: bars line up
         for gen in GENERATOR_ORDER:
             g = totals.filter(pl.col("generator") == gen)
             if g.height:
-                ax.hist((g["total_preferred"] - g["total_rejected"]).to_list(), bins=20, alpha=0.5, label=gen)
+                ax.hist((g["total_preferred"] - g["total_rejected"]).to_list(), bins=bins, alpha=0.5, label=gen)
         ax.set_xlabel("total(preferred) − total(rejected)"); ax.legend()
 
     report_id = f"{lineage.asset_key}/held_out"
@@ -201,7 +205,7 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         artifact_dir("reports", "rubric_report"), "Rubric generators vs human preferences (held-out pairs)", summary,
         tables=[Table("Metrics per generator, source, language",
                       ["generator", "source", "language", "metric", "value", "ci_low", "ci_high", "n"], rows)],
-        plots=[Plot("accuracy", "Preference accuracy per generator", draw_acc),
+        plots=[Plot("accuracy", "Preference accuracy per generator", draw_acc, n_categories=len(acc)),
                Plot("margins", "Score margins", draw_margin)])
     record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject="rubric_sets", suite="rubrics",
                        summary=summary, html_path=str(rendered.html_path), metrics=metrics, lineage=lineage,

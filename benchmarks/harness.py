@@ -1,7 +1,7 @@
-"""Benchmark rows and the machine description every row carries."""
+"""Benchmark rows, timing and memory helpers (the machine and commit every row carries come from
+``warehouse.provenance``)."""
 import dataclasses
 import os
-import platform
 import resource
 import time
 from contextlib import contextmanager
@@ -21,17 +21,6 @@ class BenchRow:
         if self.peer_value in (None, 0):
             return None
         return self.value / self.peer_value
-
-
-def machine_description() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        import torch
-
-        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    except Exception:
-        gpu = "no torch"
-    return f"{platform.system()} {cpu}, {os.cpu_count()} cores, {gpu}, Python {platform.python_version()}"
 
 
 @contextmanager

@@ -6,7 +6,8 @@ import pkgutil
 import sys
 import traceback
 
-from benchmarks.harness import BenchRow, machine_description
+from benchmarks.harness import BenchRow
+from warehouse.provenance import git_commit, machine_description
 
 
 def discover() -> list[str]:
@@ -23,6 +24,7 @@ def store(rows: list[BenchRow], name: str) -> None:
         "benchmarks",
         [{"benchmark": r.benchmark, "metric": r.metric, "value": float(r.value), "unit": r.unit,
           "peer": r.peer, "peer_value": r.peer_value, "ratio": r.ratio, "machine": machine,
+          "git_commit": git_commit(),
           "source_key": f"bench:{r.benchmark}"} for r in rows],
         Lineage(dagster_run_id="bench", asset_key=f"bench/{name}"),
         mode="replace",

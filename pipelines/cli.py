@@ -158,9 +158,10 @@ def main(argv=None) -> int:
     handlers = {"demo": cmd_demo, "ui": cmd_ui, "query": cmd_query, "warehouse": cmd_warehouse,
                 "doctor": cmd_doctor, "bench": cmd_bench}
     # Branches add their own subcommands: ``add_cli(subparsers) -> {name: handler(args) -> int}``.
+    from pipelines import results
     from pipelines.definitions import BRANCHES
 
-    for branch in BRANCHES:
+    for branch in [*BRANCHES, results]:
         if hasattr(branch, "add_cli"):
             handlers.update(branch.add_cli(sub))
     args = parser.parse_args(argv)

@@ -104,3 +104,33 @@ def table_names(path: Path | None = None) -> list[str]:
         "SELECT table_name FROM information_schema.tables ORDER BY table_name", path=path
     )
     return frame["table_name"].to_list() if frame.height else []
+
+
+def column_names(table: str, path: Path | None = None) -> set[str]:
+    frame = read_sql("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table], path=path)
+    return set(frame["column_name"].to_list()) if frame.height else set()
+
+
+def results_rows(path: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What ``trainyard results`` renders: every ``eval_metrics`` row joined with its report, and
+    every ``benchmarks`` row, in a stable order. Provenance columns (machine, git_commit) read
+    NULL on a warehouse written before migration 0002."""
+    names = set(table_names(path))
+    if not {"eval_metrics", "eval_reports", "benchmarks"} <= names:
+        raise TrainyardError(f"warehouse {path or warehouse_path()} has no eval_metrics/benchmarks tables; "
+                             "materialise assets (`trainyard demo`) or run `trainyard bench` first")
+    have = column_names("eval_reports", path)
+    machine = "r.machine" if "machine" in have else "NULL::VARCHAR"
+    commit = "r.git_commit" if "git_commit" in have else "NULL::VARCHAR"
+    metrics = read_sql(
+        "SELECT m.report_id, r.suite, r.subject, m.metric, m.value, m.n, m.ci_low, m.ci_high, m.asset_key, "
+        "m.partition_key, m.dagster_run_id, r.html_path, "
+        f"{machine} AS machine, {commit} AS git_commit, coalesce(r.created_at, m.materialized_at) AS created_at "
+        "FROM eval_metrics m LEFT JOIN eval_reports r USING (report_id) "
+        "ORDER BY m.report_id, m.metric, m.value", path=path)
+    bench_commit = "git_commit" if "git_commit" in column_names("benchmarks", path) else "NULL::VARCHAR"
+    benches = read_sql(
+        "SELECT benchmark, metric, value, unit, peer, peer_value, ratio, machine, "
+        f"{bench_commit} AS git_commit, measured_at, asset_key FROM benchmarks "
+        "ORDER BY benchmark, metric, peer, value", path=path)
+    return metrics, benches

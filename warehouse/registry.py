@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from typing import Any, Iterable, Iterator
 
+from warehouse.provenance import git_commit, machine_description
 from warehouse.writer import Lineage, Warehouse
 
 
@@ -112,6 +113,7 @@ def record_eval_report(
             "report_id": report_id, "subject_kind": subject_kind, "subject": subject,
             "suite": suite, "summary_json": json.dumps(summary, sort_keys=True, default=str),
             "html_path": html_path, "created_at": _now(), "source_key": source_key,
+            "machine": machine_description(), "git_commit": git_commit(),
         }],
         lineage, mode="upsert", key=["report_id"],
     )

@@ -19,7 +19,7 @@ def build_chain_report(warehouse_path: Path, out_dir: Path) -> ChainReport:
     """Read chains/edges/PRs from the warehouse at ``warehouse_path`` and render the report into
     ``out_dir``. Metrics: chains, PRs, coverage (share of PRs in some chain), mean/max length,
     mean span (days), edges per reason kind, task candidates."""
-    from ops.report import Plot, Table, bootstrap_ci, render_report
+    from ops.report import Plot, Table, bootstrap_ci, category_ticks, render_report, wilson_ci
     from warehouse.registry import EvalMetric
     from warehouse.readers import read_sql
 
@@ -39,9 +39,11 @@ def build_chain_report(warehouse_path: Path, out_dir: Path) -> ChainReport:
         for part in reason.split("; "):
             kinds[part.split("(", 1)[0]] += 1
     n_covered = int(covered["n"][0]) if covered.height else 0
+    cov_lo, cov_hi = wilson_ci(n_covered, n_prs)  # a proportion: binomial interval, never a bootstrap
     summary = {
         "repositories": prs.height, "prs": n_prs, "chains": len(lengths),
         "prs_in_chains": n_covered, "coverage": n_covered / n_prs if n_prs else 0.0,
+        "coverage_ci95_wilson": [cov_lo, cov_hi],
         "mean_length": sum(lengths) / len(lengths) if lengths else 0.0,
         "max_length": max(lengths, default=0),
         "mean_span_days": sum(spans) / len(spans) if spans else 0.0,
@@ -51,7 +53,8 @@ def build_chain_report(warehouse_path: Path, out_dir: Path) -> ChainReport:
     metrics = [
         EvalMetric("chains", len(lengths), n=len(lengths)),
         EvalMetric("prs_in_chains", n_covered, n=n_prs),
-        EvalMetric("coverage", summary["coverage"], n=n_prs),
+        EvalMetric("coverage", summary["coverage"], n=n_prs, ci_low=cov_lo if n_prs else None,
+                   ci_high=cov_hi if n_prs else None),
         EvalMetric("max_length", summary["max_length"], n=len(lengths)),
         EvalMetric("task_candidates", summary["task_candidates"], n=n_prs),
     ]
@@ -63,20 +66,22 @@ def build_chain_report(warehouse_path: Path, out_dir: Path) -> ChainReport:
     length_hist = sorted(Counter(lengths).items())
 
     def draw_lengths(ax):
-        ax.bar([str(k) for k, _ in length_hist], [v for _, v in length_hist])
+        ax.bar(range(len(length_hist)), [v for _, v in length_hist])
+        category_ticks(ax, range(len(length_hist)), [str(k) for k, _ in length_hist])
         ax.set_xlabel("chain length (PRs)")
         ax.set_ylabel("chains")
 
     def draw_reasons(ax):
         names = sorted(kinds)
-        ax.barh(names, [kinds[n] for n in names])
+        ax.barh(range(len(names)), [kinds[n] for n in names])
+        category_ticks(ax, range(len(names)), names, axis="y")
         ax.set_xlabel("edges")
 
     rendered = render_report(
         out_dir, "PR chains", summary,
         tables=[Table("Per repository", prs.columns, prs.rows()),
                 Table("Chains", chains.columns, [[*r[:4], ", ".join(r[4])] for r in chains.rows()])],
-        plots=[Plot("lengths", "Chain length distribution", draw_lengths),
-               Plot("reasons", "Edge reasons", draw_reasons)],
+        plots=[Plot("lengths", "Chain length distribution", draw_lengths, n_categories=len(length_hist)),
+               Plot("reasons", "Edge reasons", draw_reasons, n_categories=len(kinds), horizontal=True)],
     )
     return ChainReport(summary, metrics, rendered)

@@ -18,11 +18,11 @@ methods) and averages the per-seed differences.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Sequence
 
 import numpy as np
 
+from ops.report import wilson_ci
 from ops.rubrics.pairs import PreferencePair
 
 BASELINES = ("length", "embedding-lr")
@@ -144,16 +144,6 @@ class PairedDiff:
     ci_high: float
 
 
-def wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    if n == 0:
-        return float("nan"), float("nan")
-    p = k / n
-    d = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / d
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return centre - half, centre + half
-
-
 def summarise(runs: Sequence[SeedRun]) -> list[MethodSummary]:
     methods = list(runs[0].hits)
     out = []
@@ -162,7 +152,7 @@ def summarise(runs: Sequence[SeedRun]) -> list[MethodSummary]:
         # Wilson interval of the mean accuracy at one seed's held-out size: seeds re-use the same
         # pairs (fixed --test file) or overlapping ones, so pooling them would overstate n.
         n = int(round(np.mean([r.n_test for r in runs])))
-        lo, hi = wilson(float(np.mean(accs)) * n, n)
+        lo, hi = wilson_ci(float(np.mean(accs)) * n, n)
         out.append(MethodSummary(m, float(np.mean(accs)), float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0,
                                  tuple(accs), lo, hi))
     return out

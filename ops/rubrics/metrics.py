@@ -4,7 +4,9 @@
 - AUC: probability that a preferred answer's total beats a rejected answer's total over all
   (preferred, rejected) combinations, pooled across pairs (Mann–Whitney, ties ½);
 - paired Cohen's d (d_z): mean(preferred − rejected) / sample std of the differences.
-Each comes with a percentile-bootstrap interval over pairs (``ops.report.bootstrap_ci``).
+Accuracy is a proportion (wins out of pairs, a tie counting ½): it gets a Wilson interval
+(``ops.report.wilson_ci``), so 0 of 8 reads [0, 0.32] rather than a bootstrap's [0, 0]. AUC and d
+come with a percentile-bootstrap interval over pairs (``ops.report.bootstrap_ci``).
 """
 from __future__ import annotations
 
@@ -60,8 +62,9 @@ class MetricValue:
 
 def metrics_with_ci(preferred: Sequence[float], rejected: Sequence[float], n_boot: int = 1000,
                     seed: int = 0) -> list[MetricValue]:
-    """Accuracy, AUC and paired Cohen's d with 95% bootstrap intervals (resampling pairs)."""
-    from ops.report import bootstrap_ci
+    """Accuracy (95 % Wilson interval), AUC and paired Cohen's d (95 % bootstrap intervals,
+    resampling pairs)."""
+    from ops.report import bootstrap_ci, wilson_ci
 
     arr = np.column_stack([np.asarray(preferred, float), np.asarray(rejected, float)])
     out = []
@@ -73,7 +76,11 @@ def metrics_with_ci(preferred: Sequence[float], rejected: Sequence[float], n_boo
         def stat(a, fn=fn):
             return fn(a[:, 0], a[:, 1])
 
-        with np.errstate(all="ignore"):
-            point, lo, hi = bootstrap_ci(arr, stat, n_boot=n_boot, seed=seed)
+        if name == "accuracy":
+            point = stat(arr)
+            lo, hi = wilson_ci(point * arr.shape[0], int(arr.shape[0]))
+        else:
+            with np.errstate(all="ignore"):
+                point, lo, hi = bootstrap_ci(arr, stat, n_boot=n_boot, seed=seed)
         out.append(MetricValue(name, point, lo, hi, int(arr.shape[0])))
     return out

@@ -47,7 +47,7 @@ def thought_diversity(rows: Iterable[tuple[str, str]]) -> list[Diversity]:
     """``rows``: (generator, thought) pairs → one ``Diversity`` per generator (largest first)."""
     from collections import Counter
 
-    from ops.trajectories.sft import clopper_pearson
+    from ops.report import clopper_pearson_ci as clopper_pearson
 
     by_gen: dict[str, Counter] = {}
     for gen, thought in rows:

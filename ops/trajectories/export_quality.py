@@ -7,17 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ops.report import clopper_pearson_ci as clopper_pearson
 from ops.trajectories.task_filters import BOT_RE, RAW_MERGE_RE, RELEASE_TITLE_RE, is_source
 from warehouse.registry import EvalMetric
-
-
-def clopper_pearson(k: int, n: int) -> tuple[float, float]:
-    if n == 0:
-        return float("nan"), float("nan")
-    from scipy.stats import binomtest
-
-    ci = binomtest(k, n).proportion_ci(0.95, method="exact")
-    return float(ci.low), float(ci.high)
 
 
 def export_quality(db_path: Path) -> tuple[dict, list[EvalMetric]]:

@@ -21,8 +21,8 @@ class TrajectoryReport:
 
 
 def build_report(db_path: Path, run_id: str, out_dir: Path) -> TrajectoryReport:
-    from ops.report import Plot, Table, render_report
-    from ops.trajectories.sft import clopper_pearson
+    from ops.report import Plot, Table, category_ticks, render_report
+    from ops.report import clopper_pearson_ci as clopper_pearson
     from warehouse.readers import read_sql
 
     run = read_sql("SELECT * FROM training_runs WHERE training_run_id = ?", [run_id], path=db_path)
@@ -89,7 +89,7 @@ def build_report(db_path: Path, run_id: str, out_dir: Path) -> TrajectoryReport:
         labels = [f"{r['gate']}\n{'kept' if r['keep'] else 'dropped'}" for r in funnel.to_dicts()]
         ax.bar(range(len(labels)), funnel["n"].to_list() if funnel.height else [],
                color=["C2" if r["keep"] else "C3" for r in funnel.to_dicts()])
-        ax.set_xticks(range(len(labels)), labels, fontsize=6)
+        category_ticks(ax, range(len(labels)), labels)
         ax.set_ylabel("items")
 
     def draw_validity(ax):
@@ -100,7 +100,7 @@ def build_report(db_path: Path, run_id: str, out_dir: Path) -> TrajectoryReport:
                 continue
             ax.bar([i], [p_], color="C7" if "pre" in lab else "C0")
             ax.errorbar([i], [p_], yerr=[[p_ - l_], [h_ - p_]], fmt="none", color="k")
-        ax.set_xticks(range(len(bars)), [b[0] for b in bars], fontsize=7)
+        category_ticks(ax, range(len(bars)), [b[0] for b in bars])
         ax.set_ylim(0, 1.05); ax.set_ylabel("share of held-out tool-call turns (95% CP)")
 
     rendered = render_report(
@@ -110,8 +110,10 @@ def build_report(db_path: Path, run_id: str, out_dir: Path) -> TrajectoryReport:
                 Table("Difficulty by split", diff.columns, diff.rows()),
                 Table("Generated continuations (first 5)", ["turn", "valid", "reason", "generated"],
                       [[s["prompt_turn"], s["valid"], s["reason"], s["generated"][:160]] for s in samples])],
-        plots=[Plot("loss", "SFT loss", draw_loss), Plot("funnel", "Quality-gate funnel", draw_funnel),
-               Plot("validity", "Tool-call validity and tool-name match, before/after SFT", draw_validity)],
+        plots=[Plot("loss", "SFT loss", draw_loss),
+               Plot("funnel", "Quality-gate funnel", draw_funnel, n_categories=funnel.height),
+               Plot("validity", "Tool-call validity and tool-name match, before/after SFT", draw_validity,
+                    n_categories=4)],
     )
     metrics = [EvalMetric("heldout_loss", loss, n=summary["heldout_examples"]),
                EvalMetric("heldout_ppl", summary["heldout_ppl"], n=summary["heldout_examples"]),

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ops.lm.model import ModelSpec
+from ops.report import clopper_pearson_ci as clopper_pearson  # noqa: F401  (used by callers of this module too)
 from ops.trajectories.tool_schema import validate_tool_call
 
 LogFn = Callable[[int, str, float], None]
@@ -113,17 +114,6 @@ class SFTResult:
     @property
     def trained_fraction(self) -> float:
         return self.assistant_tokens_trained / self.assistant_tokens if self.assistant_tokens else float("nan")
-
-
-def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Exact binomial (Clopper–Pearson) interval for ``k`` successes in ``n`` trials."""
-    from scipy.stats import beta
-
-    if n == 0:
-        return float("nan"), float("nan")
-    lo = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
-    return lo, hi
 
 
 def cpu_threads() -> int:

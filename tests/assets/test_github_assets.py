@@ -43,6 +43,8 @@ def test_demo_plan_end_to_end(warehouse):
                                 "'github_chain_report/pr_chains'").rows())
         assert metrics["chains"] == 6 and metrics["max_length"] == 4
         assert metrics["coverage"] == pytest.approx(9 / 11)
+        cov = read_sql("SELECT ci_low, ci_high FROM eval_metrics WHERE metric = 'coverage'").row(0)
+        assert cov == pytest.approx((0.5230, 0.9486), abs=1e-4)  # Wilson 95 % for 9 of 11
         assert read_sql("SELECT reason FROM quarantine")["reason"].to_list() == ["binary file: no patch"]
         # a second run is a no-op for the data (HEAD unchanged) and never duplicates rows
         for job, key in demo_plan(instance):

@@ -84,3 +84,57 @@ def test_asset_graph_shows_assets_and_ui_materialises_one(dagster_ui, tmp_path):
             page.screenshot(path=str(tmp_path / "runs.png"))
         finally:
             browser.close()
+
+
+def _browser_or_skip():
+    """Chromium and Playwright, or a skip that says what is missing."""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed: run scripts/install-system-deps.sh to run the report-index "
+                    "browser test")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[dev]'): report-index browser test skipped")
+    return sync_playwright
+
+
+def test_report_index_opens_and_links_to_a_report_whose_images_load(trainyard_home, tmp_path):
+    """Two reports rendered into the test's home; the index page (what the demo summary prints)
+    opened in Chromium lists both, its link opens one, and every image of that report loads."""
+    sync_playwright = _browser_or_skip()
+    from playwright.sync_api import expect
+
+    from ops.report import Plot, Table, render_report, report_index_path
+    from warehouse.paths import artifact_dir
+
+    render_report(artifact_dir("reports", "first_eval"), "First evaluation", {"accuracy": 0.75},
+                  plots=[Plot("bars", "Bars", lambda ax: ax.bar(range(3), [1, 3, 2]), n_categories=3)])
+    render_report(artifact_dir("reports", "second_eval"), "Second evaluation", {"loss": 1.25},
+                  tables=[Table("T", ["a"], [[1]])],
+                  plots=[Plot("curve", "Curve", lambda ax: ax.plot([0, 1, 2], [3, 1, 2])),
+                         Plot("hist", "Histogram", lambda ax: ax.hist([0.1, 0.2, 0.2, 0.9]))])
+    index = report_index_path()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(index.as_uri())
+            assert page.title() == "trainyard reports"
+            links = page.locator("a")
+            expect(links).to_have_count(2)
+            assert sorted(links.all_inner_texts()) == ["First evaluation", "Second evaluation"]
+            page.get_by_role("link", name="Second evaluation").click()
+            page.wait_for_load_state("load")
+            assert page.url == (artifact_dir("reports", "second_eval") / "report.html").as_uri()
+            assert page.title() == "Second evaluation"
+            expect(page.locator("h1")).to_have_text("Second evaluation")
+            widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, "
+                                                      "i.naturalWidth])")
+            assert [w[0] for w in widths] == ["curve.png", "hist.png"]
+            assert all(done and width > 0 for _, done, width in widths), widths
+            page.screenshot(path=str(tmp_path / "report.png"))
+            page.get_by_role("link", name="All reports").click()
+            page.wait_for_load_state("load")
+            assert page.url == index.as_uri() and page.title() == "trainyard reports"
+        finally:
+            browser.close()

@@ -36,3 +36,10 @@ def test_metrics_with_ci_brackets_point_and_counts_pairs():
     assert got["accuracy"].n == 8
     for m in got.values():
         assert m.ci_low <= m.value <= m.ci_high
+
+
+def test_accuracy_interval_is_binomial_not_a_degenerate_bootstrap():
+    # 0 of 8 preferred answers win: a bootstrap says [0, 0]; the Wilson interval does not.
+    got = {m.metric: m for m in metrics_with_ci([0.0] * 8, [1.0] * 8, n_boot=200)}
+    assert got["accuracy"].value == 0.0
+    assert got["accuracy"].ci_low == 0.0 and got["accuracy"].ci_high == pytest.approx(0.3244, abs=1e-4)

@@ -1,0 +1,69 @@
+"""``trainyard results``: docs/results.md (and its plots) from the warehouse's measured rows, and
+``trainyard results --schema``: docs/schema.md from the migrations."""
+import argparse
+from pathlib import Path
+
+from warehouse.paths import PROJECT_ROOT
+
+EXAMPLE = """examples:
+  trainyard results                                  # docs/results.md + docs/results/*.png
+  trainyard results --out /tmp/res --warehouse backups/warehouse-2026.duckdb
+  trainyard results --schema                         # docs/schema.md from warehouse/migrations"""
+
+
+def asset_groups() -> tuple[dict[str, str], list[str]]:
+    """Asset key → Dagster group for every asset of every branch, and the groups in branch order."""
+    from pipelines.definitions import BRANCHES
+
+    groups: dict[str, str] = {}
+    order: list[str] = []
+    for branch in BRANCHES:
+        for asset in branch.ASSETS:
+            for key, group in getattr(asset, "group_names_by_key", {}).items():
+                groups[key.to_user_string()] = group
+                if group not in order:
+                    order.append(group)
+    return groups, order
+
+
+def cmd_results(args) -> int:
+    from warehouse.errors import TrainyardError
+
+    out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise TrainyardError(f"--out {out} is a file; give a folder (results.md and results/ go there)")
+    if args.schema:
+        from warehouse.schema_doc import write_schema_page
+
+        print(f"wrote {write_schema_page(out)}")
+        return 0
+    from ops.results import render_results
+    from warehouse.paths import warehouse_path
+    from warehouse.readers import results_rows
+
+    from warehouse.ducklake import selected as lake_selected
+
+    db = Path(args.warehouse).expanduser() if args.warehouse else None
+    if db is not None and not db.is_file():
+        raise TrainyardError(f"--warehouse {db}: no such warehouse file; give the path of a .duckdb file")
+    if db is None and not lake_selected(None) and not warehouse_path().is_file():
+        raise TrainyardError(f"no warehouse at {warehouse_path()}: run `trainyard demo` (or `trainyard bench`) "
+                             "first, or give --warehouse PATH")
+    metrics, benches = results_rows(db)
+    groups, order = asset_groups()
+    paths = render_results(metrics.to_dicts(), benches.to_dicts(), out, groups, order)
+    print(f"{paths[0]}: {metrics.height} evaluation metrics, {benches.height} benchmark rows, "
+          f"{len(paths) - 1} plots, from {db or warehouse_path()}")
+    return 0
+
+
+def add_cli(subparsers) -> dict:
+    p = subparsers.add_parser(
+        "results", help="render docs/results.md from the warehouse's eval_metrics and benchmarks rows",
+        description=__doc__, epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=str(PROJECT_ROOT / "docs"),
+                   help="folder for results.md and results/*.png (default: the project's docs/)")
+    p.add_argument("--warehouse", default=None, help="a warehouse file (default: the home's)")
+    p.add_argument("--schema", action="store_true",
+                   help="write schema.md (every table, its columns, types and comments) from the migrations instead")
+    return {"results": cmd_results}
