@@ -149,6 +149,18 @@ def _ratio_plot(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
         plt.close(fig)
 
 
+def latest_rows(rows: Iterable[Mapping[str, Any]], key: Sequence[str], time_key: str) -> list[Mapping[str, Any]]:
+    """One row per ``key`` (the one with the newest ``time_key``; ties keep the first seen), in a
+    stable order: rows combined from several warehouses render the same whatever their order."""
+    best: dict[tuple, Mapping[str, Any]] = {}
+    for r in rows:
+        k = tuple(r.get(c) for c in key)
+        t = r.get(time_key)
+        if k not in best or (t is not None and (best[k].get(time_key) is None or t > best[k].get(time_key))):
+            best[k] = r
+    return sorted(best.values(), key=lambda r: tuple(str(r.get(c)) for c in key))
+
+
 def _group(rows: Iterable[Mapping[str, Any]], key: str) -> dict[str, list[Mapping[str, Any]]]:
     out: dict[str, list[Mapping[str, Any]]] = {}
     for r in rows:

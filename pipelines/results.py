@@ -8,6 +8,7 @@ from warehouse.paths import PROJECT_ROOT
 EXAMPLE = """examples:
   trainyard results                                  # docs/results.md + docs/results/*.png
   trainyard results --out /tmp/res --warehouse backups/warehouse-2026.duckdb
+  trainyard results --warehouse demo/warehouse.duckdb --warehouse bench/warehouse.duckdb
   trainyard results --schema                         # docs/schema.md from warehouse/migrations"""
 
 
@@ -37,23 +38,32 @@ def cmd_results(args) -> int:
 
         print(f"wrote {write_schema_page(out)}")
         return 0
-    from ops.results import render_results
+    from ops.results import latest_rows, render_results
     from warehouse.paths import warehouse_path
+    from warehouse.ducklake import selected as lake_selected
     from warehouse.readers import results_rows
 
-    from warehouse.ducklake import selected as lake_selected
-
-    db = Path(args.warehouse).expanduser() if args.warehouse else None
-    if db is not None and not db.is_file():
-        raise TrainyardError(f"--warehouse {db}: no such warehouse file; give the path of a .duckdb file")
-    if db is None and not lake_selected(None) and not warehouse_path().is_file():
+    dbs = [Path(w).expanduser() for w in args.warehouse] if args.warehouse else [None]
+    for db in dbs:
+        if db is not None and not db.is_file():
+            raise TrainyardError(f"--warehouse {db}: no such warehouse file; give the path of a .duckdb file")
+    if dbs == [None] and not lake_selected(None) and not warehouse_path().is_file():
         raise TrainyardError(f"no warehouse at {warehouse_path()}: run `trainyard demo` (or `trainyard bench`) "
                              "first, or give --warehouse PATH")
-    metrics, benches = results_rows(db)
+    metrics, benches = [], []
+    for db in dbs:
+        m, b = results_rows(db)
+        metrics += m.to_dicts()
+        benches += b.to_dicts()
+    # Several warehouses (a demo home, a benchmark home, a study's home) may hold the same report or
+    # benchmark figure: the newest measurement of each wins.
+    metrics = latest_rows(metrics, ("report_id", "metric"), "created_at")
+    benches = latest_rows(benches, ("benchmark", "metric", "peer"), "measured_at")
     groups, order = asset_groups()
-    paths = render_results(metrics.to_dicts(), benches.to_dicts(), out, groups, order)
-    print(f"{paths[0]}: {metrics.height} evaluation metrics, {benches.height} benchmark rows, "
-          f"{len(paths) - 1} plots, from {db or warehouse_path()}")
+    paths = render_results(metrics, benches, out, groups, order)
+    sources = ", ".join(str(db or warehouse_path()) for db in dbs)
+    print(f"{paths[0]}: {len(metrics)} evaluation metrics, {len(benches)} benchmark rows, "
+          f"{len(paths) - 1} plots, from {sources}")
     return 0
 
 
@@ -63,7 +73,9 @@ def add_cli(subparsers) -> dict:
         description=__doc__, epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=str(PROJECT_ROOT / "docs"),
                    help="folder for results.md and results/*.png (default: the project's docs/)")
-    p.add_argument("--warehouse", default=None, help="a warehouse file (default: the home's)")
+    p.add_argument("--warehouse", action="append", default=None,
+                   help="a warehouse file (default: the home's); repeat to combine several homes, the newest "
+                        "row of each report metric / benchmark figure wins")
     p.add_argument("--schema", action="store_true",
                    help="write schema.md (every table, its columns, types and comments) from the migrations instead")
     return {"results": cmd_results}

@@ -99,3 +99,16 @@ def test_stale_plots_are_removed_and_empty_warehouse_says_so(warehouse, tmp_path
                                           ("github_chain_report", "github"), ("gpu_check", "other")])
 def test_branch_of_asset_keys_and_adhoc_keys(key, expected):
     assert branch_of(key, {**GROUPS, "rubric_report": "rubrics"}) == expected
+
+
+def test_rows_from_several_warehouses_keep_the_newest_measurement_whatever_their_order():
+    import datetime as dt
+
+    from ops.results import latest_rows
+
+    old = {"report_id": "r", "metric": "acc", "value": 0.5, "created_at": dt.datetime(2026, 1, 1)}
+    new = {"report_id": "r", "metric": "acc", "value": 0.7, "created_at": dt.datetime(2026, 2, 1)}
+    other = {"report_id": "a", "metric": "acc", "value": 0.1, "created_at": None}
+    for rows in ([old, new, other], [new, other, old]):
+        kept = latest_rows(rows, ("report_id", "metric"), "created_at")
+        assert [r["value"] for r in kept] == [0.1, 0.7]
