@@ -112,7 +112,9 @@ def _train_recorded(wh, lineage, spec, kind, tokens, tokenizer, sizes, purpose, 
 
 @dg.asset(group_name=GROUP, code_version="1",
           description="Domain corpora (embedded code/prose/math + user files), held-out splits, "
-                      "and the locally trained BPE with token ids per domain.")
+                      "and the locally trained BPE with token ids per domain (artifacts). demix_domains: one "
+                      "row per (domain, split) with documents, characters and tokens; rejected user files "
+                      "go to quarantine with the reason.")
 def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.domains import DomainError, embedded_domains, load_user_domain
@@ -171,7 +173,9 @@ def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
 @dg.asset(group_name=GROUP, code_version="1", deps=[demix_corpora],
           op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
           description="Base model on the uniform mix, then one component per domain (equal token "
-                      "budgets) for each component-training variant; all save_pretrained.")
+                      "budgets) for each component-training variant; all save_pretrained. training_runs / "
+                      "training_metrics: one run each, with its loss curve; demix_real_evals: held-out loss "
+                      "per (model, domain).")
 def demix_components(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.study import plan_base, plan_components
     from ops.demix.training import load_tokens
@@ -205,7 +209,11 @@ def _component_losses(wh, names, variant):
           description="Fidelity study: K really-trained mixtures (mostly inside the search's floored "
                       "region), split into a selection half (choose the component variant) and an "
                       "evaluation half (the reported figure); merged proxies vs free baselines "
-                      "(−entropy, Σwᵢ·Lᵢ, −w_d, RegMix at equal compute) per domain and aggregate.")
+                      "(−entropy, Σwᵢ·Lᵢ, −w_d, RegMix at equal compute) per domain and aggregate. "
+                      "training_runs / training_metrics: the trained mixtures; demix_real_evals and "
+                      "demix_proxy_evals: held-out loss per (mixture, domain), trained vs merged proxy; "
+                      "demix_fidelity: Spearman with CI per (split, variant, method, domain); eval_reports / "
+                      "eval_metrics: the report and its figures.")
 def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.proxies import ProxyScorer
     from ops.demix.study import (
@@ -388,7 +396,11 @@ def demix_fidelity_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[demix_fidelity],
           description="LightGBM search over a Dirichlet pool, scoring merged proxies of the most "
-                      "faithful component variant; chosen mixture = mean of the top-k predicted.")
+                      "faithful component variant; chosen mixture = mean of the top-k predicted. "
+                      "demix_proxy_evals: proxy loss per (scored candidate, domain); demix_candidates: every "
+                      "pool mixture's predicted loss per round; demix_choice: the chosen weights, mergekit "
+                      "YAML and merged checkpoint; eval_reports / eval_metrics: the regressor against the "
+                      "really-trained mixtures.")
 def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from kernels.merge_linear import LinearMergeConfig, mergekit_yaml
     from ops.demix.proxies import ProxyScorer
@@ -489,7 +501,9 @@ def _regressor_vs_trained(wh, lineage, names, pool, result) -> dict:
           op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
           description="Final runs on the chosen and on the uniform mixture with the fidelity mixtures' "
                       "recipe (from the base, a component's budget), several seeds each; eval report "
-                      "with mean ± sd of per-domain and mean held-out loss.")
+                      "with mean ± sd of per-domain and mean held-out loss. training_runs / training_metrics: "
+                      "one run per (mixture, seed); demix_real_evals: their held-out loss per domain; "
+                      "eval_reports / eval_metrics: the comparison.")
 def demix_final(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.study import plan_final
     from ops.demix.training import load_tokens
