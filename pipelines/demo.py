@@ -335,21 +335,23 @@ def log_file(kind: str) -> Path:
 
 @contextlib.contextmanager
 def output_to_log(path: Path) -> Iterator[TextIO]:
-    """Send everything written to file descriptors 1 and 2 (Python, C libraries, child processes)
-    to ``path`` while the block runs; yields a stream to the original stdout for the demo's own
-    lines."""
+    """Send everything written to stdout and stderr (Python's streams, even when replaced, and file
+    descriptors 1 and 2: C libraries, child processes) to ``path`` while the block runs; yields a
+    stream to the original stdout for the demo's own lines."""
     sys.stdout.flush()
     sys.stderr.flush()
     saved_out, saved_err = os.dup(1), os.dup(2)
+    saved_streams = sys.stdout, sys.stderr
     term = os.fdopen(os.dup(saved_out), "w", buffering=1, encoding="utf-8", errors="replace")
-    with open(path, "ab", buffering=0) as log:
+    with open(path, "ab", buffering=0) as log, \
+            open(path, "a", buffering=1, encoding="utf-8", errors="replace") as log_text:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
+        sys.stdout = sys.stderr = log_text
         try:
             yield term
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            sys.stdout, sys.stderr = saved_streams
             os.dup2(saved_out, 1)
             os.dup2(saved_err, 2)
             os.close(saved_out)

@@ -140,3 +140,14 @@ def test_run_printer_turns_dagster_events_into_asset_lines():
     assert lines[1].startswith("    finished tiny_table  2 rows in 1 table  ") and lines[1].endswith("rows_made=2")
     assert lines[2] == "    started  broken"
     assert lines[3].startswith("    FAILED   broken  ") and "bad input: row 3" in lines[3] and "second" not in lines[3]
+
+
+def test_replaced_python_streams_are_routed_too(tmp_path, capsys):
+    """Under a harness that swapped sys.stdout (pytest, notebooks), print() still reaches the log."""
+    log = tmp_path / "demo.log"
+    with output_to_log(log):
+        print({"loss": 0.2})
+        print("warning text", file=sys.stderr)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert "{'loss': 0.2}" in log.read_text() and "warning text" in log.read_text()
