@@ -4,6 +4,7 @@ metadata. Plain ``dagster asset materialize -m pipelines.definitions`` does the 
 ``DAGSTER_HOME`` points there; without it Dagster uses a temporary instance the UI never sees."""
 import argparse
 import sys
+import warnings
 
 import dagster as dg
 
@@ -32,7 +33,13 @@ def partition_keys(partitions_def, instance: dg.DagsterInstance) -> list[str]:
 
 
 def _partitions_name(partitions_def) -> str:
-    return getattr(partitions_def, "name", None) or type(partitions_def).__name__
+    """A dynamic set's own name; otherwise the kind and key range (two static sets with different
+    keys are different sets)."""
+    if isinstance(partitions_def, dg.DynamicPartitionsDefinition):
+        return partitions_def.name
+    keys = list(partitions_def.get_partition_keys())
+    kind = type(partitions_def).__name__.replace("PartitionsDefinition", "").lower() or "partitions"
+    return f"{kind} {keys[0]}..{keys[-1]}" if keys else kind
 
 
 def select_keys(graph, select: str) -> "set[dg.AssetKey]":
@@ -42,7 +49,9 @@ def select_keys(graph, select: str) -> "set[dg.AssetKey]":
     if not select:
         return {k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is None}
     try:
-        keys = set(dg.AssetSelection.from_string(select).resolve(graph))
+        with warnings.catch_warnings():  # Dagster marks parts of its selection syntax as beta
+            warnings.simplefilter("ignore", dg.BetaWarning)
+            keys = set(dg.AssetSelection.from_string(select).resolve(graph))
     except Exception as exc:
         raise TrainyardError(f"--select {select!r}: {str(exc).splitlines()[0]}; examples: 'group:rubrics', "
                              "'key:corpus_lm', 'key:raw_corpus+'") from None

@@ -31,7 +31,7 @@ def test_partitioned_selection_without_partitions_names_the_command_that_adds_on
     assert main(["materialize", "--list-partitions"]) == 0
     out = capsys.readouterr().out
     assert "github_repos (0): no partitions registered" in out
-    assert "shard-00" in out  # static partitions are listed with their keys
+    assert "static shard-00..shard-03 (4): shard-00, shard-01, shard-02, shard-03\n    assets: image_descriptors" in out
 
 
 def test_partition_errors_are_one_line(trainyard_home, capsys):
@@ -43,6 +43,10 @@ def test_partition_errors_are_one_line(trainyard_home, capsys):
     assert "partition 'acme/nope' is not in 'github_repos'" in capsys.readouterr().err
     assert main(["materialize", "--select", "key:github_repo_data or key:doc_signatures", "--partition", "x"]) == 2
     assert "mixes partition sets" in capsys.readouterr().err
+    # two static shard sets of different sizes are different sets too
+    assert main(["materialize", "--select", "key:doc_signatures or key:image_descriptors", "--partition",
+                 "shard-00"]) == 2
+    assert "mixes partition sets (static shard-00..shard-03" in capsys.readouterr().err
     assert main(["materialize", "--select", "key:raw_corpus", "--partition", "x"]) == 2
     assert "no selected asset is partitioned" in capsys.readouterr().err
     assert main(["materialize", "--select", "key:no_such_asset"]) == 2
