@@ -10,6 +10,7 @@ import dagster as dg
 
 from assets.lineage import content_version, lineage_of, report_metadata, with_data_version
 from ops.profiles import pick
+from ops.progress import counted
 from pipelines.resources import WarehouseResource
 from warehouse.paths import artifact_dir
 
@@ -185,11 +186,12 @@ def demix_components(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     wh, lineage = warehouse.get(), lineage_of(context)
     base_spec = plan_base(tokens.names, sizes)
     base, rows = _train_recorded(wh, lineage, base_spec, "demix_base", tokens, tokenizer, sizes, "base")
-    for variant in sizes.variants:
-        for spec in plan_components(tokens.names, sizes, variant, _model_dir("base")):
-            _, r = _train_recorded(wh, lineage, spec, "demix_component", tokens, tokenizer, sizes,
-                                   "component", variant.name)
-            rows += r
+    planned = [(v, spec) for v in sizes.variants
+               for spec in plan_components(tokens.names, sizes, v, _model_dir("base"))]
+    for variant, spec in counted(planned, "components trained"):
+        _, r = _train_recorded(wh, lineage, spec, "demix_component", tokens, tokenizer, sizes,
+                               "component", variant.name)
+        rows += r
     wh.write("demix_real_evals", rows, lineage)
     return dg.MaterializeResult(metadata={
         "base_loss": {d: round(v, 4) for d, v in zip(tokens.names, base["domain_loss"])},
@@ -227,7 +229,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     names = tokens.names
     wh, lineage = warehouse.get(), lineage_of(context)
     runs, rows = {}, []
-    for spec in plan_fidelity(names, sizes, _model_dir("base")):
+    for spec in counted(plan_fidelity(names, sizes, _model_dir("base")), "mixtures trained"):
         summary, r = _train_recorded(wh, lineage, spec, "demix_mixture", tokens, tokenizer, sizes, "fidelity")
         runs.setdefault(mixture_of(spec.name), []).append(summary)
         rows += [{**x, "mixture_id": mixture_of(spec.name)} for x in r]
@@ -236,7 +238,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
              "domain_loss": [sum(s["domain_loss"][j] for s in ss) / len(ss) for j in range(len(names))]}
             for m, ss in runs.items()]
     regmix = []
-    for spec in plan_regmix(names, sizes, _model_dir("base")):
+    for spec in counted(plan_regmix(names, sizes, _model_dir("base")), "RegMix models trained"):
         summary, r = _train_recorded(wh, lineage, spec, "demix_regmix", tokens, tokenizer, sizes, "regmix")
         regmix.append(summary)
         rows += r
@@ -519,7 +521,7 @@ def demix_final(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     chosen = json.loads(choice["weights_json"][0])
     mixes = {"chosen": tuple(chosen[d] for d in names), "uniform": tuple([1 / len(names)] * len(names))}
     out, rows = {"chosen": [], "uniform": []}, []
-    for spec in plan_final(names, sizes, mixes["chosen"], _model_dir("base")):
+    for spec in counted(plan_final(names, sizes, mixes["chosen"], _model_dir("base")), "final runs trained"):
         summary, r = _train_recorded(wh, lineage, spec, "demix_final", tokens, tokenizer, sizes, "final")
         out[spec.name.split("/")[1]].append(summary)
         rows += r

@@ -6,9 +6,10 @@ the loop."""
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 ProgressFn = Callable[[str, int, int], None]
+T = TypeVar("T")
 _listeners: list[ProgressFn] = []
 
 
@@ -29,3 +30,12 @@ def progress_listener(listener: ProgressFn) -> Iterator[None]:
         yield
     finally:
         _listeners.remove(listener)
+
+
+def counted(items: Iterable[T], task: str) -> Iterator[T]:
+    """Yield ``items``, reporting ``task`` as i of n before each and n of n at the end."""
+    items = list(items)
+    for i, item in enumerate(items):
+        report_progress(task, i, len(items))
+        yield item
+    report_progress(task, len(items), len(items))

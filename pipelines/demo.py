@@ -198,33 +198,40 @@ def format_summary(total_seconds: float, jobs: list[dict], metrics: dict[tuple[s
 
 class ProgressDisplay:
     """Draws ``ops.progress`` reports: a tqdm bar on a terminal; elsewhere one line at most every
-    ``interval_s`` seconds (a log or a pipe is not flooded)."""
+    ``interval_s`` seconds (a log or a pipe is not flooded). Nested loops (models trained, then each
+    model's steps) show together: ``demix_fidelity: mixtures trained 3/12; train steps 20/30``."""
 
     def __init__(self, term: TextIO, interactive: bool, interval_s: float = 20.0,
                  clock: Callable[[], float] = time.monotonic):
         self.term, self.interactive, self.interval_s, self.clock = term, interactive, interval_s, clock
         self.context = ""
+        self._tasks: dict[str, tuple[int, int]] = {}
         self._bar = None
-        self._key: tuple[str, int] | None = None
+        self._key: tuple[str, int, str] | None = None
         self._last_line = clock()
 
+    def _status(self, skip: str = "") -> str:
+        return "; ".join(f"{t} {d}/{n}" for t, (d, n) in self._tasks.items() if d < n and t != skip)
+
     def update(self, task: str, done: int, total: int) -> None:
+        self._tasks[task] = (done, total)
         if self.interactive:
             self._draw_bar(task, done, total)
         elif self.clock() - self._last_line >= self.interval_s and done < total:
             self._last_line = self.clock()
-            pct = f" ({100 * done // total}%)" if total else ""
-            self.term.write(f"             {self.context}: {task} {done}/{total}{pct}\n")
+            self.term.write(f"             {self.context}: {self._status()}\n")
             self.term.flush()
 
     def _draw_bar(self, task: str, done: int, total: int) -> None:
         from tqdm import tqdm
 
-        if self._bar is None or self._key != (task, total) or done < self._bar.n:
+        outer = self._status(skip=task)
+        if self._bar is None or self._key != (task, total, outer) or done < self._bar.n:
             self.close()
-            self._bar = tqdm(total=total, desc=f"             {self.context}: {task}", file=self.term,
+            label = "; ".join(x for x in (outer, task) if x)
+            self._bar = tqdm(total=total, desc=f"             {self.context}: {label}", file=self.term,
                              leave=False, dynamic_ncols=True, mininterval=0.5)
-            self._key = (task, total)
+            self._key = (task, total, outer)
         self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
@@ -233,8 +240,10 @@ class ProgressDisplay:
             self._bar = None
 
     def line(self, text: str) -> None:
-        """Print one line of the demo's own output (the bar, if any, is cleared first)."""
+        """Print one line of the demo's own output (the bar, if any, is cleared first; the loops
+        reported so far are forgotten)."""
         self.close()
+        self._tasks.clear()
         self.term.write(text + "\n")
         self.term.flush()
         self._last_line = self.clock()

@@ -75,9 +75,30 @@ def test_progress_off_a_terminal_is_one_line_per_interval():
         display.update("train steps", step, 200)
     lines = out.getvalue().splitlines()
     assert 3 <= len(lines) <= 5, lines
-    assert lines[0].strip() == "demix_fidelity: train steps 40/200 (20%)"
+    assert lines[0].strip() == "demix_fidelity: train steps 40/200"
     display.line("    finished demix_fidelity")
     assert out.getvalue().endswith("    finished demix_fidelity\n")
+
+
+def test_nested_loops_show_together_and_finished_ones_drop_out():
+    now = [0.0]
+    out = io.StringIO()
+    display = ProgressDisplay(out, interactive=False, interval_s=10.0, clock=lambda: now[0])
+    display.context = "demix_fidelity"
+    for model in range(3):
+        display.update("mixtures trained", model, 3)
+        for step in range(1, 31):
+            now[0] += 0.25
+            display.update("train steps", step, 30)
+    display.update("mixtures trained", 3, 3)
+    lines = [line.strip() for line in out.getvalue().splitlines()]
+    assert lines and all(line.startswith("demix_fidelity: mixtures trained ") for line in lines), lines
+    assert "demix_fidelity: mixtures trained 1/3; train steps 10/30" in lines
+    display.line("    finished demix_fidelity")
+    now[0] += 60
+    display.context = "demix_search"
+    display.update("train steps", 1, 30)
+    assert out.getvalue().splitlines()[-1].strip() == "demix_search: train steps 1/30"
 
 
 def test_progress_on_a_terminal_draws_a_bar_and_clears_it_before_a_line():
