@@ -250,7 +250,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                              artifact_dir("demix", "scratch") / "fidelity_proxy", base_dir=_model_dir("base"))
         for scale in sorted({1.0, *sizes.tv_scales}):
             key = proxy_key(variant.name, scale)
-            proxies[key] = [scorer(w, scale) for w in mixtures]
+            proxies[key] = [scorer(w, scale) for w in counted(mixtures, f"proxies scored ({key})")]
             comp_losses[key] = _component_losses(wh, names, variant.name)
             for s, losses in zip(real, proxies[key]):
                 proxy_rows += [{"mixture_id": s["name"], "purpose": "fidelity", "variant": key,
