@@ -59,28 +59,28 @@ class HeadlineMetric:
     metric: str
 
 
+def _from_report(branch: str, report_id: str, *labelled: tuple[str, str]) -> tuple[HeadlineMetric, ...]:
+    return tuple(HeadlineMetric(branch, label, report_id, metric) for label, metric in labelled)
+
+
 HEADLINE_METRICS: tuple[HeadlineMetric, ...] = (
-    HeadlineMetric("corpus", "tiny LM held-out loss", "corpus_report/corpus", "held_out_loss"),
-    HeadlineMetric("github", "PR chains found", "github_chain_report/pr_chains", "chains"),
-    HeadlineMetric("github", "share of PRs in a chain", "github_chain_report/pr_chains", "coverage"),
-    HeadlineMetric("demix", "fidelity: proxy Spearman (held-out half)", "demix_fidelity/fidelity",
-                   "heldout/proxy/aggregate/spearman"),
-    HeadlineMetric("demix", "fidelity: proxy minus best free baseline", "demix_fidelity/fidelity",
-                   "heldout/proxy_minus_best_baseline/aggregate/spearman"),
-    HeadlineMetric("demix", "final: chosen minus uniform mean loss", "demix_final/final",
-                   "chosen_minus_uniform/mean/loss"),
-    HeadlineMetric("images", "copy detection µAP", "image_copy_detection_eval/copy_detection", "micro_ap"),
-    HeadlineMetric("images", "copy detection recall at threshold", "image_copy_detection_eval/copy_detection",
-                   "recall_at_threshold"),
-    HeadlineMetric("trajectories", "SFT held-out loss", "trajectory_eval_report/sft", "heldout_loss"),
-    HeadlineMetric("trajectories", "held-out loss before SFT", "trajectory_eval_report/sft",
-                   "pre_sft_heldout_loss"),
-    HeadlineMetric("trajectories", "tool-call validity after SFT", "trajectory_eval_report/sft",
-                   "tool_call_validity"),
-    HeadlineMetric("rubrics", "learned rubrics: preference accuracy", "rubric_report/held_out",
-                   "accuracy/learned/all/all"),
-    HeadlineMetric("rubrics", "generic rubrics (baseline): accuracy", "rubric_report/held_out",
-                   "accuracy/generic/all/all"),
+    *_from_report("corpus", "corpus_report/corpus", ("tiny LM held-out loss", "held_out_loss")),
+    *_from_report("github", "github_chain_report/pr_chains", ("PR chains found", "chains"),
+                  ("share of PRs in a chain", "coverage")),
+    *_from_report("demix", "demix_fidelity/fidelity",
+                  ("fidelity: proxy Spearman (held-out half)", "heldout/proxy/aggregate/spearman"),
+                  ("fidelity: proxy minus best free baseline",
+                   "heldout/proxy_minus_best_baseline/aggregate/spearman")),
+    *_from_report("demix", "demix_final/final",
+                  ("final: chosen minus uniform mean loss", "chosen_minus_uniform/mean/loss")),
+    *_from_report("images", "image_copy_detection_eval/copy_detection", ("copy detection µAP", "micro_ap"),
+                  ("copy detection recall at threshold", "recall_at_threshold")),
+    *_from_report("trajectories", "trajectory_eval_report/sft", ("SFT held-out loss", "heldout_loss"),
+                  ("held-out loss before SFT", "pre_sft_heldout_loss"),
+                  ("tool-call validity after SFT", "tool_call_validity")),
+    *_from_report("rubrics", "rubric_report/held_out",
+                  ("learned rubrics: preference accuracy", "accuracy/learned/all/all"),
+                  ("generic rubrics (baseline): accuracy", "accuracy/generic/all/all")),
 )
 
 
