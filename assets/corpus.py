@@ -26,7 +26,9 @@ def load_corpus() -> list[Document]:
 
 
 @dg.asset(group_name=GROUP, code_version="1",
-          description="Embedded default corpus: stdlib sources of the running Python + project prose.")
+          description="Embedded default corpus (stdlib sources of the running Python + the project's prose). "
+                      "corpus_documents: one row per document (origin, path, characters, lines); view "
+                      "corpus_texts: the texts, from the Parquet file under the artifacts.")
 def raw_corpus(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.corpus_lm import SIZES
 
@@ -48,7 +50,7 @@ def raw_corpus(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[raw_corpus],
-          description="Per-origin document, character, line and token counts.")
+          description="corpus_stats: one row per origin with its document, character, line and token counts.")
 def corpus_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     stats = corpus_statistics(load_corpus())
     lineage = lineage_of(context, content_version(stats))
@@ -61,8 +63,9 @@ def corpus_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[raw_corpus],
           op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
-          description="Tiny Llama-style LM trained on the corpus with the shared model factory; "
-                      "recorded in training_runs/training_metrics.")
+          description="Tiny Llama-style LM trained on the corpus with the shared model factory. training_runs: "
+                      "one row for the run (config, device, status, checkpoint); training_metrics: its loss "
+                      "and learning rate per step and its validation loss.")
 def corpus_lm(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.corpus_lm import SIZES, train_corpus_lm
     from ops.lm.model import ModelConfig, pick_device
@@ -90,7 +93,8 @@ def corpus_lm(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[corpus_stats, corpus_lm],
-          description="Evaluation report: corpus statistics and the tiny LM's held-out loss.")
+          description="Evaluation report (HTML) on the corpus and the tiny LM. eval_reports: one row (summary, "
+                      "HTML path); eval_metrics: documents, held-out loss and perplexity.")
 def corpus_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.report import Plot, Table, render_report
     from warehouse.readers import read_sql

@@ -10,6 +10,7 @@ import dagster as dg
 
 from assets.lineage import content_version, lineage_of, report_metadata, with_data_version
 from ops.profiles import pick
+from ops.progress import counted
 from pipelines.resources import WarehouseResource
 from warehouse.paths import artifact_dir
 
@@ -112,7 +113,9 @@ def _train_recorded(wh, lineage, spec, kind, tokens, tokenizer, sizes, purpose, 
 
 @dg.asset(group_name=GROUP, code_version="1",
           description="Domain corpora (embedded code/prose/math + user files), held-out splits, "
-                      "and the locally trained BPE with token ids per domain.")
+                      "and the locally trained BPE with token ids per domain (artifacts). demix_domains: one "
+                      "row per (domain, split) with documents, characters and tokens; rejected user files "
+                      "go to quarantine with the reason.")
 def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.domains import DomainError, embedded_domains, load_user_domain
@@ -171,7 +174,9 @@ def demix_corpora(context: dg.AssetExecutionContext, config: DemixCorporaConfig,
 @dg.asset(group_name=GROUP, code_version="1", deps=[demix_corpora],
           op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
           description="Base model on the uniform mix, then one component per domain (equal token "
-                      "budgets) for each component-training variant; all save_pretrained.")
+                      "budgets) for each component-training variant; all save_pretrained. training_runs / "
+                      "training_metrics: one run each, with its loss curve; demix_real_evals: held-out loss "
+                      "per (model, domain).")
 def demix_components(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.study import plan_base, plan_components
     from ops.demix.training import load_tokens
@@ -181,11 +186,12 @@ def demix_components(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     wh, lineage = warehouse.get(), lineage_of(context)
     base_spec = plan_base(tokens.names, sizes)
     base, rows = _train_recorded(wh, lineage, base_spec, "demix_base", tokens, tokenizer, sizes, "base")
-    for variant in sizes.variants:
-        for spec in plan_components(tokens.names, sizes, variant, _model_dir("base")):
-            _, r = _train_recorded(wh, lineage, spec, "demix_component", tokens, tokenizer, sizes,
-                                   "component", variant.name)
-            rows += r
+    planned = [(v, spec) for v in sizes.variants
+               for spec in plan_components(tokens.names, sizes, v, _model_dir("base"))]
+    for variant, spec in counted(planned, "components trained"):
+        _, r = _train_recorded(wh, lineage, spec, "demix_component", tokens, tokenizer, sizes,
+                               "component", variant.name)
+        rows += r
     wh.write("demix_real_evals", rows, lineage)
     return dg.MaterializeResult(metadata={
         "base_loss": {d: round(v, 4) for d, v in zip(tokens.names, base["domain_loss"])},
@@ -205,7 +211,11 @@ def _component_losses(wh, names, variant):
           description="Fidelity study: K really-trained mixtures (mostly inside the search's floored "
                       "region), split into a selection half (choose the component variant) and an "
                       "evaluation half (the reported figure); merged proxies vs free baselines "
-                      "(−entropy, Σwᵢ·Lᵢ, −w_d, RegMix at equal compute) per domain and aggregate.")
+                      "(−entropy, Σwᵢ·Lᵢ, −w_d, RegMix at equal compute) per domain and aggregate. "
+                      "training_runs / training_metrics: the trained mixtures; demix_real_evals and "
+                      "demix_proxy_evals: held-out loss per (mixture, domain), trained vs merged proxy; "
+                      "demix_fidelity: Spearman with CI per (split, variant, method, domain); eval_reports / "
+                      "eval_metrics: the report and its figures.")
 def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.proxies import ProxyScorer
     from ops.demix.study import (
@@ -219,7 +229,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     names = tokens.names
     wh, lineage = warehouse.get(), lineage_of(context)
     runs, rows = {}, []
-    for spec in plan_fidelity(names, sizes, _model_dir("base")):
+    for spec in counted(plan_fidelity(names, sizes, _model_dir("base")), "mixtures trained"):
         summary, r = _train_recorded(wh, lineage, spec, "demix_mixture", tokens, tokenizer, sizes, "fidelity")
         runs.setdefault(mixture_of(spec.name), []).append(summary)
         rows += [{**x, "mixture_id": mixture_of(spec.name)} for x in r]
@@ -228,7 +238,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
              "domain_loss": [sum(s["domain_loss"][j] for s in ss) / len(ss) for j in range(len(names))]}
             for m, ss in runs.items()]
     regmix = []
-    for spec in plan_regmix(names, sizes, _model_dir("base")):
+    for spec in counted(plan_regmix(names, sizes, _model_dir("base")), "RegMix models trained"):
         summary, r = _train_recorded(wh, lineage, spec, "demix_regmix", tokens, tokenizer, sizes, "regmix")
         regmix.append(summary)
         rows += r
@@ -240,7 +250,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                              artifact_dir("demix", "scratch") / "fidelity_proxy", base_dir=_model_dir("base"))
         for scale in sorted({1.0, *sizes.tv_scales}):
             key = proxy_key(variant.name, scale)
-            proxies[key] = [scorer(w, scale) for w in mixtures]
+            proxies[key] = [scorer(w, scale) for w in counted(mixtures, f"proxies scored ({key})")]
             comp_losses[key] = _component_losses(wh, names, variant.name)
             for s, losses in zip(real, proxies[key]):
                 proxy_rows += [{"mixture_id": s["name"], "purpose": "fidelity", "variant": key,
@@ -389,7 +399,11 @@ def demix_fidelity_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[demix_fidelity],
           description="LightGBM search over a Dirichlet pool, scoring merged proxies of the most "
-                      "faithful component variant; chosen mixture = mean of the top-k predicted.")
+                      "faithful component variant; chosen mixture = mean of the top-k predicted. "
+                      "demix_proxy_evals: proxy loss per (scored candidate, domain); demix_candidates: every "
+                      "pool mixture's predicted loss per round; demix_choice: the chosen weights, mergekit "
+                      "YAML and merged checkpoint; eval_reports / eval_metrics: the regressor against the "
+                      "really-trained mixtures.")
 def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from kernels.merge_linear import LinearMergeConfig, mergekit_yaml
     from ops.demix.proxies import ProxyScorer
@@ -490,7 +504,9 @@ def _regressor_vs_trained(wh, lineage, names, pool, result) -> dict:
           op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
           description="Final runs on the chosen and on the uniform mixture with the fidelity mixtures' "
                       "recipe (from the base, a component's budget), several seeds each; eval report "
-                      "with mean ± sd of per-domain and mean held-out loss.")
+                      "with mean ± sd of per-domain and mean held-out loss. training_runs / training_metrics: "
+                      "one run per (mixture, seed); demix_real_evals: their held-out loss per domain; "
+                      "eval_reports / eval_metrics: the comparison.")
 def demix_final(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.study import plan_final
     from ops.demix.training import load_tokens
@@ -506,7 +522,7 @@ def demix_final(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     chosen = json.loads(choice["weights_json"][0])
     mixes = {"chosen": tuple(chosen[d] for d in names), "uniform": tuple([1 / len(names)] * len(names))}
     out, rows = {"chosen": [], "uniform": []}, []
-    for spec in plan_final(names, sizes, mixes["chosen"], _model_dir("base")):
+    for spec in counted(plan_final(names, sizes, mixes["chosen"], _model_dir("base")), "final runs trained"):
         summary, r = _train_recorded(wh, lineage, spec, "demix_final", tokens, tokenizer, sizes, "final")
         out[spec.name.split("/")[1]].append(summary)
         rows += r

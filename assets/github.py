@@ -18,9 +18,13 @@ class GithubConfig(dg.Config):
 
 
 @dg.asset(group_name=GROUP, code_version="1", partitions_def=github_repos,
-          description="Sync one repository (partition = owner/name) from its source in the "
-                      "repository list into the github_* tables: PRs, files, commits, reviews, "
-                      "comments, linked issues; incremental, resumable, bad input quarantined.")
+          description="One repository (partition = owner/name) synced from its source in the repository "
+                      "list; incremental and resumable. Rows of this repository in github_repositories "
+                      "(one row), github_pull_requests (one per PR: state, refs, SHAs, task-candidate flags), "
+                      "github_pr_files (one per changed file, with its patch), github_commits, github_reviews, "
+                      "github_comments (review and conversation comments), github_issues (linked issues), "
+                      "github_pr_blame_links (earlier PRs whose lines a PR changed) and github_sync_cursors "
+                      "(where the next sync resumes); unusable records go to quarantine with the reason.")
 def github_repo_data(context: dg.AssetExecutionContext, config: GithubConfig,
                      warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.github.repo_list import find_spec
@@ -46,8 +50,10 @@ def github_repo_data(context: dg.AssetExecutionContext, config: GithubConfig,
 
 @dg.asset(group_name=GROUP, code_version="1", partitions_def=github_repos,
           deps=[github_repo_data],
-          description="PR chains (dependency graph over PRs with a reason on every edge, ordered "
-                      "paths through it) → github_pr_chains and github_pr_chain_edges.")
+          description="PR chains of one repository: a dependency graph over its PRs with a reason on every "
+                      "edge, and ordered paths through it. github_pr_chains: one row per chain (PR numbers, "
+                      "length, span in days, files, reasons); github_pr_chain_edges: one row per edge "
+                      "(from PR, to PR, reason).")
 def github_pr_chains(context: dg.AssetExecutionContext,
                      warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.github.chains import build_pr_chains, chain_statistics
@@ -72,8 +78,9 @@ def github_pr_chains(context: dg.AssetExecutionContext,
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[github_pr_chains],
-          description="Evaluation report over every repository's PR chains: counts, length "
-                      "distribution, span, edge reasons, task-mining candidates.")
+          description="Evaluation report (HTML) over every repository's PR chains: counts, length "
+                      "distribution, span, edge reasons, task-mining candidates. eval_reports: one row; "
+                      "eval_metrics: chains, coverage, lengths, edges by reason.")
 def github_chain_report(context: dg.AssetExecutionContext,
                         warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.github.chain_report import build_chain_report

@@ -65,12 +65,16 @@ def read_listing(role: str) -> list[tuple[str, str]]:
     return list(zip(frame["image_id"].to_list(), frame["path"].to_list()))
 
 
-@dg.asset(group_name=GROUP, code_version="1", description="Benchmark images to decontaminate (listing of paths).")
+@dg.asset(group_name=GROUP, code_version="1",
+          description="Benchmark images to decontaminate: a listing (image id, path) in the artifacts; no "
+                      "warehouse table until image_descriptors.")
 def image_benchmark_set(context: dg.AssetExecutionContext, config: ImageSetConfig) -> dg.MaterializeResult:
     return _write_listing(context, "benchmark", config.source)
 
 
-@dg.asset(group_name=GROUP, code_version="1", description="Reference corpus the benchmark is checked against.")
+@dg.asset(group_name=GROUP, code_version="1",
+          description="Reference corpus the benchmark is checked against: a listing (image id, path) in the "
+                      "artifacts; no warehouse table until image_descriptors.")
 def image_reference_corpus(context: dg.AssetExecutionContext, config: ImageSetConfig) -> dg.MaterializeResult:
     return _write_listing(context, "reference", config.source)
 
@@ -144,16 +148,21 @@ def image_descriptors_write(context: dg.OpExecutionContext, warehouse: Warehouse
                 ins={"image_benchmark_set": dg.AssetIn(dagster_type=dg.Nothing),
                      "image_reference_corpus": dg.AssetIn(dagster_type=dg.Nothing)},
                 description="Copy-detection descriptors, one partition per hash shard of image ids (Parquet "
-                            "files keyed by image id, sub-sharded by shard_size) + image_files; unreadable "
-                            "files go to quarantine with the reason. Two steps: describe (no pool, so "
-                            "shards describe concurrently) and write.")
+                            "files keyed by image id, sub-sharded by shard_size). image_files: one row per "
+                            "image (role, path, size, original mode, normalisations, descriptor vectors); "
+                            "unreadable files go to quarantine with the reason; view image_descriptor_rows "
+                            "over the Parquet files. Two steps: describe (no pool, so shards describe "
+                            "concurrently) and write.")
 def image_descriptors(image_benchmark_set, image_reference_corpus):
     return image_descriptors_write(image_descriptors_describe(benchmark=image_benchmark_set,
                                                               reference=image_reference_corpus))
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[image_descriptors],
-          description="FAISS matching at the threshold → image_duplicate_pairs, union-find clusters → image_decisions.")
+          description="FAISS matching at the threshold, then union-find clusters. "
+                      "image_duplicate_pairs: one row per matched pair (query, reference, score, "
+                      "inliers, kind); image_decisions: one row per benchmark image (keep/remove, reason, "
+                      "cluster, match).")
 def image_duplicates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      config: MatchingConfig) -> dg.MaterializeResult:
     from ops.images.dedup import match_all
@@ -200,7 +209,9 @@ class CopyEvalConfig(dg.Config):
 
 @dg.asset(group_name=GROUP, code_version="1",
           description="DISC21-like copy-detection evaluation of the offline descriptor: µAP, P/R at the "
-                      "threshold, PR curve and score histograms.")
+                      "threshold, PR curve and score histograms. image_copy_eval_pairs: one row per scored "
+                      "(generated copy or distractor, reference) pair; eval_reports / eval_metrics: the "
+                      "report and µAP, precision and recall.")
 def image_copy_detection_eval(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                               config: CopyEvalConfig) -> dg.MaterializeResult:
     from ops.images.copy_eval import evaluate_copy_detection, split_sources

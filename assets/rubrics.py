@@ -46,7 +46,8 @@ def load_pairs(split: str | None = None):
 
 @dg.asset(group_name=GROUP, code_version="1",
           description="Preference pairs in one schema (query, answer A/B, preferred, source, language) with a "
-                      "train/test split by query; bad records quarantined with the reason.")
+                      "train/test split by query. rubric_pairs: one row per pair (query, answers A/B, "
+                      "preferred, source, language, split); bad records go to quarantine with the reason.")
 def rubric_preference_pairs(context: dg.AssetExecutionContext, config: RubricPairsConfig,
                             warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.rubrics.embedded import embedded_pairs
@@ -78,7 +79,8 @@ def rubric_preference_pairs(context: dg.AssetExecutionContext, config: RubricPai
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_preference_pairs],
           description="Rubrics (DeepResearch Bench format, validated) for every pair's query from the generic, "
                       "template, llm (ops.llm backend, template by default) and learned generators; learned is "
-                      "fitted on the train split only.")
+                      "fitted on the train split only. rubrics: one row per (generator, query) with the "
+                      "rubric JSON and its criteria count; invalid rubrics go to quarantine.")
 def rubric_sets(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.llm.factory import make_backend
     from ops.rubrics.sizes import SIZES
@@ -124,7 +126,9 @@ def load_rubric_sets():
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_sets],
           description="Offline scorer (MiniLM embeddings + rule checks): one score per (pair, rubric, criterion) "
-                      "for both answers, and rubric totals per pair.")
+                      "for both answers, and rubric totals per pair. rubric_scores: one row per (pair, rubric, "
+                      "criterion) with both answers' scores and the weight; rubric_totals: one row per (pair, "
+                      "rubric) with both totals and whether the preferred answer won.")
 def rubric_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.rubrics.scorer import score_pairs_offline
 
@@ -156,7 +160,8 @@ def rubric_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_scores],
           description="Evaluation report on the held-out split: preference accuracy, AUC and paired Cohen's d "
                       "per generator × source × language with 95 % intervals (Wilson for accuracy, bootstrap for "
-                      "AUC and d) and plots.")
+                      "AUC and d) and plots. eval_reports: one row; eval_metrics: every (measure, generator, "
+                      "source, language) figure with its interval.")
 def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.report import Plot, Table, category_ticks, hist_bins, render_report
     from ops.rubrics.metrics import metrics_with_ci
@@ -215,7 +220,9 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_scores],
           description="Hybrid reward per (query, rubric) = weighted preference consistency + judge quality + "
-                      "format validity; exported as JSONL/Parquet for TRL's GRPOTrainer (train split).")
+                      "format validity; exported as JSONL/Parquet for TRL's GRPOTrainer (train split). "
+                      "rubric_rewards: one row per (query, rubric) with the reward and its parts; view "
+                      "rubric_grpo_data over the exported Parquet.")
 def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.llm.factory import make_backend
     from ops.rubrics.reward import RewardWeights, export_grpo_dataset, hybrid_rewards, judge_rubric_quality
@@ -255,8 +262,8 @@ def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseRe
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_reward_data],
           op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
-          description="GRPO (TRL) of a tiny rubric-generator LM from ops.lm on the hybrid reward; recorded in "
-                      "training_runs/training_metrics.")
+          description="GRPO (TRL) of a tiny rubric-generator LM from ops.lm on the hybrid reward. "
+                      "training_runs: one row for the run; training_metrics: the figures TRL logs per step (reward, loss, ...).")
 def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.rubrics.grpo import train_rubric_grpo
     from ops.rubrics.reward import RewardWeights

@@ -35,8 +35,9 @@ def shard_artifact_key(shard: str) -> str:
 # No pool: the step's CPU work must run concurrently across workers; the warehouse write itself
 # is one short DuckDB transaction serialised by the file lock + retry in warehouse/db.py.
 @dg.asset(group_name=GROUP, code_version="1", partitions_def=shard_partitions,
-          description="Per-shard stdlib document sizes, SHA-256 and MinHash signatures "
-                      "(scale-out demonstration workload).")
+          description="Scale-out demonstration workload, one partition per shard of stdlib documents. "
+                      "scaleout_doc_signatures: one row per document (shard, size, SHA-256, MinHash "
+                      "signature).")
 def doc_signatures(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     sizes = pick(SIZES)
     shard = context.partition_key

@@ -58,8 +58,11 @@ def verification_config(config: TaskVerificationConfig, repo: str):
 @dg.asset(group_name=GROUP, code_version="1", partitions_def=github_repos, deps=[github_pr_chains],
           description="Task filters, then each remaining PR's touched tests run in a bubblewrap sandbox "
                       "(no network, read-only host) twice at the base with the PR's tests and twice at the "
-                      "merge: FAIL_TO_PASS / PASS_TO_PASS per test. Tables task_validations, "
-                      "task_test_results, task_environments.")
+                      "merge: FAIL_TO_PASS / PASS_TO_PASS per test. task_validations: one row per PR "
+                      "(status, reason, FAIL_TO_PASS tests, outputs); task_test_results: one row per (test, "
+                      "phase, run) outcome; task_environments: one row per built test environment; "
+                      "trajectory_decisions: the verification gate per PR; PRs that cannot be checked go "
+                      "to quarantine.")
 def verified_tasks(context: dg.AssetExecutionContext, config: TaskVerificationConfig,
                    warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.execution.verify_repo import decision_rows, quarantine_rows, verify_repository

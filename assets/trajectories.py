@@ -135,7 +135,9 @@ def _llm_metadata(backend) -> dict:
           deps=[github_pr_chains, verified_tasks],
           description="Issue-voice task statements (goal + observable behaviour, no implementation) for "
                       "every PR that passed the task filters and was validated (and chains of such PRs), "
-                      "naming the FAIL_TO_PASS tests of verified PRs, with their leak scores.")
+                      "naming the FAIL_TO_PASS tests of verified PRs, with their leak scores. "
+                      "trajectory_tasks: one row per task (kind, PRs, statement, generator, leak score); "
+                      "tasks that cannot be stated go to quarantine.")
 def trajectory_tasks(context: dg.AssetExecutionContext, config: TrajectoryConfig,
                      warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.github.store import load_snapshot
@@ -193,7 +195,10 @@ with warnings.catch_warnings():  # partitioned asset checks are a Dagster previe
           deps=[trajectory_tasks, verified_tasks],
           description="Agent trajectories replayed from the real history (OpenAI chat/tool-call format), "
                       "thoughts from the backend, N candidates per task, rejection sampling ≥ threshold, "
-                      "difficulty tags, SWE-Master filter; decisions in trajectory_decisions.")
+                      "difficulty tags, SWE-Master filter. trajectories: one row per kept trajectory "
+                      "(messages JSON, score, tool calls, real/replayed/synthetic observations, "
+                      "difficulty); trajectory_decisions: one row per (candidate, gate) with keep and "
+                      "reason; unusable tasks go to quarantine.")
 def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConfig,
                        warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.github.store import load_snapshot
@@ -241,7 +246,10 @@ def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConf
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[agent_trajectories],
           description="MinHash near-duplicate removal and decontamination against the configured evaluation "
-                      "sets, then JSONL + Parquet export (train/held-out split by repository).")
+                      "sets, then JSONL + Parquet export (train/held-out split by repository). "
+                      "trajectory_dataset: one row per exported trajectory with its split and export "
+                      "folder; trajectory_decisions: the dedup and contamination verdicts; view "
+                      "trajectory_export over the exported Parquet.")
 def trajectory_dataset(context: dg.AssetExecutionContext, config: TrajectoryDatasetConfig,
                        warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.trajectories.dataset import export_with_manifest
@@ -280,7 +288,9 @@ def trajectory_contamination_check(context: dg.AssetCheckExecutionContext) -> dg
 @dg.asset(group_name=GROUP, code_version="1", deps=[trajectory_dataset],
           description="SFT (assistant-turn loss only, windows covering the assistant tokens) of a tiny causal LM "
                       "or a warm start from a checkpoint/GGUF/smollm2, on the exported trajectories; held-out "
-                      "tool-call validity and tool-name match before and after; recorded in training_runs.")
+                      "tool-call validity and tool-name match before and after. training_runs: one row "
+                      "for the run; training_metrics: its loss curve; "
+                      "trajectory_run_inputs: which trajectories (and split) the run used.")
 def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfig,
                    warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.trajectories.sft import result_summary, train_sft
@@ -337,7 +347,8 @@ def trajectory_sft(context: dg.AssetExecutionContext, config: TrajectorySFTConfi
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[trajectory_sft],
           description="Evaluation report: held-out loss/perplexity, tool-call format validity of generated "
-                      "continuations, gate funnel and difficulty mix, with plots.")
+                      "continuations, gate funnel and difficulty mix, with plots. eval_reports: one row; "
+                      "eval_metrics: held-out loss before/after SFT, tool-call validity, export shares.")
 def trajectory_eval_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.trajectories.report import build_report
     from warehouse.paths import artifact_dir

@@ -20,11 +20,7 @@ def run() -> list[BenchRow]:
     if out.returncode != 0:
         raise RuntimeError(f"demo failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     rows = [BenchRow("demo", "wall_s", seconds, "s", "target", 600.0)]
-    job = None
-    for line in out.stdout.splitlines():  # libraries may print between a job's two lines
-        if m := re.match(r"running (.+) \.\.\.$", line):
-            job = m.group(1)
-        elif (m := re.match(r"\s+ok in ([0-9.]+)s", line)) and job:
-            rows.append(BenchRow("demo", f"job:{job}", float(m.group(1)), "s"))
-            job = None
+    for line in out.stdout.splitlines():  # pipelines/demo.py: "  <job [partition]>: ok in <s>s (run <id>)"
+        if m := re.match(r"  (\S.*): ok in ([0-9.]+)s \(run ", line):
+            rows.append(BenchRow("demo", f"job:{m.group(1)}", float(m.group(2)), "s"))
     return rows

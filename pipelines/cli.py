@@ -1,4 +1,5 @@
-"""``trainyard`` command line: demo, ui, query, warehouse, doctor, bench (and branch commands).
+"""``trainyard`` command line: ``trainyard <branch> <verb>`` (demo, ui, materialize, query, warehouse,
+doctor, bench, and each branch's verbs).
 
 Errors: one line on stderr (``error: what is wrong; what to do``) and exit code 2; the traceback
 only with ``trainyard --debug ...``."""
@@ -6,6 +7,7 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 
 from warehouse.paths import PROJECT_ROOT, trainyard_home, warehouse_path
 
@@ -20,36 +22,38 @@ def _print_frame(frame) -> None:
 def cmd_demo(args) -> int:
     import dagster as dg
 
-    from pipelines.demo import run_demo
+    from pipelines.demo import ProgressDisplay, demo_summary, log_file, output_to_log, run_demo
     from pipelines.instance import prepare_dagster_home
-    from warehouse.readers import read_sql
     from warehouse.writer import Warehouse
 
     prepare_dagster_home()
     Warehouse().ensure_schema()
-    with dg.DagsterInstance.get() as instance:
-        results = run_demo(instance)
-    print(f"\nWarehouse {warehouse_path()}: rows per table")
-    tables = read_sql("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                      "AND table_name <> 'schema_migrations' ORDER BY 1")["table_name"].to_list()
-    counts = " UNION ALL ".join(f"SELECT '{t}' AS table_name, count(*) AS rows FROM {t}" for t in tables)
-    _print_frame(read_sql(counts))
-    print("\nTraining runs and evaluation reports:")
-    _print_frame(read_sql("SELECT training_run_id, kind, status, device FROM training_runs ORDER BY 1"))
-    _print_frame(read_sql("SELECT report_id, suite, html_path FROM eval_reports ORDER BY report_id"))
-    print("\nOpen the UI:   trainyard ui        (http://127.0.0.1:3000)")
-    print('Query:         trainyard query "select count(*) from eval_reports"')
+    log_path = log_file("demo")
+    interactive = sys.stdout.isatty()
+    print(f"trainyard demo: every branch on the embedded data; library output and Dagster logs go to {log_path}")
+    t0 = time.perf_counter()
+    with output_to_log(log_path) as term, dg.DagsterInstance.get() as instance:
+        results = run_demo(instance, ProgressDisplay(term, interactive))
+    for line in demo_summary(results, time.perf_counter() - t0, log_path):
+        print(line)
     failed = [r["job"] for r in results if not r["success"]]
     if failed:
-        print("FAILED runs:", ", ".join(failed), file=sys.stderr)
+        print(f"FAILED runs: {', '.join(failed)} (their logs: {log_path} and `trainyard ui`)", file=sys.stderr)
         return 1
     return 0
 
 
 def cmd_ui(args) -> int:
+    import dagster as dg
+
+    from pipelines.health import record_partition_health
     from pipelines.instance import prepare_dagster_home
 
     home = prepare_dagster_home()
+    # Asset checks flag dynamically partitioned assets that have no partition yet (pipelines/health.py).
+    with dg.DagsterInstance.get() as instance:
+        for problem in record_partition_health(instance):
+            print(f"warning: {problem}", file=sys.stderr)
     cmd = [sys.executable, "-m", "dagster", "dev", "-h", args.host, "-p", str(args.port),
            "-w", str(PROJECT_ROOT / "workspace.yaml")]
     print(f"DAGSTER_HOME={home}\nserving http://{args.host}:{args.port}")
@@ -130,33 +134,52 @@ def one_line_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text} (rerun with `trainyard --debug ...` for the traceback)"
 
 
-def main(argv=None) -> int:
-    # Library progress bars and info logs drown the demo's own summary.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    parser = argparse.ArgumentParser(prog="trainyard", description=__doc__)
+def build_parser() -> "tuple[argparse.ArgumentParser, dict]":
+    """The whole ``trainyard <branch> <verb>`` parser tree and {command: handler(args) -> int}."""
+    from pipelines.cli_grammar import add_branch, add_verb
+
+    parser = argparse.ArgumentParser(
+        prog="trainyard", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Commands read `trainyard <branch> <verb>`, e.g.:\n  trainyard github ingest ~/src/repo\n"
+               "  trainyard images dedup --benchmark bench/ --reference ref/\n  trainyard rubrics eval\n"
+               "`trainyard <branch> --help` lists a branch's verbs; every verb's --help ends with an example.")
     parser.add_argument("--debug", action="store_true", help="print the traceback of an error")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="materialise every asset on the embedded default data")
-    ui = sub.add_parser("ui", help="start the Dagster UI on loopback")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_verb(sub, "demo", help="materialise every asset on the embedded default data",
+             example="trainyard demo\nTRAINYARD_PROFILE=tiny trainyard demo   # the fast profile")
+    ui = add_verb(sub, "ui", help="start the Dagster UI on loopback (the project's instance)",
+                  example="trainyard ui --port 3000")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
-    q = sub.add_parser("query", help="run one read-only SQL statement against the warehouse")
+    from pipelines.materialize import add_materialize_args, cmd_materialize
+
+    add_materialize_args(add_verb(
+        sub, "materialize", help="materialise selected assets in the project's Dagster instance (runs "
+        "show in `trainyard ui`)",
+        example="trainyard materialize --select 'group:rubrics'\n"
+                "trainyard materialize --select 'key:github_repo_data+' --partition acme/widgets\n"
+                "trainyard materialize --list-partitions"))
+    q = add_verb(sub, "query", help="run one read-only SQL statement against the warehouse",
+                 example='trainyard query "select report_id, metric, value from eval_metrics order by 1, 2"')
     q.add_argument("sql")
-    wh = sub.add_parser("warehouse", help="integrity check, backup and restore of the warehouse file")
-    whs = wh.add_subparsers(dest="warehouse_command", required=True)
-    chk = whs.add_parser("check", help="scan every row of every table and every view")
+    whs = add_branch(sub, "warehouse", help="integrity check, backup and restore of the warehouse file",
+                     dest="warehouse_command")
+    chk = add_verb(whs, "check", help="scan every row of every table and every view",
+                   example="trainyard warehouse check\ntrainyard warehouse check --path backups/warehouse.duckdb")
     chk.add_argument("--path", default=None, help="a warehouse file (default: the home's)")
-    bk = whs.add_parser("backup", help="consistent copy while no writer holds the file")
+    bk = add_verb(whs, "backup", help="consistent copy while no writer holds the file",
+                  example="trainyard warehouse backup /mnt/backups/")
     bk.add_argument("dest", nargs="?", default=None,
                     help="file or folder (default: $TRAINYARD_HOME/backups/warehouse-<time>.duckdb)")
-    rs = whs.add_parser("restore", help="check a backup, then swap it in (old file kept as .pre-restore)")
+    rs = add_verb(whs, "restore", help="check a backup, then swap it in (old file kept as .pre-restore)",
+                  example="trainyard warehouse restore /mnt/backups/warehouse-20260101T120000.duckdb")
     rs.add_argument("src")
-    sub.add_parser("doctor", help="check the environment")
-    b = sub.add_parser("bench", help="run benchmarks and store them in the warehouse")
+    add_verb(sub, "doctor", help="check the environment", example="trainyard doctor")
+    b = add_verb(sub, "bench", help="run benchmarks and store them in the warehouse",
+                 example="trainyard bench --only demo scaleout")
     b.add_argument("--only", nargs="*", default=None, help="benchmark names to run")
     handlers = {"demo": cmd_demo, "ui": cmd_ui, "query": cmd_query, "warehouse": cmd_warehouse,
-                "doctor": cmd_doctor, "bench": cmd_bench}
+                "doctor": cmd_doctor, "bench": cmd_bench, "materialize": cmd_materialize}
     # Branches add their own subcommands: ``add_cli(subparsers) -> {name: handler(args) -> int}``.
     from pipelines import results
     from pipelines.definitions import BRANCHES
@@ -164,7 +187,17 @@ def main(argv=None) -> int:
     for branch in [*BRANCHES, results]:
         if hasattr(branch, "add_cli"):
             handlers.update(branch.add_cli(sub))
-    args = parser.parse_args(argv)
+    return parser, handlers
+
+
+def main(argv=None) -> int:
+    # Library progress bars and info logs drown the demo's own summary.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from pipelines.cli_grammar import normalize_argv
+
+    parser, handlers = build_parser()
+    args = parser.parse_args(normalize_argv(sys.argv[1:] if argv is None else argv))
     try:
         trainyard_home()
         return handlers[args.command](args)

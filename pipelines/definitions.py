@@ -8,7 +8,7 @@ import os
 
 import dagster as dg
 
-from pipelines import github, spine, demix, scaleout, images, trajectories, rubrics
+from pipelines import github, health, spine, demix, scaleout, images, trajectories, rubrics
 from pipelines.resources import WarehouseResource
 
 BRANCHES = [spine, github, demix, scaleout, images, trajectories, rubrics]
@@ -35,10 +35,14 @@ def _executor() -> dg.ExecutorDefinition:
         f"TRAINYARD_EXECUTOR must be in_process, multiprocess, celery or k8s, not {kind!r}")
 
 
+_ASSETS = [a for b in BRANCHES for a in b.ASSETS]
+# A dynamically partitioned asset with no partition yet warns in the UI (pipelines/health.py).
+HEALTH_CHECKS = health.dynamic_partition_checks(_ASSETS)
+
 defs = dg.Definitions(
-    assets=[a for b in BRANCHES for a in b.ASSETS],
-    asset_checks=[c for b in BRANCHES for c in b.ASSET_CHECKS],
-    jobs=[j for b in BRANCHES for j in b.JOBS],
+    assets=_ASSETS,
+    asset_checks=[c for b in BRANCHES for c in b.ASSET_CHECKS] + HEALTH_CHECKS,
+    jobs=[j for b in BRANCHES for j in b.JOBS] + [health.health_job(HEALTH_CHECKS)],
     schedules=[s for b in BRANCHES for s in b.SCHEDULES],
     sensors=[s for b in BRANCHES for s in b.SENSORS],
     resources={"warehouse": WarehouseResource()},

@@ -104,9 +104,12 @@ def report_verdict() -> int:
 
 
 def add_cli(subparsers) -> dict:
-    demix = subparsers.add_parser("demix", help="DeMix data-mixture search")
-    sub = demix.add_subparsers(dest="demix_command", required=True)
-    study = sub.add_parser("study", help="fidelity study (and search/final run) on user corpora")
+    from pipelines.cli_grammar import add_branch, add_verb
+
+    sub = add_branch(subparsers, "demix", help="DeMix data-mixture search", dest="demix_command")
+    study = add_verb(sub, "study", help="fidelity study (and search/final run) on user corpora",
+                     example="trainyard demix study --corpora legal=contracts.jsonl web=crawl.parquet\n"
+                             "trainyard demix study --profile tiny --until-fidelity")
     study.add_argument("--corpora", nargs="+", default=[],
                        help="domains as name=path or path (.txt, .jsonl, .parquet)")
     study.add_argument("--no-embedded", action="store_true", help="leave out the code/prose/math domains")

@@ -166,15 +166,20 @@ def _sync_or_ingest(args) -> int:
 
 def add_cli(subparsers) -> dict:
     """``trainyard github sync OWNER/NAME`` and ``trainyard github ingest PATH``."""
-    gh = subparsers.add_parser("github", help="sync GitHub repositories or ingest local clones")
-    sub = gh.add_subparsers(dest="github_command", required=True)
-    sync = sub.add_parser("sync", help="sync a repository through the GitHub API (token: $GITHUB_TOKEN)")
+    from pipelines.cli_grammar import add_branch, add_verb
+
+    sub = add_branch(subparsers, "github", help="sync GitHub repositories or ingest local clones",
+                     dest="github_command")
+    sync = add_verb(sub, "sync", help="sync a repository through the GitHub API (token: $GITHUB_TOKEN)",
+                    example="GITHUB_TOKEN=... trainyard github sync pallets/click\n"
+                            "trainyard github sync acme/widgets --base-url https://github.example.com/api/v3")
     sync.add_argument("repo", help="owner/name")
     sync.add_argument("--base-url", default="https://api.github.com",
                       help="API root, e.g. https://github.example.com/api/v3 for GitHub Enterprise")
     sync.add_argument("--token-env", default="GITHUB_TOKEN",
                       help="environment variable holding the token (never pass the token itself)")
-    ingest = sub.add_parser("ingest", help="ingest a local git clone (offline)")
+    ingest = add_verb(sub, "ingest", help="ingest a local git clone (offline)",
+                      example="trainyard github ingest ~/src/some-repo --repo owner/some-repo")
     ingest.add_argument("path")
     ingest.add_argument("--repo", default=None, help="owner/name to record (default local/<dirname>)")
     ingest.set_defaults(token_env="GITHUB_TOKEN")

@@ -1,4 +1,4 @@
-"""Images branch wiring (issue #6): dedup job, evaluation job, and ``trainyard images-dedup``."""
+"""Images branch wiring (issue #6): dedup job, evaluation job, and ``trainyard images dedup``."""
 
 import dagster as dg
 
@@ -79,7 +79,14 @@ def cmd_images_dedup(args) -> int:
 
 
 def add_cli(subparsers) -> dict:
-    p = subparsers.add_parser("images-dedup", help="remove copies of reference images from a benchmark image set")
+    from pipelines.cli_grammar import add_branch, add_verb
+
+    sub = add_branch(subparsers, "images", help="image benchmark decontamination", dest="images_command")
+    p = add_verb(sub, "dedup", help="remove copies of reference images from a benchmark image set",
+                 example="trainyard images dedup --benchmark path/to/benchmark_images "
+                         "--reference path/to/reference_images\n"
+                         "trainyard images dedup --benchmark b/ --reference r/ --descriptor torchscript "
+                         "--weights sscd.torchscript.pt --verify")
     p.add_argument("--benchmark", required=True, help="folder, glob, .parquet or .jsonl of benchmark images")
     p.add_argument("--reference", required=True, help="folder, glob, .parquet or .jsonl of reference images")
     p.add_argument("--descriptor", default="rootsift", choices=["rootsift", "torchscript"])
@@ -94,4 +101,4 @@ def add_cli(subparsers) -> dict:
                         "(score curves); decisions still use --threshold")
     p.add_argument("--shard-size", type=int, default=64)
     p.add_argument("--work-dir", default="", help="where descriptor shards go (default: artifacts/images/cli)")
-    return {"images-dedup": cmd_images_dedup}
+    return {"images": cmd_images_dedup}

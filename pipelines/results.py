@@ -1,15 +1,13 @@
 """``trainyard results``: docs/results.md (and its plots) from the warehouse's measured rows, and
 ``trainyard results --schema``: docs/schema.md from the migrations."""
-import argparse
 from pathlib import Path
 
 from warehouse.paths import PROJECT_ROOT
 
-EXAMPLE = """examples:
-  trainyard results                                  # docs/results.md + docs/results/*.png
-  trainyard results --out /tmp/res --warehouse backups/warehouse-2026.duckdb
-  trainyard results --warehouse demo/warehouse.duckdb --warehouse bench/warehouse.duckdb
-  trainyard results --schema                         # docs/schema.md from warehouse/migrations"""
+EXAMPLE = """trainyard results                                  # docs/results.md + docs/results/*.png
+trainyard results --out /tmp/res --warehouse backups/warehouse-2026.duckdb
+trainyard results --warehouse demo/warehouse.duckdb --warehouse bench/warehouse.duckdb
+trainyard results --schema                         # docs/schema.md from warehouse/migrations"""
 
 
 def asset_groups() -> tuple[dict[str, str], list[str]]:
@@ -68,9 +66,10 @@ def cmd_results(args) -> int:
 
 
 def add_cli(subparsers) -> dict:
-    p = subparsers.add_parser(
-        "results", help="render docs/results.md from the warehouse's eval_metrics and benchmarks rows",
-        description=__doc__, epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from pipelines.cli_grammar import add_verb
+
+    p = add_verb(subparsers, "results", help="render docs/results.md from the warehouse's eval_metrics and "
+                 "benchmarks rows", description=__doc__, example=EXAMPLE)
     p.add_argument("--out", default=str(PROJECT_ROOT / "docs"),
                    help="folder for results.md and results/*.png (default: the project's docs/)")
     p.add_argument("--warehouse", action="append", default=None,

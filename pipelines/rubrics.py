@@ -1,4 +1,4 @@
-"""Rubric branch wiring (issue #7): assets, job, demo plan and the ``rubrics-eval`` command."""
+"""Rubric branch wiring (issue #7): assets, job, demo plan and ``trainyard rubrics eval|drb|probe``."""
 
 import dagster as dg
 
@@ -76,17 +76,22 @@ def _eval_args(p) -> None:
 
 
 def add_cli(subparsers) -> dict:
-    help_ = ("preference accuracy of each rubric generator and free baselines on held-out, query-disjoint pairs "
-             "(default: the hh-rlhf subset)")
-    rub = subparsers.add_parser("rubrics", help="rubric tools: 'trainyard rubrics eval'")
-    sub = rub.add_subparsers(dest="rubrics_command", required=True)
-    _eval_args(sub.add_parser("eval", help=help_))
-    drb = sub.add_parser("drb", help="query-specific DRB rubrics, leave-one-query-out (format, distinctness, coverage)")
+    from pipelines.cli_grammar import add_branch, add_verb
+
+    sub = add_branch(subparsers, "rubrics", help="rubric generators: held-out evaluation, DRB rubrics, probes",
+                     dest="rubrics_command")
+    _eval_args(add_verb(
+        sub, "eval", help="preference accuracy of each rubric generator and free baselines on held-out, "
+        "query-disjoint pairs (default: the hh-rlhf subset)",
+        example="trainyard rubrics eval\ntrainyard rubrics eval --jsonl my_pairs.jsonl --seeds 3\n"
+                "trainyard rubrics eval --train train.jsonl --test test.jsonl --generators generic learned"))
+    drb = add_verb(sub, "drb", help="query-specific DRB rubrics, leave-one-query-out (format, distinctness, "
+                   "coverage)", example="trainyard rubrics drb --drb-dir ../shared/data/research/deep_research_bench")
     drb.add_argument("--drb-dir", default="../shared/data/research/deep_research_bench",
                      help="folder with DRB query.jsonl and criteria.jsonl")
     drb.add_argument("--k", type=int, default=6, help="neighbour queries to retrieve criteria from")
     drb.add_argument("--per-dimension", type=int, default=8, help="criteria per dimension (DRB uses 4-10)")
-    probe = sub.add_parser("probe", help="criterion-satisfaction scorers' agreement with the hand-written probe set")
+    probe = add_verb(sub, "probe", help="criterion-satisfaction scorers' agreement with the hand-written probe set",
+                     example="trainyard rubrics probe --no-judge")
     probe.add_argument("--no-judge", action="store_true", help="skip the SmolLM2 judge (embedding scorer only)")
-    _eval_args(subparsers.add_parser("rubrics-eval", help=help_ + " (alias of 'rubrics eval')"))
-    return {"rubrics": cmd_rubrics_eval, "rubrics-eval": cmd_rubrics_eval}
+    return {"rubrics": cmd_rubrics_eval}

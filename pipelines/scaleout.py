@@ -256,10 +256,15 @@ def cmd_local(args) -> int:
 
 
 def add_cli(subparsers) -> dict:
-    p = subparsers.add_parser("scaleout", help="distributed execution on this machine (Redis + Celery)")
-    sub = p.add_subparsers(dest="scaleout_command", required=True)
-    local = sub.add_parser("local", help="start redis-server and Celery workers on 127.0.0.1, backfill a "
-                                         "partitioned job across them, then stop them")
+    from pipelines.cli_grammar import add_branch, add_verb
+
+    sub = add_branch(subparsers, "scaleout", help="distributed execution on this machine (Redis + Celery)",
+                     dest="scaleout_command")
+    local = add_verb(sub, "local", help="start redis-server and Celery workers on 127.0.0.1, backfill a "
+                                        "partitioned job across them, then stop them",
+                     example="trainyard scaleout local --workers 2 --concurrency 1\n"
+                             "trainyard scaleout local --partitions shard-00 shard-01 "
+                             "--tag trainyard/simulated_latency_s=5")
     local.add_argument("--job", default="scaleout_job")
     local.add_argument("--workers", type=int, default=2)
     local.add_argument("--concurrency", type=int, default=1, help="steps per worker at once")

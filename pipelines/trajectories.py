@@ -148,13 +148,16 @@ def _dispatch(args) -> int:
 def add_cli(subparsers) -> dict:
     """``trainyard trajectories build [--repo OWNER/NAME ...] [--model PATH|smollm2 --device --dtype]
     [--sft-model PATH|smollm2 --sft-steps N ...]`` (repositories already synced)."""
-    p = subparsers.add_parser("trajectories", help="build agent trajectories + SFT from synced repositories")
-    sub = p.add_subparsers(dest="trajectories_command", required=True)
-    b = sub.add_parser("build", help="verified tasks → trajectories → dataset → SFT → report",
-                       description="Example: trainyard trajectories build --repo acme/widgets --max-prs 50 "
-                                   "--eval-set swe_bench_verified.jsonl")
-    v = sub.add_parser("verify", help="only run each PR's tests in the sandbox (task_validations)",
-                       description="Example: trainyard trajectories verify --repo owner/name --max-prs 100")
+    from pipelines.cli_grammar import add_branch, add_verb
+
+    sub = add_branch(subparsers, "trajectories", help="build agent trajectories + SFT from synced repositories",
+                     dest="trajectories_command")
+    b = add_verb(sub, "build", help="verified tasks → trajectories → dataset → SFT → report",
+                 example="trainyard trajectories build --repo acme/widgets --max-prs 50 "
+                         "--eval-set swe_bench_verified.jsonl\n"
+                         "trainyard trajectories build --sft-only --sft-model smollm2 --sft-steps 200")
+    v = add_verb(sub, "verify", help="only run each PR's tests in the sandbox (task_validations)",
+                 example="trainyard trajectories verify --repo owner/name --max-prs 100")
     for x in (b, v):
         x.add_argument("--repo", nargs="*", default=None, help="owner/name partitions (default: all synced)")
         x.add_argument("--max-prs", type=int, default=0, help="validate the newest N filtered-in PRs (0: all)")
@@ -186,5 +189,6 @@ def add_cli(subparsers) -> dict:
     b.add_argument("--sft-heldout-loss-windows", type=int, default=0)
     b.add_argument("--sft-only", action="store_true", help="skip the per-repository jobs (tasks and "
                    "trajectories already built); run the dataset → SFT → report job")
-    sub.add_parser("diversity", help="distinct thought skeletons per generator (file names masked)")
+    add_verb(sub, "diversity", help="distinct thought skeletons per generator (file names masked)",
+             example="trainyard trajectories diversity")
     return {"trajectories": _dispatch}

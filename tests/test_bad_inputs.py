@@ -82,7 +82,7 @@ def test_images_dedup_quarantines_bad_files_and_keeps_the_rest(capsys, tmp_path,
     cwd = os.getcwd()
     os.chdir(tmp_path)  # a shell-injected `touch pwned` would land here
     try:
-        code = main(["images-dedup", "--benchmark", str(bench), "--reference", str(ref),
+        code = main(["images", "dedup", "--benchmark", str(bench), "--reference", str(ref),
                      "--work-dir", str(tmp_path / "work")])
     finally:
         os.chdir(cwd)
@@ -257,7 +257,7 @@ def test_preference_rows_quarantined_rest_evaluated(capsys, tmp_path):
             lines.append(bad[i][0])
     lines.append(b'{"query": "non-utf8 \xff\xfe", "answer_a": "ok \xff", "answer_b": "no", "preferred": "a"}')
     path.write_bytes(b"\n".join(lines) + b"\n")
-    code = main(["rubrics-eval", "--jsonl", str(path), "--generators", "generic", "--test-fraction", "0.5"])
+    code = main(["rubrics", "eval", "--jsonl", str(path), "--generators", "generic", "--test-fraction", "0.5"])
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
     q = quarantine_rows("rubrics_eval")

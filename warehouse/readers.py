@@ -134,3 +134,19 @@ def results_rows(path: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
         f"{bench_commit} AS git_commit, measured_at, asset_key FROM benchmarks "
         "ORDER BY benchmark, metric, peer, value", path=path)
     return metrics, benches
+
+
+def rows_written(run_id: str, asset_key: str, partition_key: str = "",
+                 path: Path | None = None) -> dict[str, int]:
+    """{table: rows} that one asset (and partition) wrote in one Dagster run, read from the
+    lineage columns every table carries; tables without such rows are left out."""
+    tables = read_sql(
+        "SELECT DISTINCT c.table_name FROM information_schema.columns c JOIN information_schema.tables t "
+        "USING (table_catalog, table_schema, table_name) WHERE c.column_name = 'dagster_run_id' "
+        "AND t.table_type = 'BASE TABLE' ORDER BY 1", path=path)["table_name"].to_list()
+    if not tables:
+        return {}
+    where = "dagster_run_id = ? AND asset_key = ? AND partition_key = ?"
+    sql = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM \"{t}\" WHERE {where}" for t in tables)
+    frame = read_sql(sql, [run_id, asset_key, partition_key] * len(tables), path=path)
+    return {t: int(n) for t, n in frame.iter_rows() if n}

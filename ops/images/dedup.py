@@ -1,6 +1,6 @@
 """Dedup a benchmark image set against a reference corpus, end to end, outside Dagster:
 describe both (sharded), match benchmark→reference and benchmark→benchmark, cluster, decide.
-Used by the Dagster assets and by ``trainyard images-dedup``."""
+Used by the Dagster assets and by ``trainyard images dedup``."""
 from __future__ import annotations
 
 import dataclasses

@@ -13,6 +13,7 @@ from PIL import ImageOps
 
 from ops.images.descriptors import Descriptor
 from ops.images.loading import BadImage, load_image
+from ops.progress import report_progress
 
 
 @dataclasses.dataclass
@@ -81,6 +82,7 @@ def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, ou
                           "vector": pa.FixedSizeListArray.from_arrays(pa.array(flat.ravel(), pa.float32()), max(dim, 1))
                           if dim else pa.array([], pa.list_(pa.float32()))})
         pq.write_table(table, out_dir / f"shard-{prefix}{shard_no:05d}.parquet")
+        report_progress("images described", min(start + shard_size, len(images)), len(images))
     return infos, bad
 
 

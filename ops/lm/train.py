@@ -15,6 +15,8 @@ import math
 import time
 from typing import Callable, Sequence
 
+from ops.progress import report_progress
+
 LogFn = Callable[[int, str, float], None]
 
 
@@ -225,6 +227,7 @@ def train_causal_lm(model, sampler, cfg: TrainConfig, log: LogFn, val_ids=None) 
         opt.step()
         loss_value = float(step_loss) / cfg.grad_accum
         log(step, "train/loss", loss_value)
+        report_progress("train steps", step + 1, cfg.steps)
         if val_ids is not None and ((step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps):
             with autocast():
                 val_loss = evaluate_loss(model, val_ids, cfg.seq_len, cfg.batch_size, cfg.eval_batches, device)

@@ -5,7 +5,7 @@ Modules: ``pairs`` (schema + adapters), ``embedded`` (default data written for t
 ``rubric`` (format + validation), ``bank`` (criteria bank), ``generators`` (generic, template, llm),
 ``learned`` (criteria/weights learned from pairs), ``scorer`` (offline MiniLM + rules), ``judge``
 (LLM judge via ``ops.llm``), ``metrics``, ``reward``, ``grpo``, ``study`` (generator comparison),
-``eval_cli`` (``trainyard rubrics eval|drb|probe``; ``rubrics-eval`` alias), ``evaluation`` (query-disjoint
+``eval_cli`` (``trainyard rubrics eval|drb|probe``; ``rubrics-eval`` deprecated alias), ``evaluation`` (query-disjoint
 seeds, free baselines, paired bootstrap), ``drb`` (query-specific DeepResearch Bench rubrics),
 ``satisfaction`` (criterion-satisfaction scorers: MiniLM cosine, SmolLM2 judge), ``probe`` (hand-written
 probe set), ``sizes`` (per-profile sizes).

@@ -1,4 +1,4 @@
-"""The ``trainyard rubrics eval`` study (alias ``rubrics-eval``).
+"""The ``trainyard rubrics eval`` study (deprecated alias ``rubrics-eval``).
 
 Either ``--train FILE --test FILE`` (query-disjoint, checked) or one file split by query per seed.
 For each seed: fit ``learned`` on the train pairs, score every generator's rubrics on the held-out

@@ -102,6 +102,19 @@ class GRPOResult:
     n_params: int
 
 
+def _progress_callback():
+    """A TrainerCallback reporting optimiser steps to ``ops.progress`` (the demo's bar)."""
+    from transformers import TrainerCallback
+
+    from ops.progress import report_progress
+
+    class StepProgress(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            report_progress("GRPO steps", state.global_step, state.max_steps)
+
+    return StepProgress()
+
+
 def train_rubric_grpo(rows: Sequence[dict], out_dir: Path, sizes: GRPOSizes, weights: RewardWeights,
                       log: Callable[[int, str, float], None], embedder=None) -> GRPOResult:
     """Train a tiny Llama (``ops.lm``) with TRL's GRPOTrainer on exported rows (``prompt``,
@@ -139,6 +152,7 @@ def train_rubric_grpo(rows: Sequence[dict], out_dir: Path, sizes: GRPOSizes, wei
     )
     trainer = GRPOTrainer(model=model, reward_funcs=[make_reward_fn(weights, embedder)], args=cfg,
                           train_dataset=ds, processing_class=tok)
+    trainer.add_callback(_progress_callback())
     t0 = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - t0

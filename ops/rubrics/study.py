@@ -1,6 +1,6 @@
 """Generator comparison: fit ``learned`` on the training pairs, write rubrics for the held-out
 pairs with every generator, score them with the offline scorer and compute the metrics per
-generator × source × language. Used by the ``rubric_report`` asset and ``trainyard rubrics-eval``."""
+generator × source × language. Used by the ``rubric_report`` asset and ``trainyard rubrics eval``."""
 from __future__ import annotations
 
 import dataclasses

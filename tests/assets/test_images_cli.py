@@ -1,4 +1,4 @@
-"""``trainyard images-dedup``: dedup a benchmark folder against a reference folder from the CLI."""
+"""``trainyard images dedup``: dedup a benchmark folder against a reference folder from the CLI."""
 from PIL import ImageOps
 
 
@@ -14,7 +14,7 @@ def test_cli_dedups_folder_against_folder(tmp_path, warehouse, capsys):
     ph["sk_rocket"].save(ref / "rocket.png")
     ImageOps.mirror(ph["sk_rocket"]).save(bench / "rocket_flipped.jpg", quality=60)
     ph["sk_coffee"].save(bench / "coffee.png")
-    assert main(["images-dedup", "--benchmark", str(bench), "--reference", str(ref),
+    assert main(["images", "dedup", "--benchmark", str(bench), "--reference", str(ref),
                  "--work-dir", str(tmp_path / "work")]) == 0
     out = capsys.readouterr().out
     assert "1 of 2 benchmark images removed" in out
@@ -42,7 +42,7 @@ def test_cli_empty_or_unreadable_reference_set_is_an_error(tmp_path, warehouse, 
 
     bench, ref, ph = _photos(tmp_path)
     ph["sk_coffee"].save(bench / "coffee.png")
-    args = ["images-dedup", "--benchmark", str(bench), "--reference", str(ref), "--work-dir", str(tmp_path / "w")]
+    args = ["images", "dedup", "--benchmark", str(bench), "--reference", str(ref), "--work-dir", str(tmp_path / "w")]
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: the reference set is empty") and "\n" not in err
@@ -65,13 +65,13 @@ def test_cli_unsupported_files_quarantined_and_keep_below(tmp_path, warehouse, c
     ph["sk_coffee"].save(bench / "coffee.png")
     (bench / "photo.avif").write_bytes(b"\x00\x00\x00\x1cftypavif" + b"\x00" * 64)  # unreadable here
     # a threshold no pair reaches: the copy stays, but --keep-below still exports its score
-    assert main(["images-dedup", "--benchmark", str(bench), "--reference", str(ref), "--threshold", "0.9999",
+    assert main(["images", "dedup", "--benchmark", str(bench), "--reference", str(ref), "--threshold", "0.9999",
                  "--keep-below", "0.5", "--work-dir", str(tmp_path / "w")]) == 0
     pairs = read_sql("SELECT query_id, reference_id, score, threshold FROM image_duplicate_pairs "
                      "WHERE asset_key = 'images_cli'")
     assert ("rocket_copy", "rocket.png") in [r[:2] for r in pairs.rows()]
     assert (pairs["score"] < 0.9999).all() and (pairs["score"] >= 0.5).all()
-    assert main(["images-dedup", "--benchmark", str(bench), "--reference", str(ref), "--keep-below", "0.5",
+    assert main(["images", "dedup", "--benchmark", str(bench), "--reference", str(ref), "--keep-below", "0.5",
                  "--work-dir", str(tmp_path / "w")]) == 0
     rows = dict(read_sql("SELECT image_id, reason FROM image_decisions WHERE asset_key = 'images_cli'").rows())
     assert rows["rocket_copy"] == "copy_of_reference" and rows["coffee.png"] == "unique"

@@ -50,3 +50,37 @@ def test_instance_config_has_no_step_long_warehouse_pool(tmp_path, monkeypatch):
     ops = [op for a in defs.assets for op in a.node_def.iterate_op_defs()]
     assert len(ops) > 20
     assert [op.name for op in ops if op.pool] == []
+
+
+def _written_tables(assets_def) -> set[str]:
+    """Tables (and views) an asset's own op code writes by name, read from its source."""
+    import inspect
+    import re
+
+    names = set()
+    for op in assets_def.node_def.iterate_op_defs():
+        src = inspect.getsource(op.compute_fn.decorated_fn)
+        names |= set(re.findall(r"\.(?:write|create_parquet_view)\(\s*\"(\w+)\"", src))
+        if re.search(r"\bquarantine\(", src):
+            names.add("quarantine")
+        if "record_eval_report(" in src:
+            names |= {"eval_reports", "eval_metrics"}
+    return names
+
+
+def test_every_asset_description_says_which_tables_it_fills():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = sorted(graph.get_all_asset_keys())
+    assert len(keys) >= 25
+    for key in keys:
+        description = graph.get(key).description or ""
+        assert len(description) >= 60, f"{key.to_user_string()}: description too thin: {description!r}"
+    checked = 0
+    for assets_def in defs.assets:
+        for key in assets_def.keys:
+            missing = {t for t in _written_tables(assets_def) if t not in graph.get(key).description}
+            assert not missing, f"{key.to_user_string()}'s description does not name {sorted(missing)}"
+            checked += bool(_written_tables(assets_def))
+    assert checked >= 15  # the scan found the writes of most assets

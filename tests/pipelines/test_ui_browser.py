@@ -69,6 +69,13 @@ def test_asset_graph_shows_assets_and_ui_materialises_one(dagster_ui, tmp_path):
             assert "Join the Dagster community" not in page.inner_text("body")
             page.screenshot(path=str(tmp_path / "asset_graph.png"))
 
+            # No repository registered yet: `trainyard ui` ran the partitions checks, and the
+            # dynamically partitioned asset shows a warning naming the command, not a clean state.
+            page.goto(f"{dagster_ui}/assets/github_repo_data?view=checks")
+            expect(page.get_by_text("partitions_registered").first).to_be_visible(timeout=60_000)
+            expect(page.get_by_text(re.compile("no partitions registered")).first).to_be_visible(timeout=60_000)
+            page.screenshot(path=str(tmp_path / "partitions_check.png"))
+
             page.goto(f"{dagster_ui}/assets/raw_corpus")
             page.locator("button").filter(has_text=re.compile(r"^\s*Materialize\s*$")).first.click(timeout=60_000)
             deadline = time.monotonic() + 180

@@ -94,7 +94,8 @@ def test_cli_rejects_overlapping_files_and_keeps_the_alias(tmp_path, capsys):
     _write_hh(tmp_path / "test.jsonl.gz", ["how do I steal a bike?"])
     rc = main(["rubrics", "eval", "--train", str(tmp_path / "train.jsonl.gz"), "--test", str(tmp_path / "test.jsonl.gz")])
     assert rc == 2 and "share 1 queries" in capsys.readouterr().out
-    assert main(["rubrics-eval", "--train", str(tmp_path / "train.jsonl.gz")]) == 2
+    assert main(["rubrics-eval", "--train", str(tmp_path / "train.jsonl.gz")]) == 2  # the deprecated spelling
+    assert "`trainyard rubrics-eval` is deprecated" in capsys.readouterr().err
     assert main(["rubrics", "eval", "--train", str(tmp_path / "nope.jsonl")]) == 2
 
 
