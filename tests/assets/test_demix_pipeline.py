@@ -112,6 +112,11 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     # the asset check ran and reported the numbers it judged
     checks = [e for e in result.get_asset_check_evaluations()]
     assert len(checks) == 1 and "aggregate" in checks[0].metadata and "cells_won" in checks[0].metadata
+    # held-out figures with their intervals: [point, low, high] per cell, for the proxy and for proxy − best
+    ci = checks[0].metadata["proxy_minus_best_baseline_ci95"].data
+    assert set(ci) == {"code", "prose", "math", "aggregate"}
+    assert all(lo <= p <= hi or p != p for p, lo, hi in ci.values())
+    assert set(checks[0].metadata["heldout_proxy_ci95"].data) == set(ci)
     from assets.demix import read_verdict
 
     assert checks[0].passed == read_verdict(trainyard_home / "warehouse.duckdb")["passed"]
