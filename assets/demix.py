@@ -93,7 +93,7 @@ def _train_recorded(wh, lineage, spec, kind, tokens, tokenizer, sizes, purpose, 
     cached = cached_summary(out_dir, fingerprint)
     with recorded_training_run(wh, run, lineage) as metrics:
         if cached is not None:  # same spec, data and starting point: reuse the saved model and curves
-            summary = cached
+            summary = {**cached, "checkpoint": str(out_dir)}  # (the home may have moved)
             metrics += [tuple(m) for m in summary.get("metrics", [])]
         else:
             logged = []
@@ -248,9 +248,10 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     for variant in sizes.variants:
         scorer = ProxyScorer([_model_dir(f"component/{variant.name}/{d}") for d in names], tokens, sizes,
                              artifact_dir("demix", "scratch") / "fidelity_proxy", base_dir=_model_dir("base"))
-        for scale in sorted({1.0, *sizes.tv_scales}):
-            key = proxy_key(variant.name, scale)
-            proxies[key] = [scorer(w, scale) for w in counted(mixtures, f"proxies scored ({key})")]
+        kinds = [(s, False) for s in sorted({1.0, *sizes.tv_scales})] + [(s, True) for s in sorted(sizes.norm_scales)]
+        for scale, norm in kinds:
+            key = proxy_key(variant.name, scale, norm)
+            proxies[key] = [scorer(w, scale, norm) for w in counted(mixtures, f"proxies scored ({key})")]
             comp_losses[key] = _component_losses(wh, names, variant.name)
             for s, losses in zip(real, proxies[key]):
                 proxy_rows += [{"mixture_id": s["name"], "purpose": "fidelity", "variant": key,
@@ -380,9 +381,15 @@ def read_verdict(path) -> dict:
     diff = {r["domain"]: r for r in ev if r["method"] == "proxy_minus_best_baseline"}
     cells = [{"domain": d, "proxy": proxy[d]["spearman"], "diff": diff[d]["spearman"],
               "beats": bool(diff[d]["spearman"] > 0)} for d in proxy]
+    def ci(r):
+        return [round(r["spearman"], 4), round(r["ci_low"], 4), round(r["ci_high"], 4)]
+
     return {"variant": best, **fidelity_verdict(cells),
             "proxy": {d: round(c["proxy"], 4) for d, c in zip(proxy, cells)},
-            "proxy_minus_best_baseline": {c["domain"]: round(c["diff"], 4) for c in cells}}
+            "proxy_minus_best_baseline": {c["domain"]: round(c["diff"], 4) for c in cells},
+            # [point, 95 % low, 95 % high] (bootstrap over the evaluation mixtures; paired for the difference)
+            "proxy_ci": {d: ci(proxy[d]) for d in proxy},
+            "proxy_minus_best_baseline_ci": {d: ci(diff[d]) for d in proxy}}
 
 
 @dg.asset_check(asset=demix_fidelity, description="On the evaluation half of the trained mixtures (the "
@@ -394,7 +401,8 @@ def demix_fidelity_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         passed=v["passed"], severity=dg.AssetCheckSeverity.WARN,
         metadata={"variant": v["variant"], "aggregate": round(v["aggregate_spearman"], 4),
                   "cells_won": f"{v['cells_won']}/{v['cells']} (need {v['cells_needed']})",
-                  "heldout_proxy": v["proxy"], "proxy_minus_best_baseline": v["proxy_minus_best_baseline"]})
+                  "heldout_proxy": v["proxy"], "proxy_minus_best_baseline": v["proxy_minus_best_baseline"],
+                  "heldout_proxy_ci95": v["proxy_ci"], "proxy_minus_best_baseline_ci95": v["proxy_minus_best_baseline_ci"]})
 
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[demix_fidelity],
@@ -419,12 +427,12 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     fid = read_sql("SELECT split, variant, method, domain, spearman FROM demix_fidelity "
                    "WHERE asset_key = 'demix_fidelity'", path=wh.path).to_dicts()
     variant = best_variant(fid, SELECTION)
-    component_variant, scale = parse_proxy_key(variant)
+    component_variant, scale, norm = parse_proxy_key(variant)
     comps = [_model_dir(f"component/{component_variant}/{d}") for d in names]
     scorer = ProxyScorer(comps, tokens, sizes, artifact_dir("demix", "scratch") / "search_proxy",
                          base_dir=_model_dir("base"))
     pool = dirichlet_pool(len(names), sizes.pool_size, sizes.max_weight, seed=0, min_weight=sizes.min_weight)
-    result = run_search(lambda w: scorer(w, scale), names, pool, sizes.rounds, sizes.per_round, sizes.top_k,
+    result = run_search(lambda w: scorer(w, scale, norm), names, pool, sizes.rounds, sizes.per_round, sizes.top_k,
                         log=context.log.info)
     proxy_rows = [{"mixture_id": f"search/{e['index']}", "purpose": "search", "variant": variant,
                    "round": e["round"], "weights_json": weights_json(names, pool[e["index"]]), "domain": d,
@@ -439,15 +447,19 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                   "in_top_k": r == last and i in top, "source_key": f"pool/{i}"}
                  for r, pred in enumerate(result.predictions) for i in range(len(pool))]
     wh.write("demix_candidates", cand_rows, lineage)
-    chosen_proxy = scorer(result.final_weights, scale)
-    if scale == 1.0:
+    chosen_proxy = scorer(result.final_weights, scale, norm)
+    if scale == 1.0 and not norm:
         merged = scorer.merge(result.final_weights, artifact_dir("demix", "chosen_merge"))
         yaml_text = mergekit_yaml(LinearMergeConfig(comps, result.final_weights))
     else:  # task-vector merge: the scorer's model holds it now
         merged = artifact_dir("demix", "chosen_merge")
         scorer.model.save_pretrained(str(merged))
         total = sum(result.final_weights)
-        yaml_text = "merge_method: task_arithmetic\n" f"base_model: {_model_dir('base')}\n" "models:\n" + "".join(
+        yaml_text = ("# norm-matched task vectors (trainyard ProxyScorer norm=True): each tensor's merged task\n"
+                     "# vector is rescaled to the weighted mean norm of the components' task vectors; mergekit\n"
+                     "# has no such method: demix_choice.merged_checkpoint is the merge; the recipe below\n"
+                     "# is the task-arithmetic merge before the rescaling.\n" if norm else "")
+        yaml_text += "merge_method: task_arithmetic\n" f"base_model: {_model_dir('base')}\n" "models:\n" + "".join(
             f"  - model: {c}\n    parameters:\n      weight: {scale * w / total:.6f}\n"
             for c, w in zip(comps, result.final_weights)) + "parameters:\n  normalize: false\ndtype: float32\n"
     (artifact_dir("demix") / "chosen_mergekit.yml").write_text(yaml_text)
@@ -488,12 +500,20 @@ def _regressor_vs_trained(wh, lineage, names, pool, result) -> dict:
     pred = predict_aggregate(X, Y, weights).tolist()
     ev = [i for i, m in enumerate(frame["mixture_id"]) if fidelity_split(int(m.rsplit("/", 1)[1])) == EVALUATION]
     rho, lo, hi = spearman_ci([pred[i] for i in ev], [real[i] for i in ev])
-    out = {"spearman": rho, "ci_low": lo, "ci_high": hi, "k": len(ev), "all_k": spearman(pred, real)}
+    # the search only predicts inside the floored pool: the same figure on the evaluation
+    # mixtures inside it (the rest are extrapolations)
+    floor = _sizes().min_weight
+    ev_in = [i for i in ev if min(weights[i]) >= floor - 1e-9]
+    rho_in, lo_in, hi_in = spearman_ci([pred[i] for i in ev_in], [real[i] for i in ev_in])
+    out = {"spearman": rho, "ci_low": lo, "ci_high": hi, "k": len(ev), "all_k": spearman(pred, real),
+           "inside_floor_spearman": rho_in, "inside_floor_ci": [lo_in, hi_in], "inside_floor_k": len(ev_in)}
     record_eval_report(wh, report_id=f"{lineage.asset_key}/regressor", subject_kind="dataset",
                        subject="demix_fidelity", suite="demix_search", summary=out, html_path="",
                        metrics=[EvalMetric("regressor_vs_trained/aggregate/spearman", rho, n=len(ev), ci_low=lo,
                                            ci_high=hi),
                                 EvalMetric("regressor_vs_trained_all/aggregate/spearman", out["all_k"], n=len(real)),
+                                EvalMetric("regressor_vs_trained_inside_floor/aggregate/spearman", rho_in,
+                                           n=len(ev_in), ci_low=lo_in, ci_high=hi_in),
                                 EvalMetric("regressor_cv_on_proxies/aggregate/spearman", result.regressor_cv_spearman,
                                            n=len(result.evaluated))],
                        lineage=lineage, source_key="demix_search/regressor")

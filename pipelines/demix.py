@@ -89,8 +89,16 @@ def report_verdict() -> int:
     v = read_verdict(Warehouse().path)
     print(f"\nfidelity (held out): variant {v['variant']!r} chosen on the selection half; evaluation half: "
           f"aggregate Spearman {v['aggregate_spearman']:.3f}, proxy beats the best free baseline in "
-          f"{v['cells_won']}/{v['cells']} cells (need {v['cells_needed']}); proxy - best baseline "
-          f"{v['proxy_minus_best_baseline']}")
+          f"{v['cells_won']}/{v['cells']} cells (need {v['cells_needed']})")
+    for d, (p, lo, hi) in v["proxy_ci"].items():
+        dd, dlo, dhi = v["proxy_minus_best_baseline_ci"][d]
+        print(f"  {d}: proxy {p:.3f} [{lo:.2f}, {hi:.2f}], proxy - best free baseline {dd:+.3f} [{dlo:+.2f}, {dhi:+.2f}]")
+    reg = read_sql("SELECT regressor_trained_spearman AS r, regressor_trained_ci_low AS lo, "
+                   "regressor_trained_ci_high AS hi, regressor_trained_k AS k FROM demix_choice")
+    if reg.height:
+        r = reg.row(0, named=True)
+        print(f"search regressor vs trained mixtures (evaluation half, k={r['k']}): {r['r']:.3f} "
+              f"[{r['lo']:.2f}, {r['hi']:.2f}]")
     final = read_sql("SELECT summary_json FROM eval_reports WHERE suite = 'demix_final'")
     if final.height:
         f = json.loads(final["summary_json"][0])

@@ -96,13 +96,28 @@ def _interleave(*streams: Iterator[str]) -> Iterator[str]:
                 streams.remove(s)
 
 
+def word_shingles(texts, n: int = 8) -> set[str]:
+    """The ``n``-word shingles (whitespace-split) of ``texts``: what "shared text" means between
+    domains."""
+    out: set[str] = set()
+    for t in texts:
+        w = t.split()
+        out.update(" ".join(w[i:i + n]) for i in range(len(w) - n + 1))
+    return out
+
+
 def embedded_domains(max_chars: int, seed: int = 0, held_every: int = 10) -> list[Domain]:
     """code / prose / math, each capped at ``max_chars`` characters (equal-sized domains).
-    code and prose come from disjoint halves of the stdlib modules (``_module_side``)."""
+    code and prose come from disjoint halves of the stdlib modules (``_module_side``); prose is
+    cut into ~2 kB documents (so ~1 in ``held_every`` of its text is held out, not a few long
+    pydoc topics), and a prose document sharing any 8-word shingle with code is left out (some
+    modules repeat another module's docstrings: ``_py_abc`` / ``abc``)."""
     # whole modules are up to 60 kB; cut them at blank lines so the held-out split has many docs
     code = _cap((c for d in stdlib_documents(10_000) if _module_side(d.path) == "code"
                  for c in _text_docs(d.text, 3000)), max_chars)
-    prose = _cap(_interleave(_docstrings(), _pydoc_topics()), max_chars)
+    code_shingles = word_shingles(code)
+    prose = _cap((c for doc in _interleave(_docstrings(), _pydoc_topics()) for c in _text_docs(doc, 2000)
+                  if not word_shingles([c]) & code_shingles), max_chars)
     # ~150 chars per problem; generate a little more than needed, then cap
     maths = _cap(iter(math_word_problems(max_chars // 100 + 10, seed)), max_chars)
     out = []

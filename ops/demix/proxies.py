@@ -42,6 +42,7 @@ class ProxyScorer:
         # the base the components were continued from: task-vector merges scale the merged
         # displacement from it (``scale`` in ``__call__``)
         self.base = self._load(Path(base_dir)) if base_dir is not None else None
+        self._tv_norms = None
         self.params = dict(self.model.state_dict(keep_vars=False))
         missing = [k for k in keys if k not in self.params]
         if missing:
@@ -61,16 +62,30 @@ class ProxyScorer:
             raise ValueError(f"no safetensors in {directory}")
         return state
 
+    def _task_vector_norms(self) -> list[dict]:
+        """Per component, the norm of each tensor's task vector ``‖θᵢ − θ_base‖`` (computed once)."""
+        import torch
+
+        if self._tv_norms is None:
+            self._tv_norms = [{k: float(torch.linalg.vector_norm(st[k].double() - self.base[k].double()))
+                               for k in st} for st in self.states]
+        return self._tv_norms
+
     def merge(self, weights: Sequence[float], out_dir: Path | None = None) -> Path:
         from kernels.merge_linear import LinearMergeConfig, merge_linear
 
         return merge_linear(LinearMergeConfig(self.component_dirs, [float(w) for w in weights]),
                             out_dir or self.scratch_dir)
 
-    def __call__(self, weights: Sequence[float], scale: float = 1.0) -> list[float]:
+    def __call__(self, weights: Sequence[float], scale: float = 1.0, norm: bool = False) -> list[float]:
         """Per-domain held-out loss of the merged proxy for ``weights`` (nats/token). With
         ``scale`` ≠ 1 the merge is a task-vector merge relative to the base:
-        ``θ_base + scale·(Σ wᵢθᵢ/Σ wᵢ − θ_base)`` (scale 1 is the plain linear merge)."""
+        ``θ_base + scale·(Σ wᵢθᵢ/Σ wᵢ − θ_base)`` (scale 1 is the plain linear merge). With
+        ``norm`` the merged task vector of every tensor is rescaled to the weighted mean norm of
+        the components' task vectors of that tensor (``Σ wᵢ‖θᵢ − θ_base‖ / Σ wᵢ``; then times
+        ``scale``): averaging task vectors that point different ways shortens them, while a run
+        trained on the mixture moves as far from the base as a component does (Adam's steps have
+        about the same size whatever the data)."""
         import torch
 
         from ops.demix.training import evaluate_windows, rows_per_forward
@@ -91,11 +106,17 @@ class ProxyScorer:
                     acc.add_(t.to(acc_dtype), alpha=wi)
                 if denominator != 1.0:
                     acc.div_(denominator)
-                if scale != 1.0:
+                if scale != 1.0 or norm:
                     if self.base is None:
-                        raise ValueError("a task-vector scale needs the base checkpoint (base_dir)")
+                        raise ValueError("a task-vector merge needs the base checkpoint (base_dir)")
                     b = self.base[k].to(acc_dtype)
-                    acc.sub_(b).mul_(scale).add_(b)
+                    acc.sub_(b)
+                    if norm:
+                        target_norm = sum(wi * n[k] for n, wi in zip(self._task_vector_norms(), w)) / denominator
+                        got = float(torch.linalg.vector_norm(acc))
+                        if got > 0:
+                            acc.mul_(target_norm / got)
+                    acc.mul_(scale).add_(b)
                 target.copy_(acc.to(ins[0].dtype))
             losses = evaluate_windows(self.model, self.windows, self.owner, len(self.tokens.names),
                                       device=self.device, rows_per_forward=rows_per_forward(self.sizes))

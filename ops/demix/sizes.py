@@ -55,6 +55,9 @@ class DemixSizes:
     # task-vector scales tried for the merged proxies (1 = plain linear merge): the proxy is
     # θ_base + scale·(merge − θ_base); chosen with the variant on the selection half
     tv_scales: tuple[float, ...] = (1.0,)
+    # task-vector scales tried with norm-matched merges (``ProxyScorer(..., norm=True)``: each
+    # tensor's merged task vector rescaled to the components' weighted mean norm); () = none
+    norm_scales: tuple[float, ...] = ()
     # seeds per fidelity mixture, common to all mixtures (common random numbers: the same seeds'
     # sampling noise hits every mixture alike, so their ranking is steadier); loss = seed mean
     fidelity_seeds: int = 1
@@ -80,9 +83,9 @@ SIZES = {
         max_chars=400_000, vocab=1024,
         model=ModelConfig(hidden_size=32, num_layers=2, num_heads=4, intermediate_size=86, max_positions=64),
         seq_len=64, batch_size=8, lr=3e-3, base_steps=120, component_steps=30, eval_batches=32,
-        pool_size=2000, rounds=5, per_round=10, top_k=5, max_weight=0.8, fidelity_k=24, regmix_runs=12,
+        pool_size=2000, rounds=5, per_round=20, top_k=5, max_weight=0.8, fidelity_k=24, regmix_runs=12,
         final_steps=30, variants=VARIANTS, min_weight=0.1, held_every=5,
-        tv_scales=(1.0, 1.5, 2.5, 4.0), fidelity_seeds=2),
+        tv_scales=(1.0, 1.5, 2.5, 4.0), fidelity_seeds=4),
     "full": DemixSizes(
         max_chars=1_000_000, vocab=4096,
         model=ModelConfig(hidden_size=128, num_layers=2, num_heads=4, intermediate_size=344, max_positions=256),

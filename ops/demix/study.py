@@ -19,14 +19,22 @@ SELECTION, EVALUATION, ALL = "selection", "evaluation", "all"
 FREE_BASELINES = ("neg_entropy", "weighted_component_loss", "neg_own_weight", "regmix")
 
 
-def proxy_key(variant: str, scale: float) -> str:
-    """Name of a proxy kind: the component variant, plus ``@tv<scale>`` for task-vector merges."""
-    return variant if scale == 1.0 else f"{variant}@tv{scale:g}"
+def proxy_key(variant: str, scale: float, norm: bool = False) -> str:
+    """Name of a proxy kind: the component variant, plus ``@norm`` for norm-matched task-vector
+    merges and ``@tv<scale>`` for a task-vector scale ≠ 1."""
+    return variant + ("@norm" if norm else "") + ("" if scale == 1.0 else f"@tv{scale:g}")
 
 
-def parse_proxy_key(key: str) -> tuple[str, float]:
-    variant, _, scale = key.partition("@tv")
-    return variant, float(scale) if scale else 1.0
+def parse_proxy_key(key: str) -> tuple[str, float, bool]:
+    """'short0.5@norm@tv1.5' → ('short0.5', 1.5, True)."""
+    variant, *mods = key.split("@")
+    scale = next((float(m[2:]) for m in mods if m.startswith("tv")), 1.0)
+    return variant, scale, "norm" in mods
+
+
+def merge_is_plain(key: str) -> bool:
+    """True for the plain linear merge of the variant's components (no task-vector options)."""
+    return "@" not in key
 
 
 def weights_json(names: Sequence[str], weights: Sequence[float]) -> str:
@@ -128,8 +136,8 @@ def predictors_for(mixtures, proxies: dict[str, list], component_losses: dict[st
     out = {}
     for variant, proxy in proxies.items():
         out[(variant, "proxy")] = proxy
-        if parse_proxy_key(variant)[1] != 1.0:
-            continue  # task-vector proxies share their components' baselines (the scale-1 key)
+        if not merge_is_plain(variant):
+            continue  # task-vector proxies share their components' baselines (the plain key)
         for method, pred in baseline_predictors(mixtures, component_losses[variant]).items():
             out[(variant, method)] = pred
     if regmix is not None:

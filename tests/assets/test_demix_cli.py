@@ -45,7 +45,11 @@ def test_study_exit_code_follows_the_heldout_verdict(trainyard_home, capsys):
     lineage = Lineage(dagster_run_id="r", asset_key="demix_fidelity")
     wh.write("demix_fidelity", _fidelity_rows(0.95, [0.01, 0.0, 0.02, 0.05]), lineage)
     assert report_verdict() == 0
-    assert "variant 'lr0.3' chosen on the selection half" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "variant 'lr0.3' chosen on the selection half" in out
+    # every held-out cell is printed with its interval and proxy − best baseline with its paired interval
+    assert "aggregate: proxy 0.950 [0.00, 1.00], proxy - best free baseline +0.050 [-0.10, +0.10]" in out
+    assert "c: proxy 0.900 [0.00, 1.00], proxy - best free baseline +0.020 [-0.10, +0.10]" in out
     wh.write("demix_fidelity", _fidelity_rows(0.95, [0.01, 0.0, -0.02, 0.05]), lineage)  # 2 of 4 cells
     assert report_verdict() == 3
     wh.write("demix_fidelity", _fidelity_rows(0.85, [0.01, 0.01, 0.02, 0.05]), lineage)  # aggregate < 0.90

@@ -50,7 +50,8 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     # weighted}) + regmix per domain + aggregate, −w_d per domain only; plus proxy − best baseline
     # per cell on the evaluation half
     fid = read_sql("SELECT * FROM demix_fidelity")
-    n_tv = len(set(sizes.tv_scales) | {1.0})  # proxies per variant: plain merge + task-vector scales
+    # proxies per variant: plain merge + task-vector scales + norm-matched scales
+    n_tv = len(set(sizes.tv_scales) | {1.0}) + len(set(sizes.norm_scales))
     per_split = (n_var * (n_tv + 2) + 1) * (n_dom + 1) + n_var * n_dom
     assert fid.height == 3 * per_split + n_dom + 1
     k = dict(read_sql("SELECT split, max(k) AS k FROM demix_fidelity GROUP BY 1").iter_rows())
@@ -87,8 +88,9 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     top = read_sql("SELECT weights_json FROM demix_candidates WHERE in_top_k")["weights_json"]
     mean_top = {d: sum(json.loads(x)[d] for x in top) / len(top) for d in w}
     assert all(w[d] == pytest.approx(mean_top[d], abs=1e-5) for d in w)  # chosen = mean of top-k
-    assert choice["mergekit_yaml"].startswith("merge_method: linear" if "@tv" not in choice["variant"]
-                                              else "merge_method: task_arithmetic")
+    plain = "@" not in choice["variant"]
+    assert ("merge_method: linear" if plain else "merge_method: task_arithmetic") in choice["mergekit_yaml"]
+    assert choice["mergekit_yaml"].startswith("#") == ("@norm" in choice["variant"])
     # the pool's weight floor holds for every candidate, so for the chosen mean too
     floor = min(min(json.loads(x).values()) for x in
                 read_sql("SELECT DISTINCT weights_json FROM demix_candidates")["weights_json"])
@@ -110,6 +112,11 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     # the asset check ran and reported the numbers it judged
     checks = [e for e in result.get_asset_check_evaluations()]
     assert len(checks) == 1 and "aggregate" in checks[0].metadata and "cells_won" in checks[0].metadata
+    # held-out figures with their intervals: [point, low, high] per cell, for the proxy and for proxy − best
+    ci = checks[0].metadata["proxy_minus_best_baseline_ci95"].data
+    assert set(ci) == {"code", "prose", "math", "aggregate"}
+    assert all(lo <= p <= hi or p != p for p, lo, hi in ci.values())
+    assert set(checks[0].metadata["heldout_proxy_ci95"].data) == set(ci)
     from assets.demix import read_verdict
 
     assert checks[0].passed == read_verdict(trainyard_home / "warehouse.duckdb")["passed"]

@@ -69,19 +69,23 @@ def test_bad_user_domains_raise_clear_errors(tmp_path):
         split_held_out("one", ["only document"])
 
 
-def test_embedded_code_and_prose_share_no_text():
-    """Docstrings belong to one domain: prose takes them only from stdlib modules whose source is
-    not in code, so no 8-word shingle of held-out prose appears in code's training text."""
-    code, prose, _ = embedded_domains(60_000, held_every=5)
+def test_embedded_domains_share_no_text_and_hold_out_16k_tokens(tmp_path):
+    """At the demo profile's size: no 8-word shingle appears in two embedded domains (train and
+    held-out text together), and every domain holds out at least 16,384 tokens under the study's
+    BPE, all of which the held-out loss reads (``eval_windows``)."""
+    from ops.demix.domains import word_shingles
+    from ops.demix.sizes import SIZES
+    from ops.demix.training import build_tokens, eval_windows
 
-    def shingles(texts, n=8):
-        out = set()
-        for t in texts:
-            w = t.split()
-            out |= {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
-        return out
-
-    held = shingles(prose.held)
-    assert len(held) > 100
-    assert len(held & shingles(code.train)) / len(held) < 0.01
-    assert len(shingles(code.held) & shingles(prose.train)) / len(shingles(code.held)) < 0.01
+    sizes = SIZES["demo"]
+    doms = embedded_domains(sizes.max_chars, held_every=sizes.held_every)
+    shingles = {d.name: word_shingles(d.train + d.held) for d in doms}
+    assert all(len(s) > 10_000 for s in shingles.values())
+    shared = {(a, b): len(shingles[a] & shingles[b]) for a in shingles for b in shingles if a < b}
+    assert shared == {("code", "math"): 0, ("code", "prose"): 0, ("math", "prose"): 0}
+    _, tokens = build_tokens(doms, sizes.vocab, tmp_path)
+    held = {n: int(t.numel()) for n, t in zip(tokens.names, tokens.held)}
+    assert min(held.values()) >= 16_384, held
+    windows, owner = eval_windows(tokens, sizes)
+    read = {n: int((owner == j).sum()) * (windows.shape[1] - 1) for j, n in enumerate(tokens.names)}
+    assert read == {n: 16_384 for n in tokens.names}

@@ -118,3 +118,35 @@ def test_task_vector_proxy_equals_hand_scaled_merge(tiny_study, tmp_path):
                                                        tmp_path / "p2")(w), abs=1e-6)
     with pytest.raises(ValueError, match="base checkpoint"):
         ProxyScorer([c["checkpoint"] for c in comps], tokens, sizes, tmp_path / "p3")(w, 2.0)
+
+
+def test_norm_matched_task_vector_proxy_equals_hand_merge(tiny_study, tmp_path):
+    """norm: each tensor's merged task vector Σ wᵢ(θᵢ − θ_base) is rescaled to Σ wᵢ‖θᵢ − θ_base‖;
+    a one-hot mixture is its component, and the rescaled vector is never shorter than the plain
+    merge's."""
+    from transformers import AutoModelForCausalLM
+
+    from ops.demix.proxies import ProxyScorer
+    from ops.demix.study import parse_proxy_key, proxy_key
+    from ops.demix.training import evaluate_domains
+
+    sizes, tok, tokens, base, comps, logs, root = tiny_study
+    scorer = ProxyScorer([c["checkpoint"] for c in comps], tokens, sizes, tmp_path / "proxy", base_dir=root / "base")
+    w = [0.5, 0.3, 0.2]
+    states = [AutoModelForCausalLM.from_pretrained(c["checkpoint"], local_files_only=True).state_dict() for c in comps]
+    b = AutoModelForCausalLM.from_pretrained(str(root / "base"), local_files_only=True)
+    bs = {k: v.clone() for k, v in b.state_dict().items()}
+    hand, stretched = {}, []
+    for k in states[0]:
+        tv = [s[k] - bs[k] for s in states]
+        merged = sum(wi * t for wi, t in zip(w, tv))
+        target = sum(wi * float(t.norm()) for wi, t in zip(w, tv))
+        hand[k] = bs[k] + merged * (target / float(merged.norm()) if float(merged.norm()) > 0 else 1.0)
+        stretched.append(target >= float(merged.norm()) - 1e-6)
+    assert all(stretched)
+    b.load_state_dict(hand)
+    assert scorer(w, 1.0, norm=True) == pytest.approx(evaluate_domains(b, tokens, sizes), abs=1e-4)
+    assert scorer([0, 0, 1], 1.0, norm=True) == pytest.approx(comps[2]["domain_loss"], abs=1e-4)
+    assert scorer(w, 1.0, norm=True) != pytest.approx(scorer(w), abs=1e-4)
+    assert parse_proxy_key(proxy_key("plain", 1.5, True)) == ("plain", 1.5, True)
+    assert proxy_key("plain", 1.0, True) == "plain@norm" and parse_proxy_key("lr0.3@tv2") == ("lr0.3", 2.0, False)
