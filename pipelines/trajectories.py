@@ -109,29 +109,40 @@ def _cmd_trajectories(args) -> int:
 
 
 def _cmd_diversity(args) -> int:
-    """Distinct thought skeletons per generator over the built trajectories; recorded as an eval
-    report (suite ``trajectory_thought_diversity``) so the numbers live in ``eval_metrics``."""
-    from ops.trajectories.diversity import thought_diversity, thoughts_of
+    """Distinct thought skeletons per generator (each thought counted under the generator that
+    wrote it: a model, or the labelled template fallback) and over all thoughts, the share of
+    thoughts and task statements a model wrote, all with Clopper–Pearson intervals; recorded as an
+    eval report (suite ``trajectory_thought_diversity``) so the numbers live in ``eval_metrics``."""
+    from ops.trajectories.diversity import diversity_metrics, thoughts_of
     from warehouse.readers import read_sql
     from warehouse.registry import EvalMetric, record_eval_report
     from warehouse.writer import Lineage, Warehouse
 
     wh = Warehouse()
     wh.ensure_schema()
-    rows = read_sql("SELECT generator, messages_json FROM trajectories WHERE asset_key = 'agent_trajectories'")
-    pairs = [(r["generator"], t) for r in rows.to_dicts() for t in thoughts_of(r["messages_json"])]
+    rows = read_sql("SELECT generator, thought_generators, messages_json FROM trajectories "
+                    "WHERE asset_key = 'agent_trajectories'")
+    pairs = []
+    for r in rows.to_dicts():
+        thoughts = thoughts_of(r["messages_json"])
+        gens = list(r["thought_generators"] or [])
+        gens = gens if len(gens) == len(thoughts) else [r["generator"]] * len(thoughts)
+        pairs += list(zip(gens, thoughts))
     if not pairs:
         print("no trajectories with thoughts in the warehouse: run `trainyard trajectories build` first")
         return 1
-    found = thought_diversity(pairs)
-    metrics = []
+    tasks = read_sql("SELECT generator FROM trajectory_tasks WHERE asset_key = 'trajectory_tasks'")
+    found, extra = diversity_metrics(pairs, tasks["generator"].to_list())
     for d in found:
         print(f"{d.generator:45} thoughts {d.thoughts:6}  distinct skeletons {d.distinct:6}  share {d.share:.3f} "
               f"[{d.ci[0]:.3f}, {d.ci[1]:.3f}]")
         for sk, n in d.top:
             print(f"    {n:5} × {sk[:110]}")
-        metrics.append(EvalMetric(f"distinct_thought_skeleton_share[{d.generator}]", d.share, n=d.thoughts,
-                                  ci_low=d.ci[0], ci_high=d.ci[1]))
+    for name, (value, n, lo, hi) in extra.items():
+        print(f"{name:60} {value:.3f} of {n} [{lo:.3f}, {hi:.3f}]")
+    metrics = [EvalMetric(f"distinct_thought_skeleton_share[{d.generator}]", d.share, n=d.thoughts,
+                          ci_low=d.ci[0], ci_high=d.ci[1]) for d in found]
+    metrics += [EvalMetric(name, value, n=n, ci_low=lo, ci_high=hi) for name, (value, n, lo, hi) in extra.items()]
     record_eval_report(wh, report_id="trajectory_thought_diversity", subject_kind="dataset", subject="trajectories",
                        suite="trajectory_thought_diversity",
                        summary={d.generator: {"thoughts": d.thoughts, "distinct": d.distinct, "share": d.share}
