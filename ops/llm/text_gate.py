@@ -77,6 +77,22 @@ def prose_problem(text: str, min_words: int = 3, max_words: int = 60) -> str | N
     return None
 
 
+_NAME_RE = re.compile(r"[\w/.-]+\.(?:py|pyi|txt|md|rst|cfg|toml|ini|json|ya?ml)\b"  # file names
+                      r"|\b\w*_\w+\b"  # identifiers with an underscore (dunders included)
+                      r"|\b[A-Za-z]+ \d+\.\d+(?:\.\d+)?\b")  # "Python 3.3"-style versions
+
+
+def invented_name(text: str, facts: Iterable[str]) -> str | None:
+    """None when every file name, underscored identifier and versioned name in ``text`` occurs in
+    ``facts`` (case-insensitive); else the first one that does not (a small model invents them)."""
+    known = "\n".join(facts).lower()
+    for m in _NAME_RE.finditer(text):
+        name = m.group(0).strip("._-/").lower()
+        if name and name not in known:
+            return f"invented: names {m.group(0)!r}, which is not in its context"
+    return None
+
+
 def off_topic(text: str, facts: Iterable[str]) -> str | None:
     """None when ``text`` shares a content stem with any of ``facts`` (titles, names, messages)."""
     stems = set()

@@ -204,9 +204,9 @@ def issue_text(facts: dict, prose: str) -> str:
 
 
 def statement_problem(req: LLMRequest, text: str) -> str | None:
-    """Why a model's issue prose fails the gate (unfinished, not prose, off-topic, leaks the
-    implementation or a hidden file, not a valid statement), or None."""
-    from ops.llm.text_gate import complete_sentences, off_topic, prose_problem
+    """Why a model's issue prose fails the gate (unfinished, not prose, off-topic, invents names,
+    leaks the implementation or a hidden file, not a valid statement), or None."""
+    from ops.llm.text_gate import complete_sentences, invented_name, off_topic, prose_problem
 
     f = req.context
     prose = complete_sentences(text, 2)
@@ -217,12 +217,13 @@ def statement_problem(req: LLMRequest, text: str) -> str | None:
         return why
     if "parse_config" in prose or "empty config" in prose:
         return "copied: the worked example"
-    why = off_topic(prose, [f["title"], *f["behaviours"], *f["failing_tests"], *f["failure_messages"],
-                            *(i["title"] for i in f["issues"])])
-    if why:
-        return why
+    facts = [f["title"], *f["behaviours"], *f["failing_tests"], *f["failure_messages"],
+             *(i["title"] + "\n" + i["body"] for i in f["issues"]), f.get("body", "")]
     if any(p in prose for p in f.get("hidden_paths", [])):
         return "leak: names a file the statement hides"
+    why = off_topic(prose, facts) or invented_name(prose, facts)
+    if why:
+        return why
     full = issue_text(f, prose)
     leak = leak_score(full, f.get("added_lines", []))
     if leak.score > f.get("leak_threshold", 0.2):

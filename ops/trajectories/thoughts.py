@@ -1,14 +1,15 @@
 """The thought gate for model-written thoughts: each candidate must be one complete English
 sentence that opens with the step's prefill (naming the action's target), continues with a reason
 of 3–30 words that names something from the task or the step (PR title, commit subject, file,
-function, search term, review, last result), holds no code, no loop and no chat boilerplate, and
-is not the worked example's reason. A step with no passing candidate gets the template thought,
+function, search term, review, last result) and names no file, underscored identifier or version
+that is not there, holds no code, no loop and no chat boilerplate, and is not the worked example's
+reason. A step with no passing candidate gets the template thought,
 labelled ``template``. Among passing candidates, one whose skeleton (``ops.trajectories.diversity``)
 was not yet used in this build comes first (the others stay for later candidate trajectories)."""
 from __future__ import annotations
 
 from ops.llm.base import Completion, LLMBackend, LLMRequest
-from ops.llm.text_gate import complete_sentences, off_topic, prose_problem
+from ops.llm.text_gate import complete_sentences, invented_name, off_topic, prose_problem
 from ops.llm.validated import GateStats, Gated, generate_with_fallback
 from ops.trajectories.diversity import thought_skeleton
 from ops.trajectories.quality import _mentions
@@ -41,7 +42,8 @@ def thought_problem(req: LLMRequest, text: str) -> str | None:
         return why
     if thought_skeleton(reason) == _EXAMPLE_REASON or "parse_config" in reason:
         return "copied: the worked example's reason"
-    why = off_topic(reason, thought_facts(req.context))
+    facts = thought_facts(req.context)
+    why = off_topic(reason, facts) or invented_name(reason, facts)
     if why:
         return why
     if not _mentions(sentence, req.context.get("tool", ""), req.context.get("arguments") or {}):
