@@ -51,6 +51,9 @@ def complete_sentences(text: str, max_sentences: int = 1) -> str | None:
 
 def prose_problem(text: str, min_words: int = 3, max_words: int = 60) -> str | None:
     """Why ``text`` is not usable English prose, or None."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isascii() for c in letters) / len(letters) < 0.95:
+        return "not English: non-Latin letters"
     ws = words(text)
     if len(ws) < min_words:
         return f"too short: {len(ws)} words"
@@ -58,9 +61,6 @@ def prose_problem(text: str, min_words: int = 3, max_words: int = 60) -> str | N
         return f"too long: {len(ws)} words"
     if _CODE_RE.search(text):
         return "code: looks like code"
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isascii() for c in letters) / len(letters) < 0.95:
-        return "not English: non-Latin letters"
     if len(ws) >= 6 and not FUNCTION_WORDS & set(ws):
         return "not English: no function words"
     low = text.lower()
@@ -79,17 +79,40 @@ def prose_problem(text: str, min_words: int = 3, max_words: int = 60) -> str | N
 
 _NAME_RE = re.compile(r"[\w/.-]+\.(?:py|pyi|txt|md|rst|cfg|toml|ini|json|ya?ml)\b"  # file names
                       r"|\b\w*_\w+\b"  # identifiers with an underscore (dunders included)
-                      r"|\b[A-Za-z]+ \d+\.\d+(?:\.\d+)?\b")  # "Python 3.3"-style versions
+                      r"|\b[A-Za-z]+ \d+\.\d+(?:\.\d+)?\b", re.I)  # "Python 3.3"-style versions
+
+
+def _same_stem(word: str, known: str) -> bool:
+    """An inflection or derivation: the words share a prefix of at least 5 letters that leaves at
+    most 3 letters of the shorter one (``windows``/``windowed``, ``reversal``/``reversed``), while
+    ``subfactrary``/``subfactorial`` do not."""
+    common = 0
+    for a, b in zip(word, known):
+        if a != b:
+            break
+        common += 1
+    return common >= max(5, min(len(word), len(known)) - 3)
 
 
 def invented_name(text: str, facts: Iterable[str]) -> str | None:
-    """None when every file name, underscored identifier and versioned name in ``text`` occurs in
-    ``facts`` (case-insensitive); else the first one that does not (a small model invents them)."""
-    known = "\n".join(facts).lower()
+    """None when ``text`` names only what ``facts`` name; else the first name it invents: a file
+    name, an underscored identifier or a ``Name 1.2`` version that is not a whole token of the
+    facts (case-insensitive), or a misspelling of a fact's word (similar to one, ≥ 0.75 by
+    ``difflib``, without sharing its stem: ``peechable`` for ``peekable``)."""
+    import difflib
+
+    known_text = "\n".join(facts).lower()
     for m in _NAME_RE.finditer(text):
-        name = m.group(0).strip("._-/").lower()
-        if name and name not in known:
+        name = m.group(0).strip(".-/").lower()
+        if name and not re.search(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", known_text):
             return f"invented: names {m.group(0)!r}, which is not in its context"
+    known = {w for w in re.findall(r"[a-z][a-z0-9]+", known_text) if len(w) >= 5}
+    for w in dict.fromkeys(re.findall(r"[a-z][a-z0-9]+", text.lower())):
+        if len(w) < 6 or w in known or w in STOPWORDS:
+            continue
+        close = difflib.get_close_matches(w, known, n=1, cutoff=0.75)
+        if close and not _same_stem(w, close[0]):
+            return f"invented: {w!r} misspells {close[0]!r}"
     return None
 
 
