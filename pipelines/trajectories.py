@@ -176,12 +176,15 @@ def add_cli(subparsers) -> dict:
                    help="JSONL evaluation set to decontaminate against (repo + pr, pr_key or SWE-bench "
                         "instance_id, problem_statement, patch); repeatable. Default: the embedded list")
     b.add_argument("--model", default="", help="task statements + thoughts from this model with transformers: "
-                   "a checkpoint directory, a .gguf file, or 'smollm2' (default: the labelled template)")
+                   "a checkpoint directory, a .gguf file, or 'smollm2' (default: the labelled template); its "
+                   "text passes a gate per thought/statement, else the template's text is used, labelled template")
     b.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     b.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
     b.add_argument("--batch-size", type=int, default=8, help="prompts per generate() call (--model)")
-    b.add_argument("--max-tasks", type=int, default=0, help="only the N lowest-numbered PRs get tasks (0: all)")
-    b.add_argument("--n-candidates", type=int, default=0, help="thought candidates per task (sampling backends)")
+    b.add_argument("--max-tasks", type=int, default=0, help="only N PRs get tasks, verified ones first, then "
+                   "lowest-numbered (0: all)")
+    b.add_argument("--n-candidates", type=int, default=0, help="thought candidates per task (sampling backends); "
+                   "with --model also the candidates per thought and per statement the gate chooses from")
     b.add_argument("--sft-model", default="", help="SFT warm start: checkpoint dir, .gguf or 'smollm2' "
                    "(default: a tiny Llama trained from scratch)")
     b.add_argument("--sft-steps", type=int, default=0)
