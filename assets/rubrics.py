@@ -260,30 +260,49 @@ def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     })
 
 
+class RubricGRPOConfig(dg.Config):
+    """The GRPO policy (``ModelSpec``): fresh sizes by default; 0 / "" → the profile's value."""
+
+    base_checkpoint: str = ""  # checkpoint dir | .gguf | "smollm2"; "" → a fresh Llama of the sizes
+    device: str = "auto"  # auto | cpu | cuda
+    dtype: str = "fp32"  # fp32 | bf16
+    hidden_size: int = 0
+    num_layers: int = 0
+    steps: int = 0
+
+
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_reward_data],
           op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
-          description="GRPO (TRL) of a tiny rubric-generator LM from ops.lm on the hybrid reward. "
-                      "training_runs: one row for the run; training_metrics: the figures TRL logs per step (reward, loss, ...).")
-def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from ops.rubrics.grpo import train_rubric_grpo
+          description="GRPO (TRL) of a rubric-generator LM (a ModelSpec: fresh sizes by default) on the hybrid "
+                      "reward. training_runs: one row for the run; training_metrics: the figures TRL logs per step "
+                      "(reward, loss, ...).")
+def rubric_grpo(context: dg.AssetExecutionContext, config: RubricGRPOConfig,
+                warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from ops.lm.model import ModelSpec
+    from ops.rubrics.grpo import policy_spec, train_rubric_grpo
     from ops.rubrics.reward import RewardWeights
     from ops.rubrics.sizes import SIZES
     from warehouse.registry import TrainingRun, recorded_training_run, run_id_for
 
     sizes = pick(SIZES)["grpo"]
+    sizes = dataclasses.replace(sizes, **{k: getattr(config, k) for k in ("steps", "hidden_size", "num_layers")
+                                          if getattr(config, k)})
+    spec = ModelSpec(**{**dataclasses.asdict(policy_spec(sizes)), "checkpoint": config.base_checkpoint or None,
+                        "device": config.device, "dtype": config.dtype})
     weights = RewardWeights()
     rows = [json.loads(line) for line in
             (artifact_dir("rubrics", "reward_data") / "rubric_grpo.jsonl").read_text(encoding="utf-8").splitlines()]
     wh = warehouse.get()
     lineage = lineage_of(context)
-    run = TrainingRun(training_run_id=run_id_for(lineage, "grpo"), kind="grpo", base_model="llama-tiny(random)",
-                      dataset_asset="rubric_reward_data", source_key="rubric_reward_data", device="cpu",
-                      config={"grpo": dataclasses.asdict(sizes), "reward_weights": dataclasses.asdict(weights),
-                              "queries": len(rows)})
+    run = TrainingRun(training_run_id=run_id_for(lineage, "grpo"), kind="grpo", base_model=spec.label,
+                      dataset_asset="rubric_reward_data", source_key="rubric_reward_data", device=spec.device,
+                      config={"model": spec.record(), "grpo": dataclasses.asdict(sizes),
+                              "reward_weights": dataclasses.asdict(weights), "queries": len(rows)})
     with recorded_training_run(wh, run, lineage) as metrics:
         out = train_rubric_grpo(rows, artifact_dir("rubrics", "grpo"), sizes, weights,
-                                lambda s, n, v: metrics.append((s, n, v)))
+                                lambda s, n, v: metrics.append((s, n, v)), spec=spec)
         run.output_checkpoint = str(out.checkpoint)
+        run.device = out.device
     return dg.MaterializeResult(metadata={"training_run_id": run.training_run_id, "steps": out.steps,
                                           "seconds": out.seconds, "first_reward": out.first_reward,
                                           "last_reward": out.last_reward, "params": out.n_params})

@@ -39,10 +39,11 @@ class TrajectoryConfig(dg.Config):
     llm_max_retries: int = 3
     llm_timeout_s: float = 60.0
     n_candidates: int = 4
-    temperature: float = 0.8
+    temperature: float = 0.7
     score_threshold: float = 0.8
     leak_threshold: float = 0.2
     max_attempts: int = 3
+    thought_max_tokens: int = 32  # small models (transformers): one-sentence thoughts
     pass_rates_path: str = ""  # JSONL {task_id, passes, rollouts} for the SWE-Master filter
     max_tasks: int = 0  # >0: only the first N PRs (by number) get tasks — bounds slow model backends
 
@@ -114,7 +115,8 @@ def _gates(config: TrajectoryConfig):
 
     return GateConfig(n_candidates=config.n_candidates, temperature=config.temperature,
                       score_threshold=config.score_threshold, leak_threshold=config.leak_threshold,
-                      max_attempts=config.max_attempts, max_tasks=config.max_tasks)
+                      max_attempts=config.max_attempts, max_tasks=config.max_tasks,
+                      thought_max_tokens=config.thought_max_tokens)
 
 
 def _llm_metadata(backend) -> dict:
@@ -152,7 +154,8 @@ def trajectory_tasks(context: dg.AssetExecutionContext, config: TrajectoryConfig
     chains = load_chains(repo, path=wh.path)
     lineage = lineage_of(context)
     backend = _backend(config, wh, lineage)
-    tasks, bad = synthesize_tasks(snapshot, chains, backend, _gates(config), load_validations(repo, wh.path))
+    gate: dict = {}
+    tasks, bad = synthesize_tasks(snapshot, chains, backend, _gates(config), load_validations(repo, wh.path), gate)
     lineage = with_data_version(lineage, content_version(sorted((t.task_id, t.text) for t in tasks)))
     rows = [{"task_id": t.task_id, "kind": t.kind, "repo": t.repo, "pr_keys": t.source_keys,
              "task_text": t.text, "generator": t.generator, "leak_score": t.leak_score,
@@ -165,6 +168,7 @@ def trajectory_tasks(context: dg.AssetExecutionContext, config: TrajectoryConfig
         "chain_tasks": sum(t.kind == "chain" for t in tasks), "quarantined": len(bad),
         "max_leak_score": float(worst.leak_score) if worst else 0.0,
         "generators": ", ".join(sorted({t.generator for t in tasks})), **_llm_metadata(backend),
+        **(gate["statements"].as_dict("statements") if "statements" in gate else {}),
         "example": dg.MetadataValue.md(f"**{worst.task_id}**\n\n{worst.text}" if worst else "(none)"),
     })
 
@@ -236,6 +240,7 @@ def agent_trajectories(context: dg.AssetExecutionContext, config: TrajectoryConf
     return dg.MaterializeResult(data_version=dg.DataVersion(lineage.data_version), metadata={
         "tasks": len(tasks), "candidates": built.candidates, "kept": len(kept), "rejected_candidates": rejected,
         "quarantined": len(built.quarantined), **_llm_metadata(backend),
+        **(built.thought_gate.as_dict("thoughts") if built.thought_gate else {}),
         "verified_kept": sum(1 for r in rows if r["n_synthetic_observations"] == 0),
         "self_correction_steps": sum(r["n_self_corrections"] for r in rows),
         "difficulty": dg.MetadataValue.json({lvl: sum(r["difficulty"] == lvl for r in rows)

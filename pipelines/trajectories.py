@@ -109,29 +109,40 @@ def _cmd_trajectories(args) -> int:
 
 
 def _cmd_diversity(args) -> int:
-    """Distinct thought skeletons per generator over the built trajectories; recorded as an eval
-    report (suite ``trajectory_thought_diversity``) so the numbers live in ``eval_metrics``."""
-    from ops.trajectories.diversity import thought_diversity, thoughts_of
+    """Distinct thought skeletons per generator (each thought counted under the generator that
+    wrote it: a model, or the labelled template fallback) and over all thoughts, the share of
+    thoughts and task statements a model wrote, all with Clopper–Pearson intervals; recorded as an
+    eval report (suite ``trajectory_thought_diversity``) so the numbers live in ``eval_metrics``."""
+    from ops.trajectories.diversity import diversity_metrics, thoughts_of
     from warehouse.readers import read_sql
     from warehouse.registry import EvalMetric, record_eval_report
     from warehouse.writer import Lineage, Warehouse
 
     wh = Warehouse()
     wh.ensure_schema()
-    rows = read_sql("SELECT generator, messages_json FROM trajectories WHERE asset_key = 'agent_trajectories'")
-    pairs = [(r["generator"], t) for r in rows.to_dicts() for t in thoughts_of(r["messages_json"])]
+    rows = read_sql("SELECT generator, thought_generators, messages_json FROM trajectories "
+                    "WHERE asset_key = 'agent_trajectories'")
+    pairs = []
+    for r in rows.to_dicts():
+        thoughts = thoughts_of(r["messages_json"])
+        gens = list(r["thought_generators"] or [])
+        gens = gens if len(gens) == len(thoughts) else [r["generator"]] * len(thoughts)
+        pairs += list(zip(gens, thoughts))
     if not pairs:
         print("no trajectories with thoughts in the warehouse: run `trainyard trajectories build` first")
         return 1
-    found = thought_diversity(pairs)
-    metrics = []
+    tasks = read_sql("SELECT generator FROM trajectory_tasks WHERE asset_key = 'trajectory_tasks'")
+    found, extra = diversity_metrics(pairs, tasks["generator"].to_list())
     for d in found:
         print(f"{d.generator:45} thoughts {d.thoughts:6}  distinct skeletons {d.distinct:6}  share {d.share:.3f} "
               f"[{d.ci[0]:.3f}, {d.ci[1]:.3f}]")
         for sk, n in d.top:
             print(f"    {n:5} × {sk[:110]}")
-        metrics.append(EvalMetric(f"distinct_thought_skeleton_share[{d.generator}]", d.share, n=d.thoughts,
-                                  ci_low=d.ci[0], ci_high=d.ci[1]))
+    for name, (value, n, lo, hi) in extra.items():
+        print(f"{name:60} {value:.3f} of {n} [{lo:.3f}, {hi:.3f}]")
+    metrics = [EvalMetric(f"distinct_thought_skeleton_share[{d.generator}]", d.share, n=d.thoughts,
+                          ci_low=d.ci[0], ci_high=d.ci[1]) for d in found]
+    metrics += [EvalMetric(name, value, n=n, ci_low=lo, ci_high=hi) for name, (value, n, lo, hi) in extra.items()]
     record_eval_report(wh, report_id="trajectory_thought_diversity", subject_kind="dataset", subject="trajectories",
                        suite="trajectory_thought_diversity",
                        summary={d.generator: {"thoughts": d.thoughts, "distinct": d.distinct, "share": d.share}
@@ -168,12 +179,15 @@ def add_cli(subparsers) -> dict:
                    help="JSONL evaluation set to decontaminate against (repo + pr, pr_key or SWE-bench "
                         "instance_id, problem_statement, patch); repeatable. Default: the embedded list")
     b.add_argument("--model", default="", help="task statements + thoughts from this model with transformers: "
-                   "a checkpoint directory, a .gguf file, or 'smollm2' (default: the labelled template)")
+                   "a checkpoint directory, a .gguf file, or 'smollm2' (default: the labelled template); its "
+                   "text passes a gate per thought/statement, else the template's text is used, labelled template")
     b.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     b.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
     b.add_argument("--batch-size", type=int, default=8, help="prompts per generate() call (--model)")
-    b.add_argument("--max-tasks", type=int, default=0, help="only the N lowest-numbered PRs get tasks (0: all)")
-    b.add_argument("--n-candidates", type=int, default=0, help="thought candidates per task (sampling backends)")
+    b.add_argument("--max-tasks", type=int, default=0, help="only N PRs get tasks, verified ones first, then "
+                   "lowest-numbered (0: all)")
+    b.add_argument("--n-candidates", type=int, default=0, help="thought candidates per task (sampling backends); "
+                   "with --model also the candidates per thought and per statement the gate chooses from")
     b.add_argument("--sft-model", default="", help="SFT warm start: checkpoint dir, .gguf or 'smollm2' "
                    "(default: a tiny Llama trained from scratch)")
     b.add_argument("--sft-steps", type=int, default=0)

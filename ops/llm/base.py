@@ -21,14 +21,19 @@ class LLMRequest:
     temperature: float = 0.0
     max_tokens: int = 512
     seed: int = 0
+    # the start of the assistant's answer, written into the prompt; the completion text begins with it
+    prefill: str = ""
+    stop: tuple[str, ...] = ()  # the text is cut at the first of these (the stop itself dropped)
+    top_p: float = 1.0  # nucleus sampling (temperature > 0)
 
     def cache_key(self, backend_id: str) -> str:
         """Stable hash of everything that determines the output (the prompt hash cache key)."""
-        payload = json.dumps(
-            {"backend": backend_id, "task": self.task, "messages": self.messages, "n": self.n,
-             "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed},
-            sort_keys=True, ensure_ascii=False,
-        )
+        fields = {"backend": backend_id, "task": self.task, "messages": self.messages, "n": self.n,
+                  "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed}
+        for name, default in (("prefill", ""), ("stop", ()), ("top_p", 1.0)):
+            if getattr(self, name) != default:  # keys of requests without them stay as they were
+                fields[name] = getattr(self, name)
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -40,6 +45,10 @@ class Completion:
 
 
 class LLMBackend(Protocol):
+    """Optional attributes callers read with ``getattr``: ``deterministic`` (same request, same
+    text), ``supports_prefill`` (honours ``LLMRequest.prefill``), ``prompt_style`` (``"full"``
+    default; ``"short"``: a small model that gets short few-shot prompts and gated text)."""
+
     id: str  # names the backend and model; part of the cache key
 
     def generate(self, requests: list[LLMRequest]) -> list[list[Completion]]:

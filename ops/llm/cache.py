@@ -55,6 +55,8 @@ class CachedBackend:
         # a backend whose outputs depend on more than its id (e.g. decoding settings) names it in cache_id
         self.id = getattr(inner, "cache_id", inner.id)
         self.deterministic = getattr(inner, "deterministic", False)
+        self.supports_prefill = getattr(inner, "supports_prefill", False)
+        self.prompt_style = getattr(inner, "prompt_style", "full")
         self.hits = 0
         self.misses = 0
 

@@ -10,6 +10,7 @@ on connection errors, timeouts, 429/5xx and unparseable bodies, with exponential
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import json
 import os
 import threading
@@ -103,6 +104,13 @@ class OpenAIBackend:
 
         payload = {"model": self.model, "messages": list(req.messages), "n": req.n,
                    "temperature": req.temperature, "max_tokens": req.max_tokens, "seed": req.seed}
+        if req.stop:
+            payload["stop"] = list(req.stop)
+        if req.top_p < 1.0:
+            payload["top_p"] = req.top_p
+        if req.prefill:  # vLLM's chat API continues a final assistant message
+            payload["messages"] = list(req.messages) + [{"role": "assistant", "content": req.prefill}]
+            payload.update(continue_final_message=True, add_generation_prompt=False)
         last: Exception | None = None
         for attempt in range(self.max_retries + 1):
             if attempt:
@@ -122,10 +130,9 @@ class OpenAIBackend:
                 if getattr(exc, "retryable", False):
                     continue
                 raise
-            texts = got["texts"]
+            texts = [req.prefill + t for t in got["texts"]]
             if len(texts) < req.n:  # some servers ignore n: ask again for the rest
-                more = self._one(LLMRequest(req.task, req.messages, req.context, req.n - len(texts),
-                                            req.temperature, req.max_tokens, req.seed + 1))
+                more = self._one(dataclasses.replace(req, n=req.n - len(texts), seed=req.seed + 1))
                 return [Completion(t, f"openai:{got['model']}") for t in texts] + more
             return [Completion(t, f"openai:{got['model']}") for t in texts[: req.n]]
         assert last is not None

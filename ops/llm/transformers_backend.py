@@ -4,8 +4,10 @@ directory, a GGUF file (converted once, cached) or ``smollm2`` (SmolLM2-135M-Ins
 
 Prompts are rendered with the tokenizer's chat template (generation prompt appended) and run in
 batches (left padding, KV cache): greedy requests with the same settings share a batch, sampling
-requests draw ``n`` sequences each with ``request.seed``. Stop sequences cut the text. Throughput
-(generated tokens/s) is kept in ``self.stats`` and logged. The ``generator`` label is
+requests draw ``n`` sequences each with ``request.seed`` (nucleus ``top_p``; no 3-gram repeated).
+A request's ``prefill`` is appended to the prompt and begins its completion; the backend's and the
+request's stop sequences cut the text. Throughput (generated tokens/s) is kept in ``self.stats``
+and logged. The ``generator`` label is
 ``transformers:<model name>`` (e.g. ``transformers:SmolLM2-135M-Instruct``).
 """
 from __future__ import annotations
@@ -20,9 +22,13 @@ log = logging.getLogger(__name__)
 
 class TransformersBackend:
     deterministic = False
+    supports_prefill = True  # request.prefill is written into the prompt
+    # a small local model: callers send short few-shot prompts and gate its text (ops.llm.validated)
+    prompt_style = "short"
 
     def __init__(self, checkpoint: str, device: str = "auto", dtype: str = "fp32", batch_size: int = 8,
-                 stop: Sequence[str] = (), max_prompt_tokens: int = 2048, repetition_penalty: float = 1.15):
+                 stop: Sequence[str] = (), max_prompt_tokens: int = 2048, repetition_penalty: float = 1.0,
+                 no_repeat_ngram_size: int = 3):
         from ops.lm.model import ModelSpec, source_path
 
         source_path(checkpoint)  # a clear error now, not at the first request
@@ -32,9 +38,13 @@ class TransformersBackend:
         self.batch_size = max(1, batch_size)
         self.stop = tuple(stop)
         self.max_prompt_tokens = max_prompt_tokens
-        # greedy SmolLM2-135M repeated one line until max_tokens in 7 of 7 task statements without it
+        # Greedy SmolLM2-135M repeated one line until max_tokens in 7 of 7 task statements without a
+        # guard; a repetition penalty of 1.15 stopped the loops but pushed it off-topic (it penalises
+        # the names the text must repeat), so the default forbids repeated 3-grams instead.
         self.repetition_penalty = repetition_penalty
-        self.cache_id = f"{self.id}|rp={repetition_penalty}|max_prompt={max_prompt_tokens}|stop={list(self.stop)}"
+        self.no_repeat_ngram_size = no_repeat_ngram_size
+        self.cache_id = (f"{self.id}|rp={repetition_penalty}|nrng={no_repeat_ngram_size}"
+                         f"|max_prompt={max_prompt_tokens}|stop={list(self.stop)}")
         self.stats = {"requests": 0, "new_tokens": 0, "seconds": 0.0}
         self._model = None
         self._tok = None
@@ -68,6 +78,13 @@ class TransformersBackend:
         finally:
             torch.set_num_threads(threads)
 
+    def _prompt_ids(self, tok, req: LLMRequest) -> list[int]:
+        """The chat-template rendering of ``req.messages`` with the generation prompt, then
+        ``req.prefill`` (the answer's start), as token ids (the prompt's tail when too long)."""
+        text = tok.apply_chat_template(list(req.messages), tokenize=False, add_generation_prompt=True)
+        ids = tok(text + req.prefill, add_special_tokens=False)["input_ids"]
+        return list(ids)[-self.max_prompt_tokens:]
+
     def _generate(self, requests, model, tok) -> list[list[Completion]]:
         from ops.lm.generate import generate_batch
 
@@ -75,19 +92,16 @@ class TransformersBackend:
         groups: dict[tuple, list[int]] = {}
         for i, r in enumerate(requests):
             sample = r.temperature > 0
-            key = (r.max_tokens, r.temperature, r.n if sample else 1)
+            key = (r.max_tokens, r.temperature, r.n if sample else 1, r.top_p if sample else 1.0, r.stop)
             groups.setdefault(key, []).append(i)
-        for (max_tokens, temperature, n), idx in groups.items():
+        for (max_tokens, temperature, n, top_p, stop), idx in groups.items():
             seed = min(requests[i].seed for i in idx)  # one draw per batch: same requests, same texts
-            prompts = []
-            for i in idx:
-                ids = tok.apply_chat_template(list(requests[i].messages), tokenize=True, add_generation_prompt=True)
-                if isinstance(ids, dict) or hasattr(ids, "keys"):
-                    ids = ids["input_ids"]
-                prompts.append(list(ids)[-self.max_prompt_tokens:])
+            prompts = [self._prompt_ids(tok, requests[i]) for i in idx]
             got = generate_batch(model, tok, prompts, max_tokens, batch_size=self.batch_size,
-                                 temperature=temperature, num_return_sequences=n, seed=seed, stop=self.stop,
-                                 device=self.device, repetition_penalty=self.repetition_penalty)
+                                 temperature=temperature, num_return_sequences=n, seed=seed,
+                                 stop=self.stop + tuple(stop), device=self.device,
+                                 repetition_penalty=self.repetition_penalty, top_p=top_p,
+                                 no_repeat_ngram_size=self.no_repeat_ngram_size)
             self.stats["requests"] += len(idx)
             self.stats["new_tokens"] += got.new_tokens
             self.stats["seconds"] += got.seconds
@@ -98,5 +112,5 @@ class TransformersBackend:
                 texts = got.texts[j * per:(j + 1) * per]
                 if per == 1:
                     texts = texts * max(1, requests[i].n)
-                out[i] = [Completion(t.strip(), self.id) for t in texts]
+                out[i] = [Completion((requests[i].prefill + t).strip(), self.id) for t in texts]
         return out  # type: ignore[return-value]

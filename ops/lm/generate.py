@@ -32,11 +32,14 @@ def cut_at_stop(text: str, stop: Sequence[str]) -> str:
 def generate_batch(model, tok, prompts: Sequence[Sequence[int]], max_new_tokens: int, *, batch_size: int = 8,
                    temperature: float = 0.0, num_return_sequences: int = 1, seed: int = 0,
                    stop: Sequence[str] = (), device: str | None = None,
-                   repetition_penalty: float = 1.0) -> Generated:
+                   repetition_penalty: float = 1.0, top_p: float = 1.0,
+                   no_repeat_ngram_size: int = 0) -> Generated:
     """Generate for token-id ``prompts`` in batches of ``batch_size`` (left-padded, KV cache on).
     With ``temperature > 0`` each prompt gets ``num_return_sequences`` samples (texts are grouped per
     prompt, in order); greedy returns one text per prompt. Texts are cut at ``stop`` sequences.
-    ``repetition_penalty`` > 1 (CTRL-style, transformers) keeps small models out of greedy loops."""
+    ``repetition_penalty`` > 1 (CTRL-style, transformers) keeps small models out of greedy loops;
+    ``no_repeat_ngram_size`` > 0 forbids repeating any n-gram (a gentler guard for sampled text);
+    ``top_p`` < 1 samples from the nucleus only."""
     import torch
 
     device = device or str(next(model.parameters()).device)
@@ -59,7 +62,9 @@ def generate_batch(model, tok, prompts: Sequence[Sequence[int]], max_new_tokens:
         with torch.no_grad():
             out = model.generate(
                 input_ids=ids.to(device), attention_mask=mask.to(device), max_new_tokens=max_new_tokens,
-                do_sample=sample, temperature=temperature if sample else None, top_p=None, top_k=None,
+                do_sample=sample, temperature=temperature if sample else None,
+                top_p=top_p if sample and top_p < 1.0 else None, top_k=None,
+                no_repeat_ngram_size=no_repeat_ngram_size or None,
                 num_return_sequences=k, pad_token_id=pad, eos_token_id=tok.eos_token_id, use_cache=True,
                 repetition_penalty=repetition_penalty if repetition_penalty != 1.0 else None)
         gen = out[:, width:]

@@ -100,6 +100,19 @@ class GRPOResult:
     first_reward: float
     last_reward: float
     n_params: int
+    base_model: str = ""  # the policy's ModelSpec label
+    device: str = "cpu"
+
+
+def policy_spec(sizes: GRPOSizes, spec=None):
+    """The policy's ``ModelSpec``: ``spec`` when given (a checkpoint / GGUF / ``smollm2``, or fresh
+    sizes), else a fresh Llama of ``sizes``' width and depth."""
+    from ops.lm.model import ModelSpec
+
+    if spec is not None:
+        return spec
+    return ModelSpec(hidden_size=sizes.hidden_size, num_layers=sizes.num_layers, num_heads=4,
+                     intermediate_size=sizes.hidden_size * 8 // 3, max_positions=512, seed=sizes.seed)
 
 
 def _progress_callback():
@@ -116,30 +129,34 @@ def _progress_callback():
 
 
 def train_rubric_grpo(rows: Sequence[dict], out_dir: Path, sizes: GRPOSizes, weights: RewardWeights,
-                      log: Callable[[int, str, float], None], embedder=None) -> GRPOResult:
-    """Train a tiny Llama (``ops.lm``) with TRL's GRPOTrainer on exported rows (``prompt``,
-    ``query``, ``pairs_json``); every logged number goes to ``log(step, name, value)``."""
+                      log: Callable[[int, str, float], None], embedder=None, spec=None) -> GRPOResult:
+    """Train the policy ``policy_spec(sizes, spec)`` (default: a tiny fresh Llama from ``ops.lm``)
+    with TRL's GRPOTrainer on exported rows (``prompt``, ``query``, ``pairs_json``); every logged
+    number goes to ``log(step, name, value)``. A fresh policy gets a tokenizer trained on the
+    prompts with one token per criterion code; a checkpoint keeps its own tokenizer."""
     import time
 
     import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    from ops.lm.model import ModelConfig, build_causal_lm
+    from ops.lm.model import build_causal_lm, load_tokenizer_for, pick_device
     from ops.lm.tokenizer import train_tokenizer
 
     if not rows:
         raise ValueError("GRPO needs at least one exported query row")
+    spec = policy_spec(sizes, spec)
+    device = pick_device(spec.device)
     torch.manual_seed(sizes.seed)
-    # The tokenizer sees the prompts and the code vocabulary so codes are a few tokens each.
-    texts = [r["prompt"][0]["content"] for r in rows] + [" ".join(CODES + tuple("-" + c for c in CODES))] * 20
-    tok = train_tokenizer(texts, vocab_size=sizes.vocab_size)
-    # Each code is one token, so a random initial model already emits codes now and then and
-    # the reward varies between samples from the first step.
-    tok.add_tokens([f" {c}" for c in CODES] + [f" -{c}" for c in CODES])
-    model = build_causal_lm(ModelConfig(hidden_size=sizes.hidden_size, num_layers=sizes.num_layers, num_heads=4,
-                                        intermediate_size=sizes.hidden_size * 8 // 3,
-                                        max_positions=512, seed=sizes.seed), tok)
+    tok = load_tokenizer_for(spec)
+    if tok is None:
+        # The tokenizer sees the prompts and the code vocabulary so codes are a few tokens each.
+        texts = [r["prompt"][0]["content"] for r in rows] + [" ".join(CODES + tuple("-" + c for c in CODES))] * 20
+        tok = train_tokenizer(texts, vocab_size=sizes.vocab_size)
+        # Each code is one token, so a random initial model already emits codes now and then and
+        # the reward varies between samples from the first step.
+        tok.add_tokens([f" {c}" for c in CODES] + [f" -{c}" for c in CODES])
+    model = build_causal_lm(spec, tok)
     n_params = sum(p.numel() for p in model.parameters())
     ds = Dataset.from_list([{"prompt": r["prompt"], "query": r["query"], "pairs_json": r["pairs_json"]} for r in rows])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -147,7 +164,7 @@ def train_rubric_grpo(rows: Sequence[dict], out_dir: Path, sizes: GRPOSizes, wei
         output_dir=str(out_dir / "trainer"), per_device_train_batch_size=sizes.batch_size,
         num_generations=sizes.num_generations, max_completion_length=sizes.max_completion_length,
         max_steps=sizes.steps, learning_rate=sizes.learning_rate, logging_steps=1, report_to="none",
-        use_cpu=True, save_strategy="no", seed=sizes.seed, temperature=1.0, beta=0.0,
+        use_cpu=device == "cpu", bf16=device == "cuda", save_strategy="no", seed=sizes.seed, temperature=1.0, beta=0.0,
         disable_tqdm=True, dataloader_num_workers=0,
     )
     trainer = GRPOTrainer(model=model, reward_funcs=[make_reward_fn(weights, embedder)], args=cfg,
@@ -167,4 +184,4 @@ def train_rubric_grpo(rows: Sequence[dict], out_dir: Path, sizes: GRPOSizes, wei
     model.save_pretrained(str(out_dir))
     tok.save_pretrained(str(out_dir))
     return GRPOResult(out_dir, sizes.steps, seconds, rewards[0] if rewards else float("nan"),
-                      rewards[-1] if rewards else float("nan"), n_params)
+                      rewards[-1] if rewards else float("nan"), n_params, spec.label, device)

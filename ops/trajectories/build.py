@@ -13,12 +13,13 @@ from pathlib import Path
 
 from ops.github.records import PRChain, RepoSnapshot
 from ops.llm.base import LLMBackend
-from ops.llm.validated import generate_validated
+from ops.llm.validated import GateStats, generate_validated
 from ops.trajectories.near_dup import EvalSet, contamination_hits, near_duplicates
 from ops.trajectories.pr_context import pr_contexts
 from ops.trajectories.quality import (Decision, difficulty_tags, rejection_sample, swe_master_filter)
 from ops.trajectories.replay import ReplayError, ReplayLimits, build_skeleton, render_trajectory, thought_requests
 from ops.trajectories.task_synthesis import TaskStatement, synthesize_chain_tasks, synthesize_pr_tasks
+from ops.trajectories.thoughts import gated_thoughts
 
 Bad = tuple[str, str, dict]  # (record_key, reason, record) for the quarantine table
 
@@ -26,28 +27,38 @@ Bad = tuple[str, str, dict]  # (record_key, reason, record) for the quarantine t
 @dataclasses.dataclass
 class GateConfig:
     n_candidates: int = 4  # per task from a sampling backend (deterministic backends: 1)
-    temperature: float = 0.8
+    temperature: float = 0.7
+    thought_max_tokens: int = 32  # model thoughts are one sentence (the prefilled opening not counted)
     score_threshold: float = 0.8
     leak_threshold: float = 0.2
     dedup_threshold: float = 0.8
     contamination_threshold: float = 0.5
     max_attempts: int = 3
-    max_tasks: int = 0  # >0: only the N lowest-numbered PRs (and chains within them) — bounds slow backends
+    # >0: only N PRs (and chains within them) — bounds slow backends; with execution results the
+    # verified PRs come first (unverified ones cannot pass rejection sampling), then by number
+    max_tasks: int = 0
     limits: ReplayLimits = dataclasses.field(default_factory=ReplayLimits)
 
 
 def synthesize_tasks(snapshot: RepoSnapshot, chains: list[PRChain], backend: LLMBackend,
-                     cfg: GateConfig, verification: dict[str, dict] | None = None) -> tuple[list[TaskStatement], list[Bad]]:
+                     cfg: GateConfig, verification: dict[str, dict] | None = None,
+                     stats_out: dict | None = None) -> tuple[list[TaskStatement], list[Bad]]:
     """Tasks for every merged PR, or with ``verification`` (``task_validations`` rows by PR key) for
-    the PRs that passed the task filters and were validated; chains only over such PRs."""
+    the PRs that passed the task filters and were validated; chains only over such PRs.
+    ``stats_out`` receives ``{"statements": GateStats}`` when a small model's prose was gated."""
     contexts = pr_contexts(snapshot)
     if verification is not None:
         contexts = {n: c for n, c in contexts.items()
                     if c.key in verification and verification[c.key]["status"] not in ("filtered", "not_selected")}
     if cfg.max_tasks > 0:
-        contexts = {n: contexts[n] for n in sorted(contexts)[: cfg.max_tasks]}
+        order = sorted(contexts, key=lambda n: (verification is not None
+                                                and verification[contexts[n].key]["status"] != "verified", n))
+        contexts = {n: contexts[n] for n in sorted(order[: cfg.max_tasks])}
         chains = [c for c in chains if all(n in contexts for n in c.pr_numbers)]
-    pr_tasks, bad = synthesize_pr_tasks(backend, list(contexts.values()), cfg.max_attempts, verification)
+    pr_tasks, bad, gate = synthesize_pr_tasks(backend, list(contexts.values()), cfg.max_attempts, verification,
+                                              cfg.n_candidates, cfg.temperature, cfg.leak_threshold)
+    if gate is not None and stats_out is not None:
+        stats_out["statements"] = gate
     by_key = {t.task_id: t for t in pr_tasks}
     # with execution results, a chain is a task only when every PR in it is one
     usable = [c for c in chains if c.repo == snapshot.repo
@@ -63,6 +74,7 @@ class TrajectoryBuild:
     decisions: list[Decision]
     quarantined: list[Bad]
     difficulty: dict[str, list[str]]
+    thought_gate: GateStats | None = None  # model backends: how many thoughts the model wrote vs the template
 
 
 def execution_rates(tasks: list[TaskStatement], verification: dict[str, dict]) -> dict[str, tuple[int, int]]:
@@ -110,29 +122,41 @@ def build_trajectories(tasks: list[TaskStatement], snapshot: RepoSnapshot, chain
         except ReplayError as exc:
             quarantined.append((t.task_id, str(exc), {"source_keys": t.source_keys}))
 
-    n = 1 if getattr(backend, "deterministic", False) else max(1, cfg.n_candidates)
+    deterministic = getattr(backend, "deterministic", False)
+    short = getattr(backend, "prompt_style", "full") == "short"
+    n = 1 if deterministic else max(1, cfg.n_candidates)
     temperature = 0.0 if n == 1 else cfg.temperature
     reqs, owners = [], []
     for si, sk in enumerate(skeletons):
-        for r in thought_requests(sk, n, temperature):
+        for r in thought_requests(sk, n, temperature, style="short" if short else "full",
+                                  prefill=short and getattr(backend, "supports_prefill", False),
+                                  max_tokens=cfg.thought_max_tokens if short else 120):
             reqs.append(r)
             owners.append(si)
-    results, rejected = generate_validated(backend, reqs, _validate_thought, cfg.max_attempts)
-    bad_sk = {owners[r.index]: r.reason for r in rejected}
+    per_sk: dict[int, list] = {}
+    bad_sk: dict[int, str] = {}
+    gate_stats = None
+    if short:  # a small model's thoughts through the gate, the labelled template where all candidates fail
+        gated, gate_stats = gated_thoughts(backend, reqs, cfg.max_attempts)
+        for i, g in zip(owners, gated):
+            per_sk.setdefault(i, []).append(g.completions)
+    else:
+        results, rejected = generate_validated(backend, reqs, _validate_thought, cfg.max_attempts)
+        bad_sk = {owners[r.index]: r.reason for r in rejected}
+        for i, comps in zip(owners, results):
+            per_sk.setdefault(i, []).append(comps)
     candidates: dict[str, list] = {}
     total = 0
-    per_sk: dict[int, list] = {}
-    for i, comps in zip(owners, results):
-        per_sk.setdefault(i, []).append(comps)
     for si, sk in enumerate(skeletons):
         if si in bad_sk:
             quarantined.append((sk.task.task_id, f"thoughts: {bad_sk[si]}", {"source_keys": sk.task.source_keys}))
             continue
         step_comps = per_sk.get(si, [])
         for k in range(n):
-            thoughts = [c[k % len(c)].text for c in step_comps]
-            gen = ",".join(sorted({c[k % len(c)].generator for c in step_comps}))
-            candidates.setdefault(sk.task.task_id, []).append(render_trajectory(sk, thoughts, gen, k))
+            picked = [c[k % len(c)] for c in step_comps]
+            gens = [c.generator for c in picked]
+            candidates.setdefault(sk.task.task_id, []).append(
+                render_trajectory(sk, [c.text for c in picked], ",".join(sorted(set(gens))), k, gens))
             total += 1
     leaks = {t.task_id: t.leak_score for t in tasks}
     rates = execution_rates(tasks, verification) if verification is not None else None
@@ -142,7 +166,7 @@ def build_trajectories(tasks: list[TaskStatement], snapshot: RepoSnapshot, chain
     for t in kept:
         decisions.append(Decision(t.trajectory_id, t.task_id, "difficulty", True,
                                   " ".join(difficulty[t.trajectory_id]), None, ",".join(t.source_keys)))
-    return TrajectoryBuild(kept, total, decisions, quarantined, difficulty)
+    return TrajectoryBuild(kept, total, decisions, quarantined, difficulty, gate_stats)
 
 
 def _validate_thought(text: str) -> str | None:

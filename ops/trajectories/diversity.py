@@ -58,3 +58,24 @@ def thought_diversity(rows: Iterable[tuple[str, str]]) -> list[Diversity]:
         out.append(Diversity(gen, n, k, k / n if n else float("nan"), clopper_pearson(k, n),
                              counts.most_common(3)))
     return sorted(out, key=lambda d: -d.thoughts)
+
+
+ALL = "(all generators)"
+
+
+def diversity_metrics(pairs: list[tuple[str, str]], task_generators: list[str]
+                      ) -> tuple[list[Diversity], dict[str, tuple[float, int, float, float]]]:
+    """Per-generator diversity plus the same over all thoughts (``ALL``), and the shares of thoughts
+    and of task statements written by a model (not ``template``): {name: (share, n, low, high)}."""
+    from ops.trajectories.sft import clopper_pearson
+
+    found = thought_diversity(pairs)
+    if len({g for g, _ in pairs}) > 1:
+        found.append(dataclasses.replace(thought_diversity([(ALL, t) for _, t in pairs])[0]))
+    extra = {}
+    for name, gens in (("thoughts_written_by_model_share", [g for g, _ in pairs]),
+                       ("task_statements_written_by_model_share", task_generators)):
+        if gens:
+            k = sum(g != "template" for g in gens)
+            extra[name] = (k / len(gens), len(gens), *clopper_pearson(k, len(gens)))
+    return found, extra

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ops.github.records import Commit, PRChain
@@ -306,22 +306,110 @@ def render_thought(req: LLMRequest) -> str:
     return f"All parts are done ({t}); I will submit."
 
 
-THOUGHT_SYSTEM_PROMPT = ("You are a software engineering agent. In one or two sentences, say what you will do "
-                         "next and why. Name the file or search term you act on. No code.")
+THOUGHT_SYSTEM_PROMPT = ("You are a software engineering agent. In one or two sentences, say what you do next "
+                         "and why. Name the file or search term you act on. No code.")
+SHORT_THOUGHT_SYSTEM_PROMPT = "You are a coding agent. In one short sentence, say what you do next and why."
+# one worked example in the chat (a 135M model copies the format of an example far better than it
+# follows instructions); the answer's opening is prefilled for the real step (see thought_prefill)
+THOUGHT_EXAMPLE = ("Task: Fix crash when parsing an empty config\nLast result: search found src/app/config.py:12: "
+                   "def parse_config(text):\nNext: open_file src/app/config.py",
+                   "I open config.py to see how parse_config handles empty text.")
+_HUNK_FN_RE = re.compile(r"^@@[^@]*@@\s*(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
+_ADDED_FN_RE = re.compile(r"^\+\s*(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
 
 
-def thought_requests(skeleton: Skeleton, n: int, temperature: float, seed: int = 0) -> list[LLMRequest]:
-    """One request per step (``n`` candidates each) for the backend's thoughts."""
+def step_names(step: Step) -> list[str]:
+    """Functions/classes an ``edit_file`` step touches (hunk headers and added definitions)."""
+    patch = str(step.arguments.get("patch", ""))
+    return list(dict.fromkeys(_HUNK_FN_RE.findall(patch) + _ADDED_FN_RE.findall(patch)))[:4]
+
+
+def observation_summary(step: Step, max_chars: int = 100) -> str:
+    """One short line saying what ``step`` returned (the context of the next thought)."""
+    obs = step.observation.strip()
+    if step.tool == "search":
+        hits = [ln for ln in obs.splitlines() if ln.strip()]
+        return (f"search found {len(hits)} match(es), first: {hits[0][:max_chars]}" if hits and obs != "no matches"
+                else "search found no matches")
+    if step.tool == "open_file":
+        return f"opened {step.arguments.get('path')} ({obs.count(chr(10)) + 1} lines)"
+    if step.tool == "run_tests":
+        tail = [ln.strip() for ln in obs.splitlines() if ln.strip()]
+        return ("tests: " + tail[-1])[:max_chars] if tail else "tests ran"
+    return obs.splitlines()[0][:max_chars] if obs else step.tool
+
+
+def _test_names(tests: list[str]) -> str:
+    names = list(dict.fromkeys(PurePosixPath(t.split("::", 1)[0]).name for t in tests))
+    return ", ".join(names[:2]) + (" and others" if len(names) > 2 else "")
+
+
+def thought_prefill(step: Step) -> str:
+    """The opening of the thought, naming the action's target (so thought and action agree); the
+    model writes the reason."""
+    a = step.arguments
+    if step.tool == "search":
+        return f"I search for {a['query']} to"
+    if step.tool in ("open_file", "edit_file"):
+        name = PurePosixPath(str(a["path"])).name
+        if step.tool == "open_file":
+            return f"I open {name} to"
+        return f"To answer the review, I edit {name} to" if step.self_correction else f"I edit {name} to"
+    if step.tool == "run_tests":
+        return f"I run the tests in {_test_names(list(a.get('tests') or ['tests']))} to"
+    return "I submit the change because"
+
+
+def _next_action(step: Step) -> str:
+    a = step.arguments
+    if step.tool == "search":
+        return f"search {a['query']}"
+    if step.tool == "open_file":
+        return f"open_file {a['path']}"
+    if step.tool == "edit_file":
+        c = step.thought_context
+        names = step_names(step)
+        return (f"edit_file {a['path']} ({c.get('commit_subject', '')}; +{c.get('added', 0)} -{c.get('removed', 0)} "
+                f"lines" + (f"; in {', '.join(names)}" if names else "") + ")")
+    if step.tool == "run_tests":
+        return f"run_tests {_test_names(list(a.get('tests') or ['tests']))}"
+    return "submit"
+
+
+def thought_requests(skeleton: Skeleton, n: int, temperature: float, seed: int = 0, style: str = "full",
+                     prefill: bool = False, max_tokens: int = 120) -> list[LLMRequest]:
+    """One request per step (``n`` candidates each) for the backend's thoughts. ``style="full"``:
+    the task text and the next call as JSON. ``style="short"`` (small models): the goal (PR title),
+    the last observation, the next call and its names, after one worked example; ``prefill`` starts
+    the answer with ``thought_prefill`` (backends with ``supports_prefill``)."""
     reqs = []
+    prev: Step | None = None
     for i, s in enumerate(skeleton.steps):
-        args = {k: (v[:300] if isinstance(v, str) else v) for k, v in s.arguments.items()}
-        user = (f"Task:\n{skeleton.task.text[:1500]}\n\nNext action: {s.tool}({json.dumps(args)})")
+        c = s.thought_context
+        context = {**c, "self_correction": s.self_correction, "source_key": skeleton.task.task_id}
+        if style == "full":
+            args = {k: (v[:300] if isinstance(v, str) else v) for k, v in s.arguments.items()}
+            user = (f"Task:\n{skeleton.task.text[:1500]}\n\nNext action: {s.tool}({json.dumps(args)})")
+            reqs.append(LLMRequest(
+                task="thought", messages=({"role": "system", "content": THOUGHT_SYSTEM_PROMPT},
+                                          {"role": "user", "content": user}),
+                context=context, n=n, temperature=temperature, max_tokens=max_tokens, seed=seed + i))
+            continue
+        last = observation_summary(prev) if prev else ""
+        lines = [f"Task: {c.get('pr_title', '')}"]
+        if c.get("review"):
+            lines.append(f"Review: {c['review'][:200]}")
+        lines += [f"Last result: {last or '(nothing yet)'}", f"Next: {_next_action(s)}"]
         reqs.append(LLMRequest(
-            task="thought", messages=({"role": "system", "content": THOUGHT_SYSTEM_PROMPT},
-                                      {"role": "user", "content": user}),
-            context={**s.thought_context, "self_correction": s.self_correction,
-                     "source_key": skeleton.task.task_id},
-            n=n, temperature=temperature, max_tokens=120, seed=seed + i))
+            task="thought", messages=({"role": "system", "content": SHORT_THOUGHT_SYSTEM_PROMPT},
+                                      {"role": "user", "content": THOUGHT_EXAMPLE[0]},
+                                      {"role": "assistant", "content": THOUGHT_EXAMPLE[1]},
+                                      {"role": "user", "content": "\n".join(lines)}),
+            context={**context, "tool": s.tool, "arguments": {k: v for k, v in s.arguments.items() if k != "patch"},
+                     "names": step_names(s), "last_result": last},
+            n=n, temperature=temperature, max_tokens=max_tokens, seed=seed + i,
+            prefill=thought_prefill(s) if prefill else "", stop=("\n",), top_p=0.9 if temperature > 0 else 1.0))
+        prev = s
     return reqs
 
 
@@ -338,11 +426,14 @@ class Trajectory:
     stats: dict[str, Any]
     notes: list[str]
     candidate: int = 0
+    thought_generators: list[str] = dataclasses.field(default_factory=list)  # per step, in order
 
 
-def render_trajectory(skeleton: Skeleton, thoughts: list[str], generator: str, candidate: int = 0) -> Trajectory:
+def render_trajectory(skeleton: Skeleton, thoughts: list[str], generator: str, candidate: int = 0,
+                      thought_generators: list[str] | None = None) -> Trajectory:
     """Messages: system, the task (user), then per step [user notes], assistant thought + tool call,
-    tool result; finally an assistant closing message."""
+    tool result; finally an assistant closing message. ``thought_generators``: who wrote each
+    thought (default: ``generator`` for all)."""
     if len(thoughts) != len(skeleton.steps):
         raise ValueError("one thought per step")
     task = skeleton.task
@@ -359,4 +450,5 @@ def render_trajectory(skeleton: Skeleton, thoughts: list[str], generator: str, c
         kinds[call_id] = step.observation_kind
     msgs.append({"role": "assistant", "content": f"Done: {skeleton.steps[-1].arguments['summary']}."})
     return Trajectory(f"{task.task_id}/cand{candidate}", task.task_id, task.kind, task.repo, list(task.source_keys),
-                      msgs, kinds, generator, dict(skeleton.stats), list(skeleton.notes), candidate)
+                      msgs, kinds, generator, dict(skeleton.stats), list(skeleton.notes), candidate,
+                      list(thought_generators or [generator] * len(thoughts)))

@@ -42,6 +42,7 @@ def trajectory_rows(built) -> list[dict]:
         rows.append({
             "trajectory_id": t.trajectory_id, "task_id": t.task_id, "kind": t.kind, "repo": t.repo,
             "pr_keys": list(t.source_keys), "generator": t.generator, "score": scores.get(t.trajectory_id),
+            "thought_generators": list(t.thought_generators),
             "n_messages": len(t.messages), "n_tool_calls": len(kinds),
             "n_self_corrections": int(t.stats.get("self_corrections", 0)),
             "n_real_observations": kinds.count("real"), "n_replayed_observations": kinds.count("replayed"),

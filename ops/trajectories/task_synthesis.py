@@ -16,7 +16,7 @@ import re
 
 from ops.github.records import PRChain
 from ops.llm.base import LLMBackend, LLMRequest, register_template
-from ops.llm.validated import generate_validated
+from ops.llm.validated import GateStats, generate_validated
 from ops.trajectories.diffs import added_lines
 from ops.trajectories.leak import leak_score
 from ops.trajectories.pr_context import PRContext
@@ -105,6 +105,21 @@ def task_facts(ctx: PRContext, verification: dict | None = None) -> dict:
     }
 
 
+def _fact_lines(f: dict) -> list[str]:
+    """What the tests pin down (named tests, failures today, the test-suite rule), from the facts."""
+    lines = []
+    if f.get("failing_tests"):
+        lines.append("These tests fail today and must pass after the change: "
+                     + ", ".join(f"`{t}`" for t in f["failing_tests"]) + ".")
+        if f.get("failure_messages"):
+            lines.append("Current failures: " + "; ".join(m[:160] for m in f["failure_messages"][:3]))
+    if f["n_tests_touched"]:
+        lines.append("Cover the behaviour with tests; the existing test suite must keep passing.")
+    else:
+        lines.append("The existing test suite must keep passing.")
+    return lines
+
+
 @register_template("task_statement")
 def render_task_statement(req: LLMRequest) -> str:
     f = req.context
@@ -117,15 +132,7 @@ def render_task_statement(req: LLMRequest) -> str:
     if f["behaviours"]:
         lines.append("Observable behaviour the change must show:")
         lines += [f"- {b}" for b in f["behaviours"]]
-    if f.get("failing_tests"):
-        lines.append("These tests fail today and must pass after the change: "
-                     + ", ".join(f"`{t}`" for t in f["failing_tests"]) + ".")
-        if f.get("failure_messages"):
-            lines.append("Current failures: " + "; ".join(m[:160] for m in f["failure_messages"][:3]))
-    if f["n_tests_touched"]:
-        lines.append("Cover the behaviour with tests; the existing test suite must keep passing.")
-    else:
-        lines.append("The existing test suite must keep passing.")
+    lines += _fact_lines(f)
     return "\n".join(lines).strip() + "\n"
 
 
@@ -166,26 +173,99 @@ def _pr_request(ctx: PRContext, facts: dict) -> LLMRequest:
         context={**facts, "source_key": ctx.key}, max_tokens=400)
 
 
+ISSUE_SYSTEM_PROMPT = ("You write short GitHub issues for a Python library. In two sentences, say what goes wrong "
+                       "and what should happen instead. No code.")
+ISSUE_EXAMPLE = ("Title: Handle empty input in parse_config\nFailing test: test_parse_empty\n"
+                 "Error today: KeyError: 'name'",
+                 "Calling parse_config with an empty string raises a KeyError instead of returning an empty "
+                 "config. An empty input should give an empty result.")
+
+
+def _issue_request(ctx: PRContext, facts: dict, n: int, temperature: float, leak_threshold: float) -> LLMRequest:
+    """A short prompt for a small model: the title, the failing tests and today's error; the model
+    writes two sentences of prose, the statement adds the title and the test facts around them."""
+    tests = [t.rsplit(".", 1)[-1] for t in facts["failing_tests"]] or \
+        ["test_" + b.replace(" ", "_") for b in facts["behaviours"]]
+    user = (f"Title: {facts['title']}\nFailing test: {', '.join(tests[:2]) or '(none)'}\n"
+            f"Error today: {(facts['failure_messages'] or ['(unknown)'])[0][:160]}")
+    added = [ln for f in ctx.files for ln in added_lines(f.patch)]
+    hidden = [f.path for f in ctx.files if f.path not in "\n".join(i["body"] for i in facts["issues"])]
+    return LLMRequest(task="task_statement", messages=(
+        {"role": "system", "content": ISSUE_SYSTEM_PROMPT}, {"role": "user", "content": ISSUE_EXAMPLE[0]},
+        {"role": "assistant", "content": ISSUE_EXAMPLE[1]}, {"role": "user", "content": user}),
+        context={**facts, "source_key": ctx.key, "added_lines": added, "hidden_paths": hidden,
+                 "leak_threshold": leak_threshold},
+        n=n, temperature=temperature, top_p=0.9 if temperature > 0 else 1.0, max_tokens=80, stop=("\n",))
+
+
+def issue_text(facts: dict, prose: str) -> str:
+    """A model-written statement: the title, the model's prose, then the test facts."""
+    return "\n".join([f"# {facts['title']}", "", prose, ""] + _fact_lines(facts)).strip() + "\n"
+
+
+def statement_problem(req: LLMRequest, text: str) -> str | None:
+    """Why a model's issue prose fails the gate (unfinished, not prose, off-topic, invents names,
+    leaks the implementation or a hidden file, not a valid statement), or None."""
+    from ops.llm.text_gate import complete_sentences, invented_name, off_topic, prose_problem
+
+    f = req.context
+    prose = complete_sentences(text, 2)
+    if prose is None:
+        return "unfinished: no complete sentence"
+    why = prose_problem(prose, min_words=8, max_words=70)
+    if why:
+        return why
+    if "parse_config" in prose or "empty config" in prose:
+        return "copied: the worked example"
+    facts = [f["title"], *f["behaviours"], *f["failing_tests"], *f["failure_messages"],
+             *(i["title"] + "\n" + i["body"] for i in f["issues"]), f.get("body", "")]
+    if any(p in prose for p in f.get("hidden_paths", [])):
+        return "leak: names a file the statement hides"
+    why = off_topic(prose, facts) or invented_name(prose, facts)
+    if why:
+        return why
+    full = issue_text(f, prose)
+    leak = leak_score(full, f.get("added_lines", []))
+    if leak.score > f.get("leak_threshold", 0.2):
+        return f"leak: {leak.score:.2f} of its 5-grams are in the diff"
+    return validate_task_text(full)
+
+
+def _task(ctx: PRContext, text: str, generator: str) -> TaskStatement:
+    added = [ln for f in ctx.files for ln in added_lines(f.patch)]
+    leak = leak_score(text, added)
+    return TaskStatement(ctx.key, "pr", ctx.pr.repo, [ctx.key], text, generator, leak.score,
+                         f"{leak.shared_ngrams}/{leak.task_ngrams} 5-grams shared; "
+                         f"{len(leak.verbatim_lines)} verbatim lines")
+
+
 def synthesize_pr_tasks(
     backend: LLMBackend, contexts: list[PRContext], max_attempts: int = 3,
-    verification: dict[str, dict] | None = None,
-) -> tuple[list[TaskStatement], list[tuple[str, str, dict]]]:
-    """One task per PR; returns (tasks, rejected as (pr_key, reason, record)) for quarantine."""
+    verification: dict[str, dict] | None = None, n: int = 3, temperature: float = 0.7,
+    leak_threshold: float = 0.2,
+) -> tuple[list[TaskStatement], list[tuple[str, str, dict]], "GateStats | None"]:
+    """One task per PR; returns (tasks, rejected as (pr_key, reason, record) for quarantine, gate
+    statistics). The template and full-size models write whole statements (validated, retried,
+    then quarantined); a small model (``prompt_style == "short"``) writes the prose of each (``n``
+    candidates, ``max_attempts`` rounds) through ``statement_problem``, and a PR whose candidates
+    all fail gets the template statement, labelled ``template``."""
     facts = [task_facts(c, (verification or {}).get(c.key)) for c in contexts]
-    results, rejected = generate_validated(backend, [_pr_request(c, f) for c, f in zip(contexts, facts)],
-                                           validate_task_text, max_attempts)
+    if getattr(backend, "prompt_style", "full") != "short":
+        results, rejected = generate_validated(backend, [_pr_request(c, f) for c, f in zip(contexts, facts)],
+                                               validate_task_text, max_attempts)
+        tasks = [_task(ctx, comps[0].text, comps[0].generator) for ctx, comps in zip(contexts, results) if comps]
+        return tasks, [(contexts[r.index].key, r.reason, {"last_output": r.last_text}) for r in rejected], None
+    from ops.llm.text_gate import complete_sentences
+    from ops.llm.validated import generate_with_fallback
+
+    reqs = [_issue_request(c, f, n, temperature, leak_threshold) for c, f in zip(contexts, facts)]
+    gated, stats = generate_with_fallback(backend, reqs, statement_problem, max_attempts)
     tasks = []
-    for ctx, comps in zip(contexts, results):
-        if comps is None:
-            continue
-        text = comps[0].text
-        added = [ln for f in ctx.files for ln in added_lines(f.patch)]
-        leak = leak_score(text, added)
-        tasks.append(TaskStatement(ctx.key, "pr", ctx.pr.repo, [ctx.key], text, comps[0].generator, leak.score,
-                                   f"{leak.shared_ngrams}/{leak.task_ngrams} 5-grams shared; "
-                                   f"{len(leak.verbatim_lines)} verbatim lines"))
-    bad = [(contexts[r.index].key, r.reason, {"last_output": r.last_text}) for r in rejected]
-    return tasks, bad
+    for ctx, f, g in zip(contexts, facts, gated):
+        c = g.completions[0]
+        text = c.text if g.fallback_reason else issue_text(f, complete_sentences(c.text, 2) or c.text)
+        tasks.append(_task(ctx, text, c.generator))
+    return tasks, [], stats
 
 
 def synthesize_chain_tasks(
@@ -210,6 +290,11 @@ def synthesize_chain_tasks(
             {"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}),
             context={"repo": ch.repo, "n_parts": len(parts), "parts": parts, "source_key": ch.key},
             max_tokens=800))
+    if getattr(backend, "prompt_style", "full") == "short":
+        # a small model cannot merge several statements: compose them in order (labelled template)
+        from ops.llm.template import TemplateBackend
+
+        backend = TemplateBackend()
     results, rejected = generate_validated(backend, reqs, validate_task_text, max_attempts)
     tasks = []
     for ch, comps in zip(usable, results):

@@ -214,3 +214,57 @@ def test_transformers_backend_batches_stops_and_counts_tokens(tmp_path):
     samp = LLMRequest(task="thought", messages=({"role": "user", "content": "def f"},), max_tokens=6, n=3,
                       temperature=1.0)
     assert len(batched.generate([samp])[0]) == 3
+
+
+def test_generate_with_fallback_ranks_valid_and_labels_template():
+    from ops.llm.base import Completion
+    from ops.llm.validated import generate_with_fallback
+
+    class Sampler:
+        id = "sampler"
+
+        def __init__(self):
+            self.seen = []
+
+        def generate(self, reqs):
+            self.seen.append(len(reqs))
+            return [[Completion(f"{r.messages[-1]['content']}-{k}-{r.seed}", "sampler") for k in range(r.n)]
+                    for r in reqs]
+
+    def validate(req, text):  # 'ok' prompts pass on candidate 1 and 2; 'never' fails every time
+        return None if text.startswith("ok") and "-0-" not in text else "bad: not acceptable"
+
+    be = Sampler()
+    reqs = [_req("ok", n=3), _req("never", n=3)]
+    gated, stats = generate_with_fallback(be, reqs, validate, max_attempts=2,
+                                          rank=lambda i, good: list(reversed(good)))
+    assert [c.text for c in gated[0].completions] == ["ok-2-0", "ok-1-0"] and gated[0].fallback_reason is None
+    assert gated[1].completions[0].generator == "template" and gated[1].completions[0].text == "T:NEVER"
+    assert "bad" in gated[1].fallback_reason and gated[1].drawn == 6
+    assert be.seen == [2, 1]  # the failing request was asked again, alone
+    assert (stats.requests, stats.model_written, stats.fallback, stats.drawn) == (2, 1, 1, 9)
+    assert stats.rejected == {"bad": 7}
+
+
+def test_prefill_starts_the_completion_and_changes_the_cache_key(tmp_path):
+    from ops.lm.model import ModelSpec, build_causal_lm
+    from ops.lm.tokenizer import train_tokenizer
+    from ops.llm.transformers_backend import TransformersBackend
+
+    tok = train_tokenizer(["I open the file to read it.\n"] * 50, vocab_size=300)
+    model = build_causal_lm(ModelSpec(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64), tok)
+    model.save_pretrained(tmp_path / "m")
+    tok.save_pretrained(tmp_path / "m")
+    be = TransformersBackend(str(tmp_path / "m"), device="cpu")
+    plain = LLMRequest(task="thought", messages=({"role": "user", "content": "next"},), max_tokens=4)
+    pre = LLMRequest(task="thought", messages=plain.messages, max_tokens=4, prefill="I open", stop=("\n",))
+    got = be.generate([plain, pre])
+    assert got[1][0].text.startswith("I open") and "\n" not in got[1][0].text
+    assert plain.cache_key(be.id) != pre.cache_key(be.id)
+    # requests without the new fields keep the key they had before the fields existed
+    import hashlib
+    import json
+
+    old = json.dumps({"backend": be.id, "task": "thought", "messages": plain.messages, "n": 1, "temperature": 0.0,
+                      "max_tokens": 4, "seed": 0}, sort_keys=True, ensure_ascii=False)
+    assert plain.cache_key(be.id) == hashlib.sha256(old.encode()).hexdigest()

@@ -22,7 +22,7 @@ def test_leak_score_hand_computed():
 
 
 def test_template_tasks_hide_the_implementation(demo):
-    tasks, bad = synthesize_pr_tasks(make_backend({"kind": "template"}), list(demo.contexts.values()))
+    tasks, bad, _ = synthesize_pr_tasks(make_backend({"kind": "template"}), list(demo.contexts.values()))
     assert bad == [] and len(tasks) == len(demo.contexts) == 11
     by = {t.task_id: t for t in tasks}
     t4 = by["acme/widgets#4"]
@@ -64,9 +64,9 @@ def test_leak_check_catches_pasted_diff(demo, warehouse):
     from warehouse.writer import Lineage
 
     ctxs = [demo.contexts[4], demo.contexts[6]]
-    tasks, _ = synthesize_pr_tasks(PastingBackend(ctxs), ctxs)
+    tasks, _, _ = synthesize_pr_tasks(PastingBackend(ctxs), ctxs)
     assert all(t.leak_score == 1.0 for t in tasks)
-    clean, _ = synthesize_pr_tasks(make_backend(), [demo.contexts[2]])
+    clean, _, _ = synthesize_pr_tasks(make_backend(), [demo.contexts[2]])
     rows = [{"task_id": t.task_id, "kind": t.kind, "repo": t.repo, "pr_keys": t.source_keys, "task_text": t.text,
              "generator": t.generator, "leak_score": t.leak_score, "leak_detail": t.leak_detail,
              "source_key": t.task_id} for t in tasks + clean]
@@ -87,6 +87,6 @@ def test_malformed_task_outputs_are_retried_then_quarantined(demo):
             Fenced.calls += 1
             return [[Completion("```python\nprint(1)\n```", "fenced")] for _ in requests]
 
-    tasks, bad = synthesize_pr_tasks(Fenced(), [demo.contexts[4]], max_attempts=2)
+    tasks, bad, _ = synthesize_pr_tasks(Fenced(), [demo.contexts[4]], max_attempts=2)
     assert tasks == [] and Fenced.calls == 2
     assert bad[0][0] == "acme/widgets#4" and "contains code" in bad[0][1]
