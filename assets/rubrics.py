@@ -249,33 +249,49 @@ def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     })
 
 
-@dg.asset(group_name=GROUP, code_version="1", deps=[rubric_reward_data],
+@dg.asset(group_name=GROUP, code_version="2", deps=[rubric_reward_data],
           op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
-          description="GRPO (TRL) of a tiny rubric-generator LM from ops.lm on the hybrid reward; recorded in "
-                      "training_runs/training_metrics.")
+          description="Rubric generator LM (ops.lm ModelSpec, fresh small sizes) trained as arXiv 2602.03619 does: SFT "
+                      "on code-line rubrics distilled from the train pairs, then GRPO (TRL) on the hybrid reward "
+                      "(preference consistency + labelled quality heuristic + format); both checkpoints are scored on "
+                      "the held-out split. Recorded in training_runs/training_metrics.")
 def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from ops.rubrics.grpo import train_rubric_grpo
+    from ops.rubrics.grpo import reward_rise, save_policy, train_two_stage
     from ops.rubrics.reward import RewardWeights
     from ops.rubrics.sizes import SIZES
+    from ops.rubrics.study import generate_rubrics, score_and_measure
     from warehouse.registry import TrainingRun, recorded_training_run, run_id_for
 
-    sizes = pick(SIZES)["grpo"]
+    sizes = pick(SIZES)["policy"]
     weights = RewardWeights()
-    rows = [json.loads(line) for line in
-            (artifact_dir("rubrics", "reward_data") / "rubric_grpo.jsonl").read_text(encoding="utf-8").splitlines()]
+    train, test = load_pairs("train"), load_pairs("test")
     wh = warehouse.get()
     lineage = lineage_of(context)
-    run = TrainingRun(training_run_id=run_id_for(lineage, "grpo"), kind="grpo", base_model="llama-tiny(random)",
-                      dataset_asset="rubric_reward_data", source_key="rubric_reward_data", device="cpu",
-                      config={"grpo": dataclasses.asdict(sizes), "reward_weights": dataclasses.asdict(weights),
-                              "queries": len(rows)})
+    run = TrainingRun(training_run_id=run_id_for(lineage, "grpo"), kind="grpo", base_model="llama(random)",
+                      dataset_asset="rubric_preference_pairs", source_key="rubric_preference_pairs", device="cpu",
+                      config={"policy": dataclasses.asdict(sizes), "reward_weights": dataclasses.asdict(weights),
+                              "train_pairs": len(train), "quality_term": "rubric_quality_heuristic (labelled heuristic)"})
+    out_dir = artifact_dir("rubrics", "grpo")
     with recorded_training_run(wh, run, lineage) as metrics:
-        out = train_rubric_grpo(rows, artifact_dir("rubrics", "grpo"), sizes, weights,
-                                lambda s, n, v: metrics.append((s, n, v)))
-        run.output_checkpoint = str(out.checkpoint)
-    return dg.MaterializeResult(metadata={"training_run_id": run.training_run_id, "steps": out.steps,
-                                          "seconds": out.seconds, "first_reward": out.first_reward,
-                                          "last_reward": out.last_reward, "params": out.n_params})
+        res = train_two_stage(train, sizes, weights=weights, out_dir=out_dir / "trainer",
+                              log=lambda s, n, v: metrics.append((s, n, v)))
+        save_policy(res.sft, out_dir / "sft")
+        run.output_checkpoint = str(save_policy(res.grpo, out_dir / "grpo"))
+        run.base_model = res.sft.label
+    held_out = {}
+    for name, pol in (("sft", res.sft), ("grpo", res.grpo)):
+        ev = score_and_measure(generate_rubrics(name, test, policies={name: pol}), test, n_boot=10)
+        held_out[name] = ev.metrics[("all", "all")][0].value if test else float("nan")
+    rise, lo, hi = reward_rise([res.curve])
+    return dg.MaterializeResult(metadata={
+        "training_run_id": run.training_run_id, "grpo_steps": len(res.curve), "params": res.n_params,
+        "seconds_sft": res.seconds_sft, "seconds_grpo": res.seconds_grpo,
+        "first_reward": res.curve[0] if res.curve else float("nan"),
+        "last_reward": res.curve[-1] if res.curve else float("nan"),
+        "reward_rise": rise, "reward_rise_ci": dg.MetadataValue.json([lo, hi]),
+        "held_out_accuracy_sft": held_out["sft"], "held_out_accuracy_grpo": held_out["grpo"],
+        "distilled_lines": dg.MetadataValue.json([" ".join(x) for x in res.distilled.lines]),
+    })
 
 
 RUBRIC_ASSETS = [rubric_preference_pairs, rubric_sets, rubric_scores, rubric_report, rubric_reward_data, rubric_grpo]
