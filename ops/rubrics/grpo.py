@@ -153,13 +153,14 @@ class PolicySizes:
     vocab_size: int = 512
     n_clusters: int = 4          # query clusters the SFT targets are distilled for
     max_codes: int = 8           # codes per rubric line (= completion tokens before eos)
-    sft_steps: int = 300
+    sft_steps: int = 60          # a warm start: the policy keeps sampling entropy for GRPO
     sft_batch: int = 32
     sft_lr: float = 3e-3
-    grpo_steps: int = 120
-    grpo_batch: int = 32         # completions per optimiser step (multiple of num_generations)
+    grpo_steps: int = 160
+    grpo_batch: int = 64         # completions per optimiser step (multiple of num_generations)
     num_generations: int = 8     # samples per prompt GRPO compares
-    grpo_lr: float = 3e-4
+    grpo_lr: float = 1e-3
+    beta: float = 0.04           # KL penalty to the SFT policy (0: none, TRL then keeps no reference model)
     temperature: float = 1.0
     seed: int = 0
 
@@ -314,14 +315,17 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
         by_query.setdefault(p.query, []).append(i)
     deltas_by_query = {q: deltas[idx] for q, idx in by_query.items()}
     ds = Dataset.from_list([{"prompt": prompt_text(q), "query": q} for q in by_query])
-    model = copy.deepcopy(sft.model)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if sizes.beta > 0:  # TRL builds the KL reference model from the policy's path
+        model = str(save_policy(sft, out_dir / "sft_init"))
+    else:
+        model = copy.deepcopy(sft.model)
     cfg = GRPOConfig(
         output_dir=str(out_dir / "trainer"), per_device_train_batch_size=sizes.grpo_batch,
         num_generations=sizes.num_generations, max_completion_length=sizes.max_codes + 1,
         max_steps=sizes.grpo_steps, learning_rate=sizes.grpo_lr if learning_rate is None else learning_rate,
         logging_steps=1, report_to="none", use_cpu=True, save_strategy="no", seed=sizes.seed,
-        temperature=sizes.temperature, beta=0.0, disable_tqdm=True, dataloader_num_workers=0,
+        temperature=sizes.temperature, beta=sizes.beta, disable_tqdm=True, dataloader_num_workers=0,
     )
     trainer = GRPOTrainer(model=model, reward_funcs=[make_reward_fn(weights, deltas_by_query)], args=cfg,
                           train_dataset=ds, processing_class=sft.tokenizer)
@@ -329,6 +333,7 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
 
     trainer.remove_callback(PrinterCallback)  # the per-step dicts go to ``log``, not stdout
     trainer.train()
+    model = trainer.model
     curve = []
     for entry in trainer.state.log_history:
         step = int(entry.get("step", 0))
