@@ -8,9 +8,6 @@ import pytest
 from ops.rubrics.pairs import make_pair
 from tests.ops.rubrics.test_scoring_and_generators import FakeEmbedder
 
-TINY = None
-
-
 def _sizes(**kw):
     from ops.rubrics.grpo import PolicySizes
 
@@ -73,7 +70,7 @@ def trained():
 
 
 def _param_change(a, b) -> float:
-    return max(float((p - q).abs().max()) for p, q in zip(a.parameters(), b.parameters()))
+    return max(float((p.detach() - q.detach()).abs().max()) for p, q in zip(a.parameters(), b.parameters()))
 
 
 def test_sft_learns_the_distilled_line_and_grpo_moves_the_policy(trained):
