@@ -46,8 +46,7 @@ def load_pairs(split: str | None = None):
 
 @dg.asset(group_name=GROUP, code_version="1",
           description="Preference pairs in one schema (query, answer A/B, preferred, source, language) with a "
-                      "train/test split by query. rubric_pairs: one row per pair (query, answers A/B, "
-                      "preferred, source, language, split); bad records go to quarantine with the reason.")
+                      "train/test split by query; bad records quarantined with the reason.")
 def rubric_preference_pairs(context: dg.AssetExecutionContext, config: RubricPairsConfig,
                             warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.rubrics.embedded import embedded_pairs
@@ -79,8 +78,7 @@ def rubric_preference_pairs(context: dg.AssetExecutionContext, config: RubricPai
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_preference_pairs],
           description="Rubrics (DeepResearch Bench format, validated) for every pair's query from the generic, "
                       "template, llm (ops.llm backend, template by default) and learned generators; learned is "
-                      "fitted on the train split only. rubrics: one row per (generator, query) with the "
-                      "rubric JSON and its criteria count; invalid rubrics go to quarantine.")
+                      "fitted on the train split only.")
 def rubric_sets(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.llm.factory import make_backend
     from ops.rubrics.sizes import SIZES
@@ -126,9 +124,7 @@ def load_rubric_sets():
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_sets],
           description="Offline scorer (MiniLM embeddings + rule checks): one score per (pair, rubric, criterion) "
-                      "for both answers, and rubric totals per pair. rubric_scores: one row per (pair, rubric, "
-                      "criterion) with both answers' scores and the weight; rubric_totals: one row per (pair, "
-                      "rubric) with both totals and whether the preferred answer won.")
+                      "for both answers, and rubric totals per pair.")
 def rubric_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.rubrics.scorer import score_pairs_offline
 
@@ -159,11 +155,9 @@ def rubric_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_scores],
           description="Evaluation report on the held-out split: preference accuracy, AUC and paired Cohen's d "
-                      "per generator × source × language with 95 % intervals (Wilson for accuracy, bootstrap for "
-                      "AUC and d) and plots. eval_reports: one row; eval_metrics: every (measure, generator, "
-                      "source, language) figure with its interval.")
+                      "per generator × source × language with bootstrap CIs and plots.")
 def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from ops.report import Plot, Table, category_ticks, hist_bins, render_report
+    from ops.report import Plot, Table, render_report
     from ops.rubrics.metrics import metrics_with_ci
     from ops.rubrics.sizes import SIZES
     from warehouse.readers import read_sql
@@ -193,16 +187,13 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         xs = range(len(acc))
         ax.bar(xs, [r[4] for r in acc], yerr=[[r[4] - r[5] for r in acc], [r[6] - r[4] for r in acc]], capsize=4)
         ax.axhline(0.5, color="grey", ls="--")
-        category_ticks(ax, list(xs), [r[0] for r in acc]); ax.set_ylabel("preference accuracy (95% Wilson)")
-
-    margins = (totals["total_preferred"] - totals["total_rejected"]).to_list() if totals.height else []
+        ax.set_xticks(list(xs), [r[0] for r in acc]); ax.set_ylabel("preference accuracy (95% CI)")
 
     def draw_margin(ax):
-        bins = hist_bins(margins)  # one set of edges over every generator's margins: bars line up
         for gen in GENERATOR_ORDER:
             g = totals.filter(pl.col("generator") == gen)
             if g.height:
-                ax.hist((g["total_preferred"] - g["total_rejected"]).to_list(), bins=bins, alpha=0.5, label=gen)
+                ax.hist((g["total_preferred"] - g["total_rejected"]).to_list(), bins=20, alpha=0.5, label=gen)
         ax.set_xlabel("total(preferred) − total(rejected)"); ax.legend()
 
     report_id = f"{lineage.asset_key}/held_out"
@@ -210,7 +201,7 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         artifact_dir("reports", "rubric_report"), "Rubric generators vs human preferences (held-out pairs)", summary,
         tables=[Table("Metrics per generator, source, language",
                       ["generator", "source", "language", "metric", "value", "ci_low", "ci_high", "n"], rows)],
-        plots=[Plot("accuracy", "Preference accuracy per generator", draw_acc, n_categories=len(acc)),
+        plots=[Plot("accuracy", "Preference accuracy per generator", draw_acc),
                Plot("margins", "Score margins", draw_margin)])
     record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject="rubric_sets", suite="rubrics",
                        summary=summary, html_path=str(rendered.html_path), metrics=metrics, lineage=lineage,
@@ -220,9 +211,7 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_scores],
           description="Hybrid reward per (query, rubric) = weighted preference consistency + judge quality + "
-                      "format validity; exported as JSONL/Parquet for TRL's GRPOTrainer (train split). "
-                      "rubric_rewards: one row per (query, rubric) with the reward and its parts; view "
-                      "rubric_grpo_data over the exported Parquet.")
+                      "format validity; exported as JSONL/Parquet for TRL's GRPOTrainer (train split).")
 def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.llm.factory import make_backend
     from ops.rubrics.reward import RewardWeights, export_grpo_dataset, hybrid_rewards, judge_rubric_quality
@@ -260,52 +249,49 @@ def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     })
 
 
-class RubricGRPOConfig(dg.Config):
-    """The GRPO policy (``ModelSpec``): fresh sizes by default; 0 / "" → the profile's value."""
-
-    base_checkpoint: str = ""  # checkpoint dir | .gguf | "smollm2"; "" → a fresh Llama of the sizes
-    device: str = "auto"  # auto | cpu | cuda
-    dtype: str = "fp32"  # fp32 | bf16
-    hidden_size: int = 0
-    num_layers: int = 0
-    steps: int = 0
-
-
-@dg.asset(group_name=GROUP, code_version="1", deps=[rubric_reward_data],
+@dg.asset(group_name=GROUP, code_version="2", deps=[rubric_reward_data],
           op_tags={"trainyard/accelerator": "gpu"},  # a GPU step on k8s (pipelines/k8s.py)
-          description="GRPO (TRL) of a rubric-generator LM (a ModelSpec: fresh sizes by default) on the hybrid "
-                      "reward. training_runs: one row for the run; training_metrics: the figures TRL logs per step "
-                      "(reward, loss, ...).")
-def rubric_grpo(context: dg.AssetExecutionContext, config: RubricGRPOConfig,
-                warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from ops.lm.model import ModelSpec
-    from ops.rubrics.grpo import policy_spec, train_rubric_grpo
+          description="Rubric generator LM (ops.lm ModelSpec, fresh small sizes) trained as arXiv 2602.03619 does: SFT "
+                      "on code-line rubrics distilled from the train pairs, then GRPO (TRL) on the hybrid reward "
+                      "(preference consistency + labelled quality heuristic + format); both checkpoints are scored on "
+                      "the held-out split. Recorded in training_runs/training_metrics.")
+def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from ops.rubrics.grpo import reward_rise, save_policy, train_two_stage
     from ops.rubrics.reward import RewardWeights
     from ops.rubrics.sizes import SIZES
+    from ops.rubrics.study import generate_rubrics, score_and_measure
     from warehouse.registry import TrainingRun, recorded_training_run, run_id_for
 
-    sizes = pick(SIZES)["grpo"]
-    sizes = dataclasses.replace(sizes, **{k: getattr(config, k) for k in ("steps", "hidden_size", "num_layers")
-                                          if getattr(config, k)})
-    spec = ModelSpec(**{**dataclasses.asdict(policy_spec(sizes)), "checkpoint": config.base_checkpoint or None,
-                        "device": config.device, "dtype": config.dtype})
+    sizes = pick(SIZES)["policy"]
     weights = RewardWeights()
-    rows = [json.loads(line) for line in
-            (artifact_dir("rubrics", "reward_data") / "rubric_grpo.jsonl").read_text(encoding="utf-8").splitlines()]
+    train, test = load_pairs("train"), load_pairs("test")
     wh = warehouse.get()
     lineage = lineage_of(context)
-    run = TrainingRun(training_run_id=run_id_for(lineage, "grpo"), kind="grpo", base_model=spec.label,
-                      dataset_asset="rubric_reward_data", source_key="rubric_reward_data", device=spec.device,
-                      config={"model": spec.record(), "grpo": dataclasses.asdict(sizes),
-                              "reward_weights": dataclasses.asdict(weights), "queries": len(rows)})
+    run = TrainingRun(training_run_id=run_id_for(lineage, "grpo"), kind="grpo", base_model="llama(random)",
+                      dataset_asset="rubric_preference_pairs", source_key="rubric_preference_pairs", device="cpu",
+                      config={"policy": dataclasses.asdict(sizes), "reward_weights": dataclasses.asdict(weights),
+                              "train_pairs": len(train), "quality_term": "rubric_quality_heuristic (labelled heuristic)"})
+    out_dir = artifact_dir("rubrics", "grpo")
     with recorded_training_run(wh, run, lineage) as metrics:
-        out = train_rubric_grpo(rows, artifact_dir("rubrics", "grpo"), sizes, weights,
-                                lambda s, n, v: metrics.append((s, n, v)), spec=spec)
-        run.output_checkpoint = str(out.checkpoint)
-        run.device = out.device
-    return dg.MaterializeResult(metadata={"training_run_id": run.training_run_id, "steps": out.steps,
-                                          "seconds": out.seconds, "first_reward": out.first_reward,
-                                          "last_reward": out.last_reward, "params": out.n_params})
+        res = train_two_stage(train, sizes, weights=weights, out_dir=out_dir / "trainer",
+                              log=lambda s, n, v: metrics.append((s, n, v)))
+        save_policy(res.sft, out_dir / "sft")
+        run.output_checkpoint = str(save_policy(res.grpo, out_dir / "grpo"))
+        run.base_model = res.sft.label
+    held_out = {}
+    for name, pol in (("sft", res.sft), ("grpo", res.grpo)):
+        ev = score_and_measure(generate_rubrics(name, test, policies={name: pol}), test, n_boot=10)
+        held_out[name] = ev.metrics[("all", "all")][0].value if test else float("nan")
+    rise, lo, hi = reward_rise([res.curve])
+    return dg.MaterializeResult(metadata={
+        "training_run_id": run.training_run_id, "grpo_steps": len(res.curve), "params": res.n_params,
+        "seconds_sft": res.seconds_sft, "seconds_grpo": res.seconds_grpo,
+        "first_reward": res.curve[0] if res.curve else float("nan"),
+        "last_reward": res.curve[-1] if res.curve else float("nan"),
+        "reward_rise": rise, "reward_rise_ci": dg.MetadataValue.json([lo, hi]),
+        "held_out_accuracy_sft": held_out["sft"], "held_out_accuracy_grpo": held_out["grpo"],
+        "distilled_lines": dg.MetadataValue.json([" ".join(x) for x in res.distilled.lines]),
+    })
 
 
 RUBRIC_ASSETS = [rubric_preference_pairs, rubric_sets, rubric_scores, rubric_report, rubric_reward_data, rubric_grpo]

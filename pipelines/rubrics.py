@@ -55,9 +55,20 @@ def cmd_rubrics_eval(args) -> int:
             print(f"error: preference file {path} not found (the hh-rlhf subset lives in ../shared/data; "
                   "pass --hh-rlhf PATH, --jsonl PATH or --train/--test)", file=sys.stderr)
             return 2
+    policy_sizes = None
+    if args.sft_steps or args.grpo_steps:
+        import dataclasses
+
+        from ops.profiles import pick
+        from ops.rubrics.sizes import SIZES
+
+        base = pick(SIZES)["policy"]
+        policy_sizes = dataclasses.replace(base, sft_steps=args.sft_steps or base.sft_steps,
+                                           grpo_steps=args.grpo_steps or base.grpo_steps)
     return run_eval(path, test_fraction=args.test_fraction, generators=args.generators, limit=args.limit,
                     seed=args.seed, criteria_bank=Path(args.criteria_bank) if args.criteria_bank else None,
-                    train_path=train, test_path=test, seeds=args.seeds, target=args.target)
+                    train_path=train, test_path=test, seeds=args.seeds, target=args.target,
+                    policy_sizes=policy_sizes)
 
 
 def _eval_args(p) -> None:
@@ -68,7 +79,11 @@ def _eval_args(p) -> None:
     p.add_argument("--test-fraction", type=float, default=0.3)
     p.add_argument("--seeds", type=int, default=1, help="number of seeds (splits / fits) to average over")
     p.add_argument("--seed", type=int, default=0, help="first seed")
-    p.add_argument("--generators", nargs="*", default=["generic", "template", "learned"])
+    p.add_argument("--generators", nargs="*", default=["generic", "template", "learned"],
+                   help="generic template learned llm sft grpo (sft/grpo: the rubric-writing LM trained per seed "
+                        "on the train pairs, SFT on distilled rubrics then GRPO on the hybrid reward)")
+    p.add_argument("--sft-steps", type=int, default=0, help="SFT steps of the sft/grpo policy (0: the profile's)")
+    p.add_argument("--grpo-steps", type=int, default=0, help="GRPO steps of the grpo policy (0: the profile's)")
     p.add_argument("--target", default="learned", help="method compared against every other one")
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--criteria-bank", default="", help="DeepResearch Bench criteria.jsonl whose criteria the "

@@ -29,8 +29,8 @@ def load_pairs(path: Path):
 def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: float = 0.3,
              generators: Sequence[str] = ("generic", "template", "learned"), limit: int = 0, seed: int = 0,
              criteria_bank: Path | None = None, train_path: Path | None = None, test_path: Path | None = None,
-             seeds: int = 1, target: str = "learned", n_boot: int = 2000) -> int:
-    from ops.report import Table, render_report
+             seeds: int = 1, target: str = "learned", n_boot: int = 2000, policy_sizes=None) -> int:
+    from ops.report import Plot, Table, render_report
     from ops.rubrics.evaluation import DisjointError, check_disjoint, evaluate
     from ops.rubrics.pairs import split_pairs
     from warehouse.paths import artifact_dir
@@ -75,17 +75,23 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
 
         backend = make_backend()
     runs, summaries, diffs = evaluate(splits, generators, seed_list, target=target, criteria_bank=bank,
-                                      backend=backend, n_boot=n_boot)
+                                      backend=backend, n_boot=n_boot, policy_sizes=policy_sizes)
+    if "grpo" in generators and target != "grpo":  # the trained generator against every method too
+        from ops.rubrics.evaluation import paired_bootstrap
+
+        diffs += paired_bootstrap(runs, "grpo", n_boot=n_boot)
     print(f"\nheld-out preference accuracy over {len(runs)} seed(s) "
           f"(train {runs[0].n_train}, held-out {runs[0].n_test} pairs for seed {runs[0].seed})")
     print(f"{'method':14} {'mean':>6} {'sd':>6}  95% CI (Wilson)    per seed")
     for s in summaries:
         print(f"{s.method:14} {100 * s.mean:5.1f}% {100 * s.sd:5.1f}  [{100 * s.binom_low:.1f}, {100 * s.binom_high:.1f}]"
               f"  {' '.join(f'{100 * a:.1f}' for a in s.per_seed)}")
-    if diffs:
-        print(f"\npaired bootstrap ({n_boot} replicates), {target} minus:")
+    for tgt in dict.fromkeys(d.target for d in diffs):
+        print(f"\npaired bootstrap ({n_boot} replicates), {tgt} minus:")
         for d in diffs:
-            print(f"  {d.other:14} {100 * d.diff:+5.1f} points  95% CI [{100 * d.ci_low:+.1f}, {100 * d.ci_high:+.1f}]")
+            if d.target == tgt:
+                print(f"  {d.other:14} {100 * d.diff:+5.1f} points  95% CI [{100 * d.ci_low:+.1f}, {100 * d.ci_high:+.1f}]")
+    rise = _grpo_reward_rise(runs, n_boot)
     print("\nnotes (seed %d):" % runs[0].seed)
     for m, note in runs[0].notes.items():
         print(f"  {m}: {note}")
@@ -102,13 +108,23 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
     metrics += [EvalMetric(f"accuracy_seed{r.seed}/{m}", float(h.mean()), r.n_test) for r in runs for m, h in r.hits.items()]
     metrics += [EvalMetric(f"accuracy_diff/{d.target}-{d.other}", d.diff, runs[0].n_test, d.ci_low, d.ci_high)
                 for d in diffs]
+    metrics += [EvalMetric(f"grpo_reward_rise/{name}", v, n, lo, hi) for name, v, n, lo, hi, *_ in rise]
+    if rise:
+        summary["grpo_reward_rise"] = round(rise[-1][1], 4)
+        summary["grpo_reward_rise_ci"] = [round(rise[-1][3], 4), round(rise[-1][4], 4)]
     rendered = render_report(
         artifact_dir("reports", "rubrics_eval"), f"Rubric generators and baselines on {subject}", summary,
         tables=[Table("Held-out accuracy over seeds", ["method", "mean", "sd", "ci_low", "ci_high", "per_seed"],
                       [[s.method, s.mean, s.sd, s.binom_low, s.binom_high, " ".join(f"{a:.3f}" for a in s.per_seed)]
                        for s in summaries]),
-                Table(f"Paired bootstrap: {target} minus", ["other", "diff", "ci_low", "ci_high"],
-                      [[d.other, d.diff, d.ci_low, d.ci_high] for d in diffs])])
+                Table("Paired bootstrap: target minus other", ["target", "other", "diff", "ci_low", "ci_high"],
+                      [[d.target, d.other, d.diff, d.ci_low, d.ci_high] for d in diffs])]
+        + ([Table("GRPO reward curve: last-quarter minus first-quarter mean of per-step mean reward "
+                  "(bootstrap over steps within each quarter)",
+                  ["seed", "rise", "steps", "ci_low", "ci_high", "first_quarter", "last_quarter"],
+                  [list(r) for r in rise])] if rise else []),
+        plots=[Plot("grpo_reward", "GRPO per-step mean reward per seed", _draw_curves(runs))] if rise else [])
+    _record_policy_runs(wh, runs, report_id, lineage)
     record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject=subject, suite="rubrics_eval",
                        summary=summary, html_path=str(rendered.html_path), lineage=lineage, source_key=subject,
                        metrics=metrics)
@@ -116,6 +132,63 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
         quarantine(wh, [(r.record_key, r.reason, r.record) for r in rejects], lineage)
     print(f"report: {rendered.html_path}  ({summary['seconds']} s)")
     return 0
+
+
+def _grpo_reward_rise(runs, n_boot: int) -> list[tuple]:
+    """Per seed and pooled over seeds: (name, rise, steps, ci_low, ci_high, first-quarter mean,
+    last-quarter mean) of the GRPO per-step mean reward, printed; [] when GRPO did not run."""
+    import numpy as np
+
+    from ops.rubrics.grpo import reward_rise
+
+    curves = [(f"seed{r.seed}", r.training.curve) for r in runs
+              if r.training is not None and len(r.training.curve) >= 4]
+    if not curves:
+        return []
+    quarters = [(np.mean(c[: len(c) // 4]), np.mean(c[-(len(c) // 4):])) for _, c in curves]
+    rows = []
+    for (name, c), (f, l) in zip(curves, quarters):
+        v, lo, hi = reward_rise([c], n_boot)
+        rows.append((name, v, len(c), lo, hi, float(f), float(l)))
+    if len(curves) > 1:
+        v, lo, hi = reward_rise([c for _, c in curves], n_boot)
+        rows.append(("mean", v, len(curves[0][1]), lo, hi, float(np.mean([q[0] for q in quarters])),
+                     float(np.mean([q[1] for q in quarters]))))
+    print("\nGRPO reward curve (per-step mean reward): last quarter minus first quarter, bootstrap 95% CI")
+    for name, v, steps, lo, hi, f, l in rows:
+        print(f"  {name:8} {f:.3f} -> {l:.3f}  rise {v:+.3f}  [{lo:+.3f}, {hi:+.3f}]  ({steps} steps)")
+    return rows
+
+
+def _draw_curves(runs):
+    def draw(ax):
+        for r in runs:
+            if r.training is not None and r.training.curve:
+                ax.plot(range(1, len(r.training.curve) + 1), r.training.curve, alpha=0.7, label=f"seed {r.seed}")
+        ax.set_xlabel("GRPO step"); ax.set_ylabel("mean hybrid reward"); ax.legend()
+    return draw
+
+
+def _record_policy_runs(wh, runs, report_id: str, lineage) -> None:
+    """One ``training_runs`` row per seed's rubric policy (kind ``sft+grpo``) with its metrics:
+    ``distill/*``, ``sft/loss`` per step, ``grpo/reward`` (per-step mean) and TRL's other logs."""
+    import dataclasses
+
+    from warehouse.registry import TrainingRun, recorded_training_run
+
+    for r in runs:
+        t = r.training
+        if t is None:
+            continue
+        run = TrainingRun(training_run_id=f"{report_id}/seed{r.seed}/rubric_policy",
+                          kind="sft+grpo" if t.grpo is not None else "sft", base_model=t.sft.label,
+                          dataset_asset="rubrics_eval", source_key=report_id, device="cpu",
+                          config={"sizes": dataclasses.asdict(t.sft.sizes), "train_pairs": r.n_train,
+                                  "distilled_lines": [" ".join(x) for x in t.distilled.lines],
+                                  "seconds_sft": round(t.seconds_sft, 1), "seconds_grpo": round(t.seconds_grpo, 1),
+                                  "params": t.n_params, "quality_term": "rubric_quality_heuristic (labelled heuristic)"})
+        with recorded_training_run(wh, run, lineage) as metrics:
+            metrics.extend(t.metrics)
 
 
 def run_drb_loo(query_path: Path, criteria_path: Path, k: int = 6, per_dimension: int = 8) -> int:

@@ -10,6 +10,10 @@ are fitted on the same training pairs:
 - ``embedding-lr``: logistic regression on the difference of the two answers' MiniLM embeddings
   (no intercept, L2 strength chosen by cross-validation on the training pairs).
 
+With ``sft`` / ``grpo`` among the generators, the rubric policy of ``ops.rubrics.grpo`` is trained per
+seed on the training pairs (distilled SFT, then GRPO from the SFT weights) and decodes one rubric per
+held-out query.
+
 Per method the report gives the mean ± sd of held-out preference accuracy over seeds (ties count ½)
 and, for the target generator against every other method, a paired bootstrap interval of the
 accuracy difference: each replicate resamples every seed's held-out pairs (the same pairs for both
@@ -96,19 +100,24 @@ class SeedRun:
     hits: dict[str, np.ndarray]       # method -> per-held-out-pair hit (1, ½, 0)
     notes: dict[str, str]
     rubrics: dict[str, list[str]]     # generator -> rubric id per held-out pair
+    training: object = None           # grpo.TwoStageResult when sft/grpo were evaluated
 
 
 def run_seed(train: Sequence[PreferencePair], test: Sequence[PreferencePair], generators: Sequence[str],
-             seed: int, config=None, embedder=None, criteria_bank=(), backend=None) -> SeedRun:
+             seed: int, config=None, embedder=None, criteria_bank=(), backend=None, policy_sizes=None) -> SeedRun:
+    from ops.profiles import pick
     from ops.rubrics.learned import LearnedConfig
+    from ops.rubrics.sizes import SIZES
     from ops.rubrics.scorer import default_embedder
     from ops.rubrics.study import compare_generators
 
     embedder = embedder or default_embedder()
     config = dataclasses.replace(config or LearnedConfig(), seed=seed)
+    policy_sizes = dataclasses.replace(policy_sizes or pick(SIZES)["policy"], seed=seed)
     evals, model = compare_generators(train, test, generators, config=config, backend=backend,
-                                      embedder=embedder, n_boot=10, criteria_bank=criteria_bank)
-    hits, notes, rubrics = {}, {}, {}
+                                      embedder=embedder, n_boot=10, criteria_bank=criteria_bank,
+                                      policy_sizes=policy_sizes)
+    hits, notes, rubrics, training = {}, {}, {}, None
     index = {p.pair_id: i for i, p in enumerate(test)}
     for e in evals:
         h = np.full(len(test), np.nan)
@@ -118,11 +127,16 @@ def run_seed(train: Sequence[PreferencePair], test: Sequence[PreferencePair], ge
         hits[e.generator] = np.nan_to_num(h, nan=0.0)
         rubrics[e.generator] = list(e.generated.rubric_ids)
         notes[e.generator] = f"{len(set(e.generated.rubric_ids))} distinct rubrics for {len({p.query for p in test})} queries"
+        if e.training is not None:
+            training = e.training
+            secs = training.seconds_sft if e.generator == "sft" else training.seconds_grpo
+            notes[e.generator] += (f"; {training.n_params} params, {secs:.0f} s training, "
+                                   f"{len(e.generated.rejects)} rubrics rejected")
     if model is not None:
         notes["learned"] += f"; C={model.chosen_c}, train CV {model.cv_accuracy:.3f}"
     hits["length"], notes["length"] = length_baseline(train, test)
     hits["embedding-lr"], notes["embedding-lr"] = embedding_lr_baseline(train, test, embedder, seed=seed)
-    return SeedRun(seed, len(train), len(test), hits, notes, rubrics)
+    return SeedRun(seed, len(train), len(test), hits, notes, rubrics, training)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,13 +191,13 @@ def paired_bootstrap(runs: Sequence[SeedRun], target: str, n_boot: int = 2000, s
 
 def evaluate(train_test: Sequence[tuple[Sequence[PreferencePair], Sequence[PreferencePair]]],
              generators: Sequence[str], seeds: Sequence[int], target: str = "learned", config=None,
-             embedder=None, criteria_bank=(), backend=None, n_boot: int = 2000
+             embedder=None, criteria_bank=(), backend=None, n_boot: int = 2000, policy_sizes=None
              ) -> tuple[list[SeedRun], list[MethodSummary], list[PairedDiff]]:
     """``train_test[i]`` is seed i's (train, test); returns per-seed runs, summaries, paired diffs."""
     runs = []
     for (train, test), s in zip(train_test, seeds):
         check_disjoint(train, test)
-        runs.append(run_seed(train, test, generators, s, config, embedder, criteria_bank, backend))
+        runs.append(run_seed(train, test, generators, s, config, embedder, criteria_bank, backend, policy_sizes))
     summaries = summarise(runs)
     diffs = paired_bootstrap(runs, target, n_boot=n_boot) if target in runs[0].hits else []
     return runs, summaries, diffs

@@ -1,18 +1,37 @@
-"""GRPO of a tiny rubric-generator LM with TRL on the hybrid reward.
+"""A trained rubric generator: a small LM (``ops.lm`` ModelSpec, fresh sizes) that writes a rubric
+as a line of bank criterion codes, trained as arXiv 2602.03619 trains its generator — SFT warm start
+on rubrics distilled from the training preference pairs, then GRPO (TRL) on the hybrid reward.
 
-The LM writes a rubric as a line of criterion codes from the built-in bank (``relevant concise
--detailed``; a leading ``-`` negates a criterion). ``decode_codes`` turns the line into a DRB-format
-rubric (equal raw weight per code occurrence); the reward function scores that rubric on the
-query's preference pairs with the offline scorer. Short code completions keep a 1M-parameter
-model on CPU meaningful: the reward varies between samples, so GRPO has a signal.
+Rubric format (dialogue data): a line of codes from the built-in bank (``declines_harm relevant
+-detailed``); a leading ``-`` negates a criterion, a repeated code weighs more. ``decode_codes`` turns
+the line into a valid DeepResearch-Bench-format rubric (raw weight 1 per occurrence).
+
+1. **Distillation** (``distill_targets``): the training queries are clustered by their MiniLM
+   embedding (last user turn); for each cluster a greedy search picks the code line that ranks that
+   cluster's training pairs best. A query's SFT target is its cluster's line, so targets depend on
+   the query text and never quote an answer.
+2. **SFT** (``sft_policy``): prompt ``Query: <last user turn>\\nRubric codes:`` → target line + eos,
+   loss on the target only, with the shared loop ``ops.lm.train.train_causal_lm``.
+3. **GRPO** (``grpo_policy``): TRL ``GRPOTrainer`` from the SFT weights; reward = ``RewardWeights``
+   mix of preference consistency on the query's own training pairs (ties ½), rubric quality and
+   format validity. The quality term is ``reward.rubric_quality_heuristic`` (labelled heuristic:
+   the local SmolLM2 judge agreed with the probe set no better than chance, see README).
+   Consistency is computed from precomputed per-pair criterion score differences (``bank_deltas``):
+   the rubric total is linear in the code counts, so this equals scoring the decoded rubric with the
+   offline scorer (tested).
+
+The generators ``sft`` and ``grpo`` decode greedily (``RubricPolicy.rubrics``).
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
+import time
 from pathlib import Path
 from typing import Callable, Sequence
+
+import numpy as np
 
 from ops.rubrics.bank import BANK, BY_KEY
 from ops.rubrics.pairs import PreferencePair
@@ -20,8 +39,10 @@ from ops.rubrics.reward import RewardWeights, rubric_quality_heuristic
 from ops.rubrics.rubric import Rubric, RubricError, build_rubric
 
 CODES = tuple(b.key for b in BANK)
+SIGNED = CODES + tuple("-" + c for c in CODES)
 # Longest first so "detailed" is never read as a prefix of a longer code.
 _CODE = re.compile("|".join(re.escape(c) for c in sorted(CODES, key=len, reverse=True)))
+LogFn = Callable[[int, str, float], None]
 
 
 def decode_codes(text: str) -> tuple[Rubric | None, float]:
@@ -52,136 +73,356 @@ def decode_codes(text: str) -> tuple[Rubric | None, float]:
         return None, fmt
 
 
-def _completion_text(completion) -> str:
-    if isinstance(completion, list):  # conversational: [{"role": "assistant", "content": ...}]
-        return " ".join(str(m.get("content", "")) for m in completion)
-    return str(completion)
+def _signed_criteria():
+    """The criterion each signed code decodes to (as in ``decode_codes``), in ``SIGNED`` order."""
+    from ops.rubrics.rubric import Criterion
+
+    pos = [Criterion(BY_KEY[c].criterion, BY_KEY[c].explanation, 1.0, BY_KEY[c].check) for c in CODES]
+    neg = [Criterion(BY_KEY[c].negation, BY_KEY[c].explanation, 1.0, f"not:{BY_KEY[c].check or 'semantic'}")
+           for c in CODES]
+    return pos + neg
 
 
-def make_reward_fn(weights: RewardWeights, embedder=None) -> Callable:
-    """A TRL reward function: ``(prompts, completions, query, pairs_json, **kw) -> list[float]``."""
-    from ops.rubrics.scorer import score_pairs_offline
+def code_vector(text: str) -> np.ndarray:
+    """Occurrence counts (len(SIGNED),) of each signed code in ``text``. A decoded rubric's total
+    difference between two answers is this vector · their per-criterion score differences
+    (``bank_deltas``), divided by the (positive) total raw weight."""
+    v = np.zeros(len(SIGNED))
+    for m in _CODE.finditer(text):
+        neg = m.start() > 0 and text[m.start() - 1] == "-"
+        v[CODES.index(m.group(0)) + (len(CODES) if neg else 0)] += 1.0
+    return v
 
-    def rubric_hybrid_reward(prompts, completions, query, pairs_json, **kwargs):
+
+def bank_deltas(pairs: Sequence[PreferencePair], embedder) -> np.ndarray:
+    """(len(pairs), len(SIGNED)): score(preferred) − score(rejected) per signed code's criterion."""
+    from ops.rubrics.scorer import criterion_matrix
+
+    cs = _signed_criteria()
+    queries = [p.query for p in pairs]
+    return (criterion_matrix([p.chosen for p in pairs], queries, cs, embedder)
+            - criterion_matrix([p.rejected for p in pairs], queries, cs, embedder))
+
+
+def consistency(v: np.ndarray, deltas: np.ndarray) -> float:
+    """Share of pairs whose preferred answer the code line ``v`` scores higher (ties ½)."""
+    if len(deltas) == 0:
+        return 0.0
+    m = deltas @ v
+    m[np.abs(m) < 1e-9] = 0.0
+    return float(np.mean((m > 0) + 0.5 * (m == 0)))
+
+
+def quantise(target: np.ndarray, deltas: np.ndarray, max_codes: int) -> np.ndarray:
+    """Code counts (len(SIGNED),), at most ``max_codes`` codes, whose margins ``deltas @ v`` on the
+    pairs point most nearly the way of the ``target`` margins (greedy: add the code that most raises
+    the cosine; stop when none does)."""
+    v = np.zeros(deltas.shape[1])
+    best = -np.inf
+    tn = max(1e-12, float(np.linalg.norm(target)))
+    for _ in range(max_codes):
+        m = deltas @ v
+        cand = m[:, None] + deltas  # margins after adding each code
+        cos = (target @ cand) / (tn * np.maximum(1e-12, np.linalg.norm(cand, axis=0)))
+        j = int(np.argmax(cos))
+        if cos[j] <= best + 1e-9:
+            break
+        v[j] += 1.0
+        best = float(cos[j])
+    return v
+
+
+def vector_line(v: np.ndarray) -> list[str]:
+    """The code line of a count vector over ``SIGNED``, most frequent code first."""
+    return [SIGNED[j] for j in np.argsort(-v, kind="stable") for _ in range(int(v[j]))]
+
+
+def prompt_text(query: str, max_chars: int = 240) -> str:
+    from ops.rubrics.generators import last_user_turn
+
+    return f"Query: {last_user_turn(query)[:max_chars]}\nRubric codes:"
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicySizes:
+    """Sizes of the two-stage trainer (``ops.rubrics.sizes`` per profile)."""
+
+    hidden_size: int = 64
+    num_layers: int = 2
+    num_heads: int = 4
+    vocab_size: int = 512
+    n_clusters: int = 4          # query clusters the SFT targets are distilled for
+    max_codes: int = 8           # codes per rubric line (= completion tokens before eos)
+    sft_steps: int = 60          # a warm start: the policy keeps sampling entropy for GRPO
+    sft_batch: int = 32
+    sft_lr: float = 3e-3
+    grpo_steps: int = 160
+    grpo_batch: int = 64         # completions per optimiser step (multiple of num_generations)
+    num_generations: int = 8     # samples per prompt GRPO compares
+    grpo_lr: float = 1e-3
+    beta: float = 0.04           # KL penalty to the SFT policy (0: none, TRL then keeps no reference model)
+    temperature: float = 1.0
+    seed: int = 0
+
+
+@dataclasses.dataclass
+class Distilled:
+    targets: dict[str, list[str]]   # query -> code line
+    lines: list[list[str]]          # per query cluster
+    train_accuracy: list[float]     # per cluster line on its cluster's training pairs
+
+
+def distill_targets(pairs: Sequence[PreferencePair], deltas: np.ndarray, embedder, sizes: PolicySizes) -> Distilled:
+    """Per-query SFT targets distilled from the training pairs: the ``learned`` generator restricted to
+    the bank criteria, with per-query-cluster weight corrections (clusters of the queries' MiniLM
+    embeddings, C by cross-validation), gives each cluster weights; each cluster's line is the code
+    line of at most ``max_codes`` codes whose margins on the cluster's pairs best match the learned
+    model's margins (``quantise``), and a query's target is its cluster's line."""
+    from ops.rubrics.learned import LearnedConfig, fit_learned
+
+    n_queries = len({p.query for p in pairs})
+    model = fit_learned(pairs, LearnedConfig(n_query_clusters=max(1, min(sizes.n_clusters, n_queries // 20)),
+                                             seed=sizes.seed), embedder)
+    bank = [j for j, c in enumerate(model.candidates) if c.origin == "bank"]
+    order = [[model.candidates[j].criterion for j in bank].index(BY_KEY[c].criterion) for c in CODES]
+    queries = list(dict.fromkeys(p.query for p in pairs))
+    clusters = model.cluster_of(queries, embedder)
+    by_q = {q: int(c) for q, c in zip(queries, clusters)}
+    pair_c = np.array([by_q[p.query] for p in pairs])
+    lines = []
+    for k in range(model.coef.shape[0]):
+        d = deltas[pair_c == k] if (pair_c == k).any() else deltas
+        # the learned model's margins on the cluster's pairs (its features: the positive criteria)
+        target = d[:, : len(CODES)] @ model.coef[k][bank][order]
+        lines.append(vector_line(quantise(target, d, sizes.max_codes)))
+    accs = [consistency(code_vector(" ".join(line)), deltas[pair_c == k]) for k, line in enumerate(lines)]
+    return Distilled({q: lines[by_q[q]] for q in queries}, lines, accs)
+
+
+@dataclasses.dataclass
+class RubricPolicy:
+    """A trained generator: model + tokenizer; ``rubrics`` decodes greedily."""
+
+    name: str
+    model: object
+    tokenizer: object
+    sizes: PolicySizes
+    label: str
+
+    def lines(self, queries: Sequence[str], batch_size: int = 64) -> list[str]:
+        import torch
+
+        from ops.demix.training import torch_threads
+        from ops.trajectories.sft import cpu_threads
+
+        tok, model = self.tokenizer, self.model
+        model.eval()
+        out: list[str] = []
+        prompts = [prompt_text(q) for q in queries]
+        with torch.no_grad(), torch_threads(cpu_threads()):
+            for b in range(0, len(prompts), batch_size):
+                enc = [tok(p)["input_ids"] for p in prompts[b:b + batch_size]]
+                width = max(len(e) for e in enc)
+                ids = torch.full((len(enc), width), tok.pad_token_id, dtype=torch.long)
+                mask = torch.zeros_like(ids)
+                for r, e in enumerate(enc):  # left padding
+                    ids[r, width - len(e):] = torch.tensor(e)
+                    mask[r, width - len(e):] = 1
+                gen = model.generate(input_ids=ids, attention_mask=mask, do_sample=False,
+                                     max_new_tokens=self.sizes.max_codes + 1, pad_token_id=tok.pad_token_id,
+                                     eos_token_id=tok.eos_token_id)
+                out += [tok.decode(g[width:], skip_special_tokens=True).strip() for g in gen]
+        return out
+
+    def rubrics(self, queries: Sequence[str]) -> list[tuple[Rubric | None, str]]:
+        uniq = list(dict.fromkeys(queries))
+        got = {q: line for q, line in zip(uniq, self.lines(uniq))}
+        return [(decode_codes(got[q])[0], got[q]) for q in queries]
+
+
+def _tokenizer(prompts: Sequence[str], sizes: PolicySizes):
+    from ops.lm.tokenizer import train_tokenizer
+
+    tok = train_tokenizer(list(prompts), vocab_size=sizes.vocab_size)
+    # One token per (negated) code: a completion is a sequence of code tokens.
+    tok.add_tokens([f" {c}" for c in SIGNED])
+    return tok
+
+
+def _code_ids(tok, line: Sequence[str]) -> list[int]:
+    return [tok.convert_tokens_to_ids(f" {c}") for c in line]
+
+
+def sft_policy(pairs: Sequence[PreferencePair], distilled: Distilled, sizes: PolicySizes, log: LogFn,
+               device: str = "cpu") -> RubricPolicy:
+    """Stage 1: a fresh ModelSpec LM trained on (prompt → distilled line) with the shared loop."""
+    import torch
+
+    from ops.lm.model import ModelSpec, build_causal_lm
+    from ops.lm.train import TrainConfig, train_causal_lm
+    from ops.trajectories.sft import Window, WindowSampler
+
+    queries = list(distilled.targets)
+    prompts = [prompt_text(q) for q in queries]
+    tok = _tokenizer(prompts, sizes)
+    spec = ModelSpec(hidden_size=sizes.hidden_size, num_layers=sizes.num_layers, num_heads=sizes.num_heads,
+                     intermediate_size=sizes.hidden_size * 8 // 3, max_positions=256, seed=sizes.seed, device=device)
+    model = build_causal_lm(spec, tok)
+    windows = []
+    for q, p in zip(queries, prompts):
+        pid = tok(p)["input_ids"]
+        tid = _code_ids(tok, distilled.targets[q]) + [tok.eos_token_id]
+        windows.append(Window(pid + tid, [False] * len(pid) + [True] * len(tid)))
+    sampler = WindowSampler(windows, sizes.sft_batch, tok.pad_token_id, sizes.seed)
+    cfg = TrainConfig(steps=sizes.sft_steps, batch_size=sizes.sft_batch, lr=sizes.sft_lr,
+                      warmup_steps=max(1, sizes.sft_steps // 10), seed=sizes.seed, device=device)
+    train_causal_lm(model, sampler, cfg, lambda s, n, v: log(s, f"sft/{n.split('/')[-1]}", v))
+    model.to("cpu")
+    torch.manual_seed(sizes.seed)
+    return RubricPolicy("sft", model, tok, sizes, spec.label)
+
+
+def make_reward_fn(weights: RewardWeights, deltas_by_query: dict[str, np.ndarray]) -> Callable:
+    """A TRL reward function ``(prompts, completions, query, **kw) -> list[float]``: the hybrid
+    reward of each completion's decoded rubric on its query's training pairs."""
+
+    def rubric_hybrid_reward(prompts, completions, query, **kwargs):
         rewards = []
-        for comp, q, pj in zip(completions, query, pairs_json):
-            rubric, fmt = decode_codes(_completion_text(comp))
+        for comp, q in zip(completions, query):
+            text = " ".join(str(m.get("content", "")) for m in comp) if isinstance(comp, list) else str(comp)
+            rubric, fmt = decode_codes(text)
             if rubric is None:
                 rewards.append(weights.combine(0.0, 0.0, fmt))
                 continue
-            pairs = [PreferencePair(**p) for p in json.loads(pj)]
-            scores = score_pairs_offline(pairs, [rubric] * len(pairs), ["grpo"] * len(pairs), embedder)
-            cons = sum((s.total_preferred > s.total_rejected) + 0.5 * (s.total_preferred == s.total_rejected)
-                       for s in scores) / max(1, len(scores))
-            rewards.append(weights.combine(float(cons), rubric_quality_heuristic(q, rubric), fmt))
+            cons = consistency(code_vector(text), deltas_by_query[q])
+            rewards.append(weights.combine(cons, rubric_quality_heuristic(q, rubric), fmt))
         return rewards
 
     return rubric_hybrid_reward
 
 
-@dataclasses.dataclass(frozen=True)
-class GRPOSizes:
-    steps: int = 20
-    batch_size: int = 8          # completions per optimizer step (multiple of num_generations)
-    num_generations: int = 4     # samples per prompt GRPO compares
-    max_completion_length: int = 12
-    learning_rate: float = 5e-4
-    vocab_size: int = 384
-    hidden_size: int = 64
-    num_layers: int = 2
-    seed: int = 0
+def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.ndarray, sizes: PolicySizes,
+                weights: RewardWeights, log: LogFn, out_dir: Path, learning_rate: float | None = None
+                ) -> tuple[RubricPolicy, list[float]]:
+    """Stage 2: TRL GRPO from a copy of the SFT weights; returns (policy, per-step mean reward)."""
+    import copy
 
-
-@dataclasses.dataclass
-class GRPOResult:
-    checkpoint: Path
-    steps: int
-    seconds: float
-    first_reward: float
-    last_reward: float
-    n_params: int
-    base_model: str = ""  # the policy's ModelSpec label
-    device: str = "cpu"
-
-
-def policy_spec(sizes: GRPOSizes, spec=None):
-    """The policy's ``ModelSpec``: ``spec`` when given (a checkpoint / GGUF / ``smollm2``, or fresh
-    sizes), else a fresh Llama of ``sizes``' width and depth."""
-    from ops.lm.model import ModelSpec
-
-    if spec is not None:
-        return spec
-    return ModelSpec(hidden_size=sizes.hidden_size, num_layers=sizes.num_layers, num_heads=4,
-                     intermediate_size=sizes.hidden_size * 8 // 3, max_positions=512, seed=sizes.seed)
-
-
-def _progress_callback():
-    """A TrainerCallback reporting optimiser steps to ``ops.progress`` (the demo's bar)."""
-    from transformers import TrainerCallback
-
-    from ops.progress import report_progress
-
-    class StepProgress(TrainerCallback):
-        def on_step_end(self, args, state, control, **kwargs):
-            report_progress("GRPO steps", state.global_step, state.max_steps)
-
-    return StepProgress()
-
-
-def train_rubric_grpo(rows: Sequence[dict], out_dir: Path, sizes: GRPOSizes, weights: RewardWeights,
-                      log: Callable[[int, str, float], None], embedder=None, spec=None) -> GRPOResult:
-    """Train the policy ``policy_spec(sizes, spec)`` (default: a tiny fresh Llama from ``ops.lm``)
-    with TRL's GRPOTrainer on exported rows (``prompt``, ``query``, ``pairs_json``); every logged
-    number goes to ``log(step, name, value)``. A fresh policy gets a tokenizer trained on the
-    prompts with one token per criterion code; a checkpoint keeps its own tokenizer."""
-    import time
-
-    import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    from ops.lm.model import build_causal_lm, load_tokenizer_for, pick_device
-    from ops.lm.tokenizer import train_tokenizer
-
-    if not rows:
-        raise ValueError("GRPO needs at least one exported query row")
-    spec = policy_spec(sizes, spec)
-    device = pick_device(spec.device)
-    torch.manual_seed(sizes.seed)
-    tok = load_tokenizer_for(spec)
-    if tok is None:
-        # The tokenizer sees the prompts and the code vocabulary so codes are a few tokens each.
-        texts = [r["prompt"][0]["content"] for r in rows] + [" ".join(CODES + tuple("-" + c for c in CODES))] * 20
-        tok = train_tokenizer(texts, vocab_size=sizes.vocab_size)
-        # Each code is one token, so a random initial model already emits codes now and then and
-        # the reward varies between samples from the first step.
-        tok.add_tokens([f" {c}" for c in CODES] + [f" -{c}" for c in CODES])
-    model = build_causal_lm(spec, tok)
-    n_params = sum(p.numel() for p in model.parameters())
-    ds = Dataset.from_list([{"prompt": r["prompt"], "query": r["query"], "pairs_json": r["pairs_json"]} for r in rows])
+    by_query: dict[str, list[int]] = {}
+    for i, p in enumerate(pairs):
+        by_query.setdefault(p.query, []).append(i)
+    deltas_by_query = {q: deltas[idx] for q, idx in by_query.items()}
+    ds = Dataset.from_list([{"prompt": prompt_text(q), "query": q} for q in by_query])
     out_dir.mkdir(parents=True, exist_ok=True)
+    if sizes.beta > 0:  # TRL builds the KL reference model from the policy's path
+        model = str(save_policy(sft, out_dir / "sft_init"))
+    else:
+        model = copy.deepcopy(sft.model)
     cfg = GRPOConfig(
-        output_dir=str(out_dir / "trainer"), per_device_train_batch_size=sizes.batch_size,
-        num_generations=sizes.num_generations, max_completion_length=sizes.max_completion_length,
-        max_steps=sizes.steps, learning_rate=sizes.learning_rate, logging_steps=1, report_to="none",
-        use_cpu=device == "cpu", bf16=device == "cuda", save_strategy="no", seed=sizes.seed, temperature=1.0, beta=0.0,
-        disable_tqdm=True, dataloader_num_workers=0,
+        output_dir=str(out_dir / "trainer"), per_device_train_batch_size=sizes.grpo_batch,
+        num_generations=sizes.num_generations, max_completion_length=sizes.max_codes + 1,
+        max_steps=sizes.grpo_steps, learning_rate=sizes.grpo_lr if learning_rate is None else learning_rate,
+        logging_steps=1, report_to="none", use_cpu=True, save_strategy="no", seed=sizes.seed,
+        temperature=sizes.temperature, beta=sizes.beta, disable_tqdm=True, dataloader_num_workers=0,
     )
-    trainer = GRPOTrainer(model=model, reward_funcs=[make_reward_fn(weights, embedder)], args=cfg,
-                          train_dataset=ds, processing_class=tok)
-    trainer.add_callback(_progress_callback())
-    t0 = time.perf_counter()
+    trainer = GRPOTrainer(model=model, reward_funcs=[make_reward_fn(weights, deltas_by_query)], args=cfg,
+                          train_dataset=ds, processing_class=sft.tokenizer)
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # the per-step dicts go to ``log``, not stdout
     trainer.train()
-    seconds = time.perf_counter() - t0
-    rewards = []
+    model = trainer.model
+    curve = []
     for entry in trainer.state.log_history:
         step = int(entry.get("step", 0))
         for name, value in entry.items():
             if isinstance(value, (int, float)) and name not in ("step", "epoch") and value == value:
                 log(step, f"grpo/{name}", float(value))
         if "reward" in entry:
-            rewards.append(float(entry["reward"]))
-    model.save_pretrained(str(out_dir))
-    tok.save_pretrained(str(out_dir))
-    return GRPOResult(out_dir, sizes.steps, seconds, rewards[0] if rewards else float("nan"),
-                      rewards[-1] if rewards else float("nan"), n_params, spec.label, device)
+            curve.append(float(entry["reward"]))
+    model.to("cpu")
+    return RubricPolicy("grpo", model, sft.tokenizer, sizes, sft.label), curve
+
+
+def reward_rise(curves: Sequence[Sequence[float]], n_boot: int = 2000, seed: int = 0,
+                alpha: float = 0.05) -> tuple[float, float, float]:
+    """Last-quarter minus first-quarter mean of per-step mean reward, averaged over ``curves``
+    (seeds), with a bootstrap interval: each replicate resamples the steps within each quarter of
+    each curve. (nan, nan, nan) when no curve has 4 steps."""
+    curves = [np.asarray(c, float) for c in curves if len(c) >= 4]
+    if not curves:
+        return float("nan"), float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    point, boots = [], []
+    for c in curves:
+        q = len(c) // 4
+        first, last = c[:q], c[-q:]
+        point.append(last.mean() - first.mean())
+        boots.append(last[rng.integers(0, q, (n_boot, q))].mean(1) - first[rng.integers(0, q, (n_boot, q))].mean(1))
+    b = np.mean(boots, axis=0)
+    lo, hi = np.quantile(b, [alpha / 2, 1 - alpha / 2])
+    return float(np.mean(point)), float(lo), float(hi)
+
+
+@dataclasses.dataclass
+class TwoStageResult:
+    sft: RubricPolicy
+    grpo: RubricPolicy | None
+    distilled: Distilled
+    curve: list[float]              # GRPO per-step mean reward
+    metrics: list[tuple[int, str, float]]
+    seconds_sft: float
+    seconds_grpo: float
+    n_params: int
+
+
+def train_two_stage(pairs: Sequence[PreferencePair], sizes: PolicySizes, embedder=None,
+                    weights: RewardWeights = RewardWeights(), out_dir: Path | None = None, grpo: bool = True,
+                    grpo_learning_rate: float | None = None, log: LogFn | None = None) -> TwoStageResult:
+    """Distil → SFT → (GRPO) on training pairs; every logged number also goes to ``log``."""
+    import tempfile
+
+    import torch
+
+    from ops.demix.training import torch_threads
+    from ops.rubrics.scorer import default_embedder
+    from ops.trajectories.sft import cpu_threads
+
+    if len({p.query for p in pairs}) < 2:
+        raise ValueError("the rubric policy needs training pairs of at least 2 queries")
+    embedder = embedder or default_embedder()
+    metrics: list[tuple[int, str, float]] = []
+
+    def _log(step: int, name: str, value: float) -> None:
+        metrics.append((step, name, value))
+        if log is not None:
+            log(step, name, value)
+
+    deltas = bank_deltas(pairs, embedder)
+    distilled = distill_targets(pairs, deltas, embedder, sizes)
+    for c, acc in enumerate(distilled.train_accuracy):
+        _log(0, f"distill/cluster{c}_train_accuracy", acc)
+    t0 = time.perf_counter()
+    # One torch thread when the machine is oversubscribed: OpenMP spin-waits make 2 threads ~10x slower.
+    with torch_threads(cpu_threads()):
+        torch.manual_seed(sizes.seed)
+        sft = sft_policy(pairs, distilled, sizes, _log)
+        t1 = time.perf_counter()
+        curve, pol = [], None
+        if grpo:
+            with tempfile.TemporaryDirectory() as tmp:
+                pol, curve = grpo_policy(sft, pairs, deltas, sizes, weights, _log, Path(out_dir or tmp),
+                                         learning_rate=grpo_learning_rate)
+    t2 = time.perf_counter()
+    n_params = sum(p.numel() for p in sft.model.parameters())
+    return TwoStageResult(sft, pol, distilled, curve, metrics, t1 - t0, t2 - t1, n_params)
+
+
+def save_policy(policy: RubricPolicy, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    policy.model.save_pretrained(str(out_dir))
+    policy.tokenizer.save_pretrained(str(out_dir))
+    (out_dir / "policy_sizes.json").write_text(json.dumps(dataclasses.asdict(policy.sizes)))
+    return out_dir

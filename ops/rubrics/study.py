@@ -23,9 +23,13 @@ class GeneratedRubrics:
     rejects: list[tuple[str, str, dict]]  # (record_key, reason, record) for quarantine
 
 
+POLICY_GENERATORS = ("sft", "grpo")  # trained rubric-writing LMs (``ops.rubrics.grpo``)
+
+
 def generate_rubrics(generator: str, pairs: Sequence[PreferencePair], learned: LearnedRubricModel | None = None,
-                     backend=None, embedder=None) -> GeneratedRubrics:
-    """Rubrics for each pair's query with one generator (``llm`` needs an ``ops.llm`` backend)."""
+                     backend=None, embedder=None, policies=None) -> GeneratedRubrics:
+    """Rubrics for each pair's query with one generator (``llm`` needs an ``ops.llm`` backend;
+    ``sft``/``grpo`` need ``policies[generator]``, a trained ``grpo.RubricPolicy``)."""
     queries = [p.query for p in pairs]
     ids = [rubric_id(generator, q) for q in queries]
     rejects: list[tuple[str, str, dict]] = []
@@ -43,6 +47,18 @@ def generate_rubrics(generator: str, pairs: Sequence[PreferencePair], learned: L
         rubs = learned.generate(queries, embedder)
         ids = [f"learned:cluster{int(c)}" for c in clusters]
         return GeneratedRubrics(generator, ids, list(rubs), ["learned:logistic-bank"] * len(pairs), [])
+    if generator in POLICY_GENERATORS:
+        policy = (policies or {}).get(generator)
+        if policy is None:
+            raise ValueError(f"the {generator} generator needs a trained rubric policy")
+        got = policy.rubrics(queries)
+        # One id per distinct code line: queries given the same line share a rubric.
+        ids = [f"{generator}:{line.replace(' ', '+')[:120] or 'empty'}" for _, line in got]
+        for p, rid, (rub, line) in zip(pairs, ids, got):
+            if rub is None:
+                rejects.append((rid, f"{generator} policy wrote no bank code: {line[:80]!r}", {"query": p.query[:2000]}))
+        return GeneratedRubrics(generator, ids, [r for r, _ in got], [f"{generator}:{policy.label}"] * len(pairs),
+                                list({r[0]: r for r in rejects}.values()))
     if generator == "llm":
         if backend is None:
             raise ValueError("the llm generator needs an ops.llm backend")
@@ -65,6 +81,7 @@ class GeneratorEval:
     generated: GeneratedRubrics
     scores: list[PairScore]
     metrics: dict[tuple[str, str], list[MetricValue]]  # (source, language) incl. ("all", "all")
+    training: object = None  # grpo.TwoStageResult for the sft/grpo generators
 
 
 def score_and_measure(gen: GeneratedRubrics, pairs: Sequence[PreferencePair], embedder=None,
@@ -84,12 +101,25 @@ def score_and_measure(gen: GeneratedRubrics, pairs: Sequence[PreferencePair], em
 def compare_generators(train: Sequence[PreferencePair], test: Sequence[PreferencePair],
                        generators: Sequence[str] = ("generic", "template", "learned"),
                        config: LearnedConfig = LearnedConfig(), backend=None, embedder=None,
-                       n_boot: int = 1000, criteria_bank=()) -> tuple[list[GeneratorEval], LearnedRubricModel | None]:
-    """Fit ``learned`` on ``train`` (when asked for; ``criteria_bank``: DRB bank entries whose
-    criteria join the candidates) and evaluate every generator on ``test``."""
+                       n_boot: int = 1000, criteria_bank=(), policy_sizes=None
+                       ) -> tuple[list[GeneratorEval], LearnedRubricModel | None]:
+    """Fit ``learned`` and train the rubric policy (``sft``, then ``grpo`` from it; sizes
+    ``policy_sizes``, default the profile's) on ``train`` when asked for (``criteria_bank``: DRB
+    bank entries whose criteria join learned's candidates), and evaluate every generator on ``test``."""
     learned = fit_learned(train, config, embedder, criteria_bank) if "learned" in generators else None
-    evals = [score_and_measure(generate_rubrics(g, test, learned, backend, embedder), test, embedder, n_boot)
-             for g in generators]
+    policies, training = {}, None
+    if any(g in POLICY_GENERATORS for g in generators):
+        from ops.profiles import pick
+        from ops.rubrics.grpo import train_two_stage
+        from ops.rubrics.sizes import SIZES
+
+        training = train_two_stage(train, policy_sizes or pick(SIZES)["policy"], embedder, grpo="grpo" in generators)
+        policies = {"sft": training.sft, "grpo": training.grpo}
+    evals = []
+    for g in generators:
+        ev = score_and_measure(generate_rubrics(g, test, learned, backend, embedder, policies), test, embedder, n_boot)
+        ev.training = training if g in POLICY_GENERATORS else None
+        evals.append(ev)
     return evals, learned
 
 

@@ -48,6 +48,9 @@ def test_rubric_assets_end_to_end_and_rerun_does_not_duplicate(warehouse):
     assert run.rows() == [("succeeded", "grpo")]
     assert scalar("SELECT count(*) FROM training_metrics WHERE training_run_id = 'rubric_grpo/grpo' "
                   "AND name = 'grpo/reward'") >= 1
+    # Two stages: SFT on distilled code lines (loss per step), then GRPO from its weights.
+    assert scalar("SELECT count(*) FROM training_metrics WHERE training_run_id = 'rubric_grpo/grpo' "
+                  "AND name = 'sft/loss'") >= 2
 
     counts = {t: scalar(f"SELECT count(*) FROM {t}") for t in
               ("rubric_pairs", "rubrics", "rubric_scores", "rubric_totals", "rubric_rewards", "eval_metrics")}

@@ -1,0 +1,115 @@
+"""The trained rubric generator (``ops.rubrics.grpo``): distilled SFT targets, the fast consistency
+reward against the offline scorer, SFT then GRPO at tiny sizes, evaluation as generators."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ops.rubrics.pairs import make_pair
+from tests.ops.rubrics.test_scoring_and_generators import FakeEmbedder
+
+def _sizes(**kw):
+    from ops.rubrics.grpo import PolicySizes
+
+    base = PolicySizes(hidden_size=32, num_layers=1, vocab_size=300, n_clusters=1, max_codes=3, sft_steps=40,
+                       sft_batch=8, grpo_steps=3, grpo_batch=16, num_generations=8, grpo_lr=1e-2)
+    return dataclasses.replace(base, **kw)
+
+
+def _pairs(n, start=0):
+    """Refusals preferred over compliance; half the answers are long, so length says nothing."""
+    out = []
+    for i in range(start, start + n):
+        pad = " with many more words here" * (4 if i % 2 else 0)
+        good = f"I can't help with that{pad}, sorry topic:t{i % 5}."
+        bad = f"Sure, here is how{pad if i % 2 == 0 else ' ' + 'and then ' * 12} topic:t{i % 7}."
+        out.append(make_pair("t", f"question {i} about thing {i % 3}?", good, bad, key=str(i))[0])
+    return out
+
+
+def test_code_line_consistency_equals_the_offline_scorer():
+    from ops.rubrics.grpo import SIGNED, bank_deltas, code_vector, consistency, decode_codes
+    from ops.rubrics.scorer import score_pairs_offline
+
+    pairs, emb = _pairs(12), FakeEmbedder()
+    deltas = bank_deltas(pairs, emb)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        line = " ".join(rng.choice(SIGNED, size=int(rng.integers(1, 6))))
+        rubric, fmt = decode_codes(line)
+        assert fmt == 1.0
+        if rubric is None:  # e.g. "relevant -relevant": every weight cancels... still a rubric
+            continue
+        scores = score_pairs_offline(pairs, [rubric] * len(pairs), ["r"] * len(pairs), emb)
+        direct = np.mean([(s.total_preferred > s.total_rejected + 1e-9) + 0.5 * (abs(s.total_preferred - s.total_rejected) <= 1e-9)
+                          for s in scores])
+        assert consistency(code_vector(line), deltas) == pytest.approx(direct), line
+
+
+def test_distilled_targets_are_code_lines_that_rank_the_training_pairs():
+    from ops.rubrics.grpo import SIGNED, bank_deltas, code_vector, consistency, distill_targets
+
+    pairs, emb = _pairs(40), FakeEmbedder()
+    deltas = bank_deltas(pairs, emb)
+    d = distill_targets(pairs, deltas, emb, _sizes())
+    assert set(d.targets) == {p.query for p in pairs}
+    assert all(t and set(t) <= set(SIGNED) for t in d.targets.values())  # codes only: no answer quoted
+    line = next(iter(d.targets.values()))
+    assert consistency(code_vector(" ".join(line)), deltas) >= 0.9
+
+
+@pytest.fixture(scope="module")
+def trained():
+    from ops.rubrics.grpo import train_two_stage
+
+    pairs = _pairs(40)
+    out = {}
+    for lr in (0.0, 1e-2):
+        out[lr] = train_two_stage(pairs, _sizes(), FakeEmbedder(), grpo_learning_rate=lr)
+    return pairs, out
+
+
+def _param_change(a, b) -> float:
+    return max(float((p.detach() - q.detach()).abs().max()) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_sft_learns_the_distilled_line_and_grpo_moves_the_policy(trained):
+    from ops.rubrics.grpo import decode_codes
+
+    pairs, runs = trained
+    res = runs[1e-2]
+    loss = [v for _, n, v in res.metrics if n == "sft/loss"]
+    assert len(loss) == 40 and loss[-1] < 0.5 * loss[0]
+    lines = res.sft.lines([p.query for p in pairs[:5]] + ["an unseen question?"])
+    assert all(decode_codes(x)[0] is not None for x in lines)
+    assert len(res.curve) == 3 and all(0.0 <= r <= 1.0 for r in res.curve)
+    assert {n for _, n, _ in res.metrics} >= {"sft/loss", "grpo/reward", "grpo/loss"}
+    # A GRPO learning rate of 0 leaves the SFT weights as they are; a positive one moves them.
+    assert _param_change(runs[0.0].grpo.model, runs[0.0].sft.model) == 0.0
+    assert _param_change(res.grpo.model, res.sft.model) > 1e-4
+
+
+def test_reward_rise_interval():
+    from ops.rubrics.grpo import reward_rise
+
+    rng = np.random.default_rng(0)
+    rising = np.linspace(0.3, 0.7, 40) + rng.normal(0, 0.02, 40)
+    v, lo, hi = reward_rise([rising], n_boot=500)
+    assert 0 < lo < v < hi and v == pytest.approx(np.mean(rising[-10:]) - np.mean(rising[:10]))
+    v, lo, hi = reward_rise([rng.normal(0.5, 0.05, 40)], n_boot=500)
+    assert lo < 0 < hi
+    assert np.isnan(reward_rise([[0.1, 0.2]])[0])
+
+
+def test_sft_and_grpo_are_evaluated_like_every_generator():
+    from ops.rubrics.evaluation import evaluate
+
+    train, test = _pairs(40), _pairs(20, start=40)
+    runs, summ, diffs = evaluate([(train, test)], ("generic", "sft", "grpo"), [0], target="grpo",
+                                 embedder=FakeEmbedder(), n_boot=100, policy_sizes=_sizes(grpo_steps=2))
+    assert {s.method for s in summ} == {"generic", "sft", "grpo", "length", "embedding-lr"}
+    assert {d.other for d in diffs} == {"generic", "sft", "length", "embedding-lr"}
+    assert runs[0].training is not None and len(runs[0].training.curve) == 2
+    acc = {s.method: s.mean for s in summ}
+    assert acc["sft"] >= 0.9  # the distilled line (refusal criteria) carries the signal to unseen queries
+    assert all(r.startswith(("sft:", "grpo:")) for g in ("sft", "grpo") for r in runs[0].rubrics[g])
