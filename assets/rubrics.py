@@ -46,7 +46,8 @@ def load_pairs(split: str | None = None):
 
 @dg.asset(group_name=GROUP, code_version="1",
           description="Preference pairs in one schema (query, answer A/B, preferred, source, language) with a "
-                      "train/test split by query; bad records quarantined with the reason.")
+                      "train/test split by query. rubric_pairs: one row per pair (query, answers A/B, "
+                      "preferred, source, language, split); bad records go to quarantine with the reason.")
 def rubric_preference_pairs(context: dg.AssetExecutionContext, config: RubricPairsConfig,
                             warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.rubrics.embedded import embedded_pairs
@@ -78,7 +79,8 @@ def rubric_preference_pairs(context: dg.AssetExecutionContext, config: RubricPai
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_preference_pairs],
           description="Rubrics (DeepResearch Bench format, validated) for every pair's query from the generic, "
                       "template, llm (ops.llm backend, template by default) and learned generators; learned is "
-                      "fitted on the train split only.")
+                      "fitted on the train split only. rubrics: one row per (generator, query) with the "
+                      "rubric JSON and its criteria count; invalid rubrics go to quarantine.")
 def rubric_sets(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.llm.factory import make_backend
     from ops.rubrics.sizes import SIZES
@@ -124,7 +126,9 @@ def load_rubric_sets():
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_sets],
           description="Offline scorer (MiniLM embeddings + rule checks): one score per (pair, rubric, criterion) "
-                      "for both answers, and rubric totals per pair.")
+                      "for both answers, and rubric totals per pair. rubric_scores: one row per (pair, rubric, "
+                      "criterion) with both answers' scores and the weight; rubric_totals: one row per (pair, "
+                      "rubric) with both totals and whether the preferred answer won.")
 def rubric_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.rubrics.scorer import score_pairs_offline
 
@@ -155,9 +159,11 @@ def rubric_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_scores],
           description="Evaluation report on the held-out split: preference accuracy, AUC and paired Cohen's d "
-                      "per generator × source × language with bootstrap CIs and plots.")
+                      "per generator × source × language with 95 % intervals (Wilson for accuracy, bootstrap for "
+                      "AUC and d) and plots. eval_reports: one row; eval_metrics: every (measure, generator, "
+                      "source, language) figure with its interval.")
 def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from ops.report import Plot, Table, render_report
+    from ops.report import Plot, Table, category_ticks, hist_bins, render_report
     from ops.rubrics.metrics import metrics_with_ci
     from ops.rubrics.sizes import SIZES
     from warehouse.readers import read_sql
@@ -187,13 +193,16 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         xs = range(len(acc))
         ax.bar(xs, [r[4] for r in acc], yerr=[[r[4] - r[5] for r in acc], [r[6] - r[4] for r in acc]], capsize=4)
         ax.axhline(0.5, color="grey", ls="--")
-        ax.set_xticks(list(xs), [r[0] for r in acc]); ax.set_ylabel("preference accuracy (95% CI)")
+        category_ticks(ax, list(xs), [r[0] for r in acc]); ax.set_ylabel("preference accuracy (95% Wilson)")
+
+    margins = (totals["total_preferred"] - totals["total_rejected"]).to_list() if totals.height else []
 
     def draw_margin(ax):
+        bins = hist_bins(margins)  # one set of edges over every generator's margins: bars line up
         for gen in GENERATOR_ORDER:
             g = totals.filter(pl.col("generator") == gen)
             if g.height:
-                ax.hist((g["total_preferred"] - g["total_rejected"]).to_list(), bins=20, alpha=0.5, label=gen)
+                ax.hist((g["total_preferred"] - g["total_rejected"]).to_list(), bins=bins, alpha=0.5, label=gen)
         ax.set_xlabel("total(preferred) − total(rejected)"); ax.legend()
 
     report_id = f"{lineage.asset_key}/held_out"
@@ -201,7 +210,7 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         artifact_dir("reports", "rubric_report"), "Rubric generators vs human preferences (held-out pairs)", summary,
         tables=[Table("Metrics per generator, source, language",
                       ["generator", "source", "language", "metric", "value", "ci_low", "ci_high", "n"], rows)],
-        plots=[Plot("accuracy", "Preference accuracy per generator", draw_acc),
+        plots=[Plot("accuracy", "Preference accuracy per generator", draw_acc, n_categories=len(acc)),
                Plot("margins", "Score margins", draw_margin)])
     record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject="rubric_sets", suite="rubrics",
                        summary=summary, html_path=str(rendered.html_path), metrics=metrics, lineage=lineage,
@@ -211,7 +220,9 @@ def rubric_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 @dg.asset(group_name=GROUP, code_version="1", deps=[rubric_scores],
           description="Hybrid reward per (query, rubric) = weighted preference consistency + judge quality + "
-                      "format validity; exported as JSONL/Parquet for TRL's GRPOTrainer (train split).")
+                      "format validity; exported as JSONL/Parquet for TRL's GRPOTrainer (train split). "
+                      "rubric_rewards: one row per (query, rubric) with the reward and its parts; view "
+                      "rubric_grpo_data over the exported Parquet.")
 def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.llm.factory import make_backend
     from ops.rubrics.reward import RewardWeights, export_grpo_dataset, hybrid_rewards, judge_rubric_quality
@@ -254,7 +265,8 @@ def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseRe
           description="Rubric generator LM (ops.lm ModelSpec, fresh small sizes) trained as arXiv 2602.03619 does: SFT "
                       "on code-line rubrics distilled from the train pairs, then GRPO (TRL) on the hybrid reward "
                       "(preference consistency + labelled quality heuristic + format); both checkpoints are scored on "
-                      "the held-out split. Recorded in training_runs/training_metrics.")
+                      "the held-out split. training_runs: one row for the run; training_metrics: the SFT loss and "
+                      "the figures TRL logs per GRPO step (reward, loss, ...).")
 def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.rubrics.grpo import reward_rise, save_policy, train_two_stage
     from ops.rubrics.reward import RewardWeights
