@@ -6,7 +6,7 @@ from warehouse.paths import PROJECT_ROOT
 
 EXAMPLE = """trainyard results                                  # docs/results.md + docs/results/*.png
 trainyard results --out /tmp/res --warehouse backups/warehouse-2026.duckdb
-trainyard results --warehouse demo/warehouse.duckdb --warehouse bench/warehouse.duckdb
+trainyard results --warehouse demo/warehouse.duckdb --warehouse hh-rlhf=study/warehouse.duckdb
 trainyard results --schema                         # docs/schema.md from warehouse/migrations"""
 
 
@@ -25,6 +25,19 @@ def asset_groups() -> tuple[dict[str, str], list[str]]:
     return groups, order
 
 
+def parse_source(spec: str) -> tuple[str, Path]:
+    """``LABEL=PATH`` or ``PATH``: a labelled warehouse keeps its reports apart from another
+    warehouse's reports of the same id (e.g. the same study on two datasets)."""
+    label, sep, path = spec.partition("=")
+    if sep and label and "/" not in label:
+        return label, Path(path).expanduser()
+    return "", Path(spec).expanduser()
+
+
+def labelled(rows: list[dict], label: str, key: str) -> list[dict]:
+    return [{**r, key: f"{label}: {r[key]}"} for r in rows] if label else rows
+
+
 def cmd_results(args) -> int:
     from warehouse.errors import TrainyardError
 
@@ -41,7 +54,8 @@ def cmd_results(args) -> int:
     from warehouse.ducklake import selected as lake_selected
     from warehouse.readers import results_rows
 
-    dbs = [Path(w).expanduser() for w in args.warehouse] if args.warehouse else [None]
+    sources = [parse_source(w) for w in args.warehouse] if args.warehouse else [("", None)]
+    dbs = [db for _, db in sources]
     for db in dbs:
         if db is not None and not db.is_file():
             raise TrainyardError(f"--warehouse {db}: no such warehouse file; give the path of a .duckdb file")
@@ -49,19 +63,19 @@ def cmd_results(args) -> int:
         raise TrainyardError(f"no warehouse at {warehouse_path()}: run `trainyard demo` (or `trainyard bench`) "
                              "first, or give --warehouse PATH")
     metrics, benches = [], []
-    for db in dbs:
+    for label, db in sources:
         m, b = results_rows(db)
-        metrics += m.to_dicts()
-        benches += b.to_dicts()
+        metrics += labelled(m.to_dicts(), label, "report_id")
+        benches += labelled(b.to_dicts(), label, "benchmark")
     # Several warehouses (a demo home, a benchmark home, a study's home) may hold the same report or
     # benchmark figure: the newest measurement of each wins.
     metrics = latest_rows(metrics, ("report_id", "metric"), "created_at")
     benches = latest_rows(benches, ("benchmark", "metric", "peer"), "measured_at")
     groups, order = asset_groups()
     paths = render_results(metrics, benches, out, groups, order)
-    sources = ", ".join(str(db or warehouse_path()) for db in dbs)
+    where = ", ".join(str(db or warehouse_path()) for db in dbs)
     print(f"{paths[0]}: {len(metrics)} evaluation metrics, {len(benches)} benchmark rows, "
-          f"{len(paths) - 1} plots, from {sources}")
+          f"{len(paths) - 1} plots, from {where}")
     return 0
 
 
@@ -73,8 +87,9 @@ def add_cli(subparsers) -> dict:
     p.add_argument("--out", default=str(PROJECT_ROOT / "docs"),
                    help="folder for results.md and results/*.png (default: the project's docs/)")
     p.add_argument("--warehouse", action="append", default=None,
-                   help="a warehouse file (default: the home's); repeat to combine several homes, the newest "
-                        "row of each report metric / benchmark figure wins")
+                   help="a warehouse file (default: the home's), optionally LABEL=PATH; repeat to combine "
+                        "several homes: labelled ones keep their reports apart (shown as 'LABEL: report'), "
+                        "otherwise the newest row of each report metric / benchmark figure wins")
     p.add_argument("--schema", action="store_true",
                    help="write schema.md (every table, its columns, types and comments) from the migrations instead")
     return {"results": cmd_results}

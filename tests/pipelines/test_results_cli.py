@@ -31,3 +31,13 @@ def test_results_schema_writes_the_schema_page(tmp_path):
     assert main(["results", "--schema", "--out", str(tmp_path)]) == 0
     page = (tmp_path / "schema.md").read_text()
     assert "### `eval_metrics`" in page and "| `git_commit` | VARCHAR |" in page
+
+
+def test_labelled_warehouses_keep_reports_of_the_same_id_apart():
+    from pipelines.results import labelled, parse_source
+
+    assert parse_source("hh-rlhf=/tmp/a/warehouse.duckdb")[0] == "hh-rlhf"
+    assert parse_source("/tmp/a=b/warehouse.duckdb")[0] == ""  # a path with '=' is not a label
+    rows = [{"report_id": "demix_fidelity/fidelity", "metric": "m"}]
+    assert labelled(rows, "public", "report_id")[0]["report_id"] == "public: demix_fidelity/fidelity"
+    assert labelled(rows, "", "report_id") == rows
