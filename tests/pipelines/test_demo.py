@@ -28,9 +28,9 @@ def test_demo_runs_every_branch_and_fills_the_registry(trainyard_home, capfd):
     recorded = [line for line in lines if any(h.label in line for h in HEADLINE_METRICS)]
     assert len(recorded) >= 7 and not [line for line in recorded if "not recorded" in line], recorded
     assert f"Report index:  {trainyard_home}" in out
-    # What the libraries printed is in the run's log instead (TRL prints its loss dicts).
+    # What the libraries and Dagster printed is in the run's log instead.
     log = next((trainyard_home / "logs").glob("demo-*.log")).read_text()
-    assert "{'loss'" in log and "RUN_SUCCESS" in log
+    assert "RUN_SUCCESS" in log and "RUN_SUCCESS" not in out
     # Every table an asset filled in this demo is named in that asset's description (the UI's text).
     from pipelines.definitions import defs
 
