@@ -32,8 +32,10 @@ class DescriptorConfig(dg.Config):
 
 
 class MatchingConfig(dg.Config):
-    threshold: float = 0.95
+    threshold: float = 0.95        # meaning per descriptor: docs/images.md
     index: str = "flat"            # flat (exact) | hnsw (approximate)
+    candidates: str = "auto"       # rootsift: auto | shortlist (VLAD/FAISS top-k, then keypoints) | exhaustive
+    shortlist_k: int = 10          # references verified per benchmark image when shortlisting
 
 
 def _listing(role: str, source: str) -> list[tuple[str, str]]:
@@ -170,7 +172,8 @@ def image_duplicates(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     images = [i for st in states for i in st["images"]]
     bad = [tuple(b) for st in states for b in st["bad"]]
     bench_ids = [i for i, _ in read_listing("benchmark")]
-    cfg = MatchConfig(threshold=config.threshold, index=config.index)
+    cfg = MatchConfig(threshold=config.threshold, index=config.index, candidates=config.candidates,
+                      shortlist_k=config.shortlist_k)
     pairs, self_pairs, decisions = match_all(desc, work, bench_ids, images, bad, cfg)
     lineage = lineage_of(context, content_version([vars(p) for p in pairs + self_pairs]))
     wh = warehouse.get()

@@ -3,7 +3,8 @@
 From ``sources`` (reference images) and ``distractors`` (images never in the reference set) it
 writes ``copies_per_source`` transformed copies of each source and one of each distractor as
 queries, describes everything, matches queries → references with every scored pair kept, and
-computes ISC21 µAP plus precision/recall at the threshold."""
+computes ISC21 µAP plus precision/recall at the threshold. Candidates are generated as in the dedup
+(``MatchConfig.candidates``: the VLAD shortlist beyond ``shortlist_k`` references)."""
 from __future__ import annotations
 
 import dataclasses
@@ -76,7 +77,7 @@ def evaluate_copy_detection(sources, distractors, descriptor: Descriptor, work_d
                             seed: int = 0, shard_size: int = 64) -> CopyEval:
     import time
 
-    from ops.images.dedup import describe_set, match
+    from ops.images.dedup import describe_set, match_one_side
 
     cfg = dataclasses.replace(cfg or MatchConfig(), keep_below=1e-9)  # keep every scored pair
     refs, queries, gt, transforms = build_eval_set(sources, distractors, work_dir / "set",
@@ -86,7 +87,7 @@ def evaluate_copy_detection(sources, distractors, descriptor: Descriptor, work_d
     describe_set(refs, descriptor, work_dir / "ref_desc", shard_size, mirrored=False)
     describe_set(queries, descriptor, work_dir / "query_desc", shard_size, mirrored=local)
     t1 = time.perf_counter()
-    pairs = match(descriptor, work_dir / "query_desc", work_dir / "ref_desc", cfg)
+    pairs = match_one_side(descriptor, work_dir / "query_desc", work_dir / "ref_desc", cfg, len(refs))
     t2 = time.perf_counter()
     preds = [(p.query_id, p.reference_id, p.score) for p in pairs]
     curve = micro_ap(preds, gt)

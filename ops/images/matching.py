@@ -43,6 +43,19 @@ class MatchConfig:
     # (an affine warp misaligns perspective copies of fine textures; look-alikes in the generated
     # hard-negative set reached up to ~60 inliers within the benchmark)
     appearance_max_inliers: int = 100
+    # local descriptors, candidate generation (``ops.images.shortlist``): 'shortlist' verifies only
+    # each query's top-``shortlist_k`` references by an aggregated (VLAD, ``codebook_k`` centroids)
+    # global descriptor plus its grey-thumbnail pairs; 'exhaustive' matches every query keypoint
+    # against every reference keypoint (quadratic); 'auto' shortlists whenever the reference side
+    # has more than ``shortlist_k`` images (with fewer, the shortlist would be every reference).
+    candidates: str = "auto"
+    shortlist_k: int = 10
+    codebook_k: int = 64
+
+    def use_shortlist(self, n_references: int) -> bool:
+        if self.candidates not in ("auto", "shortlist", "exhaustive"):
+            raise ValueError(f"candidates must be 'auto', 'shortlist' or 'exhaustive', not {self.candidates!r}")
+        return self.candidates == "shortlist" or (self.candidates == "auto" and n_references > self.shortlist_k)
 
 
 @dataclasses.dataclass
