@@ -56,43 +56,57 @@ def generated_image(photos: list[Image.Image], rng: np.random.Generator, side: i
     return im
 
 
-def write_scale_set(out_dir: Path, n_reference: int, n_benchmark: int, copy_fraction: float = 0.5,
-                    side: int = 256, seed: int = 0) -> dict:
-    """Write ``out_dir/reference/r{i}.png`` and ``out_dir/benchmark/b{i}.png``; a fraction
-    ``copy_fraction`` of the benchmark are transformed copies of distinct random references, the
-    rest transformed distractors. Returns {'reference': [(id, path)], 'benchmark': [(id, path)],
-    'truth': {benchmark id: reference id}, 'transforms': {benchmark id: [names]}}."""
+_PHOTOS: list[Image.Image] = []
+
+
+def _write_one(job: tuple) -> list[str]:
+    """Write one generated image: ('ref', i) a reference; ('copy', j, i) benchmark j as a
+    transformed copy of reference i; ('new', j) benchmark j as a transformed distractor. Every
+    image has its own seed, so the set does not depend on how the work is split."""
     from ops.images.transforms import make_copy
 
-    photos = _base_photos()
-    rng = np.random.default_rng(seed)
-    ref_dir, bench_dir = Path(out_dir) / "reference", Path(out_dir) / "benchmark"
-    ref_dir.mkdir(parents=True, exist_ok=True); bench_dir.mkdir(parents=True, exist_ok=True)
-    refs, bench, truth, transforms = [], [], {}, {}
-    ref_images: dict[int, Image.Image] = {}
+    if not _PHOTOS:
+        _PHOTOS.extend(_base_photos())
+    kind, out_dir, side, seed, j = job[:5]
+    if kind == "ref":
+        generated_image(_PHOTOS, np.random.default_rng([seed, 0, j]), side).save(
+            Path(out_dir) / "reference" / f"r{j:05d}.png", compress_level=1)
+        return []
+    if kind == "copy":
+        src = generated_image(_PHOTOS, np.random.default_rng([seed, 0, job[5]]), side)
+    else:
+        src = generated_image(_PHOTOS, np.random.default_rng([seed, 1, j]), side)
+    copy, names = make_copy(src, seed=seed * 1_000_003 + j)
+    copy.save(Path(out_dir) / "benchmark" / f"b{j:05d}.png", compress_level=1)
+    return names
+
+
+def write_scale_set(out_dir: Path, n_reference: int, n_benchmark: int, copy_fraction: float = 0.5,
+                    side: int = 256, seed: int = 0, workers: int = 1) -> dict:
+    """Write ``out_dir/reference/r{i}.png`` and ``out_dir/benchmark/b{i}.png``; a fraction
+    ``copy_fraction`` of the benchmark are transformed copies of distinct random references, the
+    rest transformed distractors (``workers`` processes). Returns {'reference': [(id, path)],
+    'benchmark': [(id, path)], 'truth': {benchmark id: reference id}, 'transforms': {benchmark id:
+    [names]}}."""
+    out_dir = Path(out_dir)
+    (out_dir / "reference").mkdir(parents=True, exist_ok=True)
+    (out_dir / "benchmark").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([seed, 2])
     n_copies = min(n_reference, int(round(n_benchmark * copy_fraction)))
-    copied = set(int(i) for i in rng.choice(n_reference, n_copies, replace=False)) if n_copies else set()
-    for i in range(n_reference):
-        im = generated_image(photos, rng, side)
-        path = ref_dir / f"r{i:05d}.png"
-        im.save(path, compress_level=1)
-        refs.append((path.name, str(path)))
-        if i in copied:
-            ref_images[i] = im
-    order = list(rng.permutation(n_benchmark))
-    sources = sorted(copied)
-    for j in range(n_benchmark):
-        slot = int(order[j])
-        if slot < len(sources):
-            ri = sources[slot]
-            src, gt = ref_images[ri], refs[ri][0]
-        else:
-            src, gt = generated_image(photos, rng, side), None
-        copy, names = make_copy(src, seed=seed * 1_000_003 + j)
-        path = bench_dir / f"b{j:05d}.png"
-        copy.save(path, compress_level=1)
-        bench.append((path.name, str(path)))
-        transforms[path.name] = names
-        if gt is not None:
-            truth[path.name] = gt
+    sources = sorted(int(i) for i in rng.choice(n_reference, n_copies, replace=False)) if n_copies else []
+    slots = rng.permutation(n_benchmark)
+    jobs = [("ref", str(out_dir), side, seed, i) for i in range(n_reference)]
+    jobs += [("copy", str(out_dir), side, seed, j, sources[int(slots[j])]) if slots[j] < len(sources)
+             else ("new", str(out_dir), side, seed, j) for j in range(n_benchmark)]
+    if workers > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            names = pool.map(_write_one, jobs, chunksize=64)
+    else:
+        names = [_write_one(job) for job in jobs]
+    refs = [(f"r{i:05d}.png", str(out_dir / "reference" / f"r{i:05d}.png")) for i in range(n_reference)]
+    bench = [(f"b{j:05d}.png", str(out_dir / "benchmark" / f"b{j:05d}.png")) for j in range(n_benchmark)]
+    truth = {bench[job[4]][0]: refs[job[5]][0] for job in jobs if job[0] == "copy"}
+    transforms = {bench[job[4]][0]: n for job, n in zip(jobs, names) if job[0] != "ref"}
     return {"reference": refs, "benchmark": bench, "truth": truth, "transforms": transforms}
