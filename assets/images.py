@@ -239,7 +239,9 @@ def image_copy_detection_eval(context: dg.AssetExecutionContext, warehouse: Ware
     summary = {"descriptor": desc.name, "micro_ap": ev.curve.micro_ap, "threshold": cfg.threshold,
                "precision_at_threshold": ev.precision_at, "recall_at_threshold": ev.recall_at,
                "references": ev.n_references, "queries": ev.n_queries, "copies": ev.curve.n_gt,
-               "describe_s": round(ev.seconds_describe, 2), "match_s": round(ev.seconds_match, 2)}
+               "describe_s": round(ev.seconds_describe, 2), "match_s": round(ev.seconds_match, 2),
+               "candidates": "shortlist" if ev.micro_ap_exhaustive is not None else "exhaustive",
+               "micro_ap_exhaustive_candidates": ev.micro_ap_exhaustive}
     copy_scores = [p.score for p in ev.pairs if ev.ground_truth.get(p.query_id) == p.reference_id]
     other_scores = [p.score for p in ev.pairs if ev.ground_truth.get(p.query_id) != p.reference_id]
 
@@ -262,6 +264,8 @@ def image_copy_detection_eval(context: dg.AssetExecutionContext, warehouse: Ware
     record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject=desc.name, suite="image_copy_detection",
                        summary=summary, html_path=str(rendered.html_path), lineage=lineage, source_key=desc.name,
                        metrics=[EvalMetric("micro_ap", ev.curve.micro_ap, n=ev.curve.n_gt),
+                                *([EvalMetric("micro_ap_exhaustive_candidates", ev.micro_ap_exhaustive, n=ev.curve.n_gt)]
+                                  if ev.micro_ap_exhaustive is not None else []),
                                 EvalMetric("precision_at_threshold", ev.precision_at, n=ev.n_predicted_at),
                                 EvalMetric("recall_at_threshold", ev.recall_at, n=ev.curve.n_gt)])
     return dg.MaterializeResult(metadata=report_metadata(rendered, report_id))
