@@ -240,8 +240,11 @@ def bench_dedup_scale(rows: list[BenchRow], n: int, workers: int = 2, k: int = 1
         ours_s, raw_s = _best_of_pair(ours, raw, repeats=2)
         print(f"dedup {size}: wall {wall:.0f} s, CPU {cpu:.0f} s, µAP {ap:.4f} (VLAD alone {global_ap:.4f}), "
               f"{timings}, global search {ours_s:.2f} s vs raw faiss {raw_s:.2f} s", flush=True)
-    rows.append(BenchRow(NAME, f"dedup {size} end to end, wall (s)", wall, "s", "target (30 min)", 1800.0))
-    rows.append(BenchRow(NAME, f"dedup {size} end to end, CPU (s)", cpu, "s", "2 cores × 30 min", 3600.0))
+    full = n == 10_000  # the target is for 10k × 10k on 2 cores
+    rows.append(BenchRow(NAME, f"dedup {size} end to end, wall (s)", wall, "s",
+                         "target (30 min)" if full else "", 1800.0 if full else None))
+    rows.append(BenchRow(NAME, f"dedup {size} end to end, CPU (s)", cpu, "s",
+                         "2 cores × 30 min" if full else "", 3600.0 if full else None))
     for stage in ("describe_s", "global_describe_s", "shortlist_s", "verify_s", "appearance_verify_s"):
         rows.append(BenchRow(NAME, f"dedup {size} stage {stage.removesuffix('_s')} (s)", timings.get(stage, 0.0), "s"))
     rows.append(BenchRow(NAME, f"dedup {size} candidate pairs verified", timings.get("candidates", 0), "pairs",
