@@ -97,11 +97,13 @@ def describe_all(benchmark: list[tuple[str, str]], reference: list[tuple[str, st
 
 def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], images: list[dict],
               bad: list[tuple[str, str, dict]], cfg: MatchConfig | None = None,
-              background_dir: Path | None = None, with_scored: bool = False, timings: dict | None = None):
+              background_dir: Path | None = None, with_scored: bool = False, timings: dict | None = None,
+              workers: int = 1):
     """(pairs against the reference, pairs within the benchmark, decisions) from ``describe_all``'s
     shards; ``with_scored`` adds a fourth item: every (kind, pair) scoring ≥ ``cfg.keep_below``.
     Local descriptors use the shortlist (``ops.images.shortlist``) when ``cfg.use_shortlist``
-    says so for that side. ``timings`` (a dict) collects seconds per stage."""
+    says so for that side (verified in ``workers`` processes). ``timings`` (a dict) collects
+    seconds per stage."""
     import time
 
     cfg = cfg or MatchConfig()
@@ -119,7 +121,7 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
             timings["global_describe_s"] = time.perf_counter() - t0
         if cfg.use_shortlist(n_ref):
             pairs = match_shortlisted(work_dir / "benchmark", work_dir / "reference", ref_index, q_global, cfg,
-                                      timings=timings)
+                                      timings=timings, workers=workers)
         else:
             pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, background_dir)
         if cfg.use_shortlist(n_bench):
@@ -128,7 +130,7 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
             if timings is not None:
                 timings["global_describe_s"] += time.perf_counter() - t1
             self_pairs = match_shortlisted(work_dir / "benchmark", self_ref, self_index, q_global, cfg,
-                                           exclude_self=True, timings=timings)
+                                           exclude_self=True, timings=timings, workers=workers)
         else:
             self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, background_dir, exclude_self=True)
     else:
@@ -221,5 +223,6 @@ def run_dedup(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]]
                                                          bg_dir, work_dir / "calibration", cfg, calibrate)
             cfg = dataclasses.replace(cfg, threshold=calibration.threshold)
     pairs, self_pairs, decisions, scored = match_all(descriptor, work_dir, [i for i, _ in benchmark], images,
-                                                     bad, cfg, bg_dir, with_scored=True, timings=timings)
+                                                     bad, cfg, bg_dir, with_scored=True, timings=timings,
+                                                     workers=workers)
     return DedupResult(pairs, self_pairs, decisions, images, bad, scored, calibration)

@@ -266,11 +266,37 @@ def query_globals(query_dir: Path, centroids: np.ndarray) -> GlobalVectors:
     return global_from_blocks(read_blocks(query_dir), centroids)
 
 
+_VERIFY: dict = {}  # what forked verification workers read (set by match_shortlisted)
+
+
+def _verify_shard(paths: list[Path]) -> dict:
+    """Verified pairs of the query shards ``paths`` against their shortlists (``_VERIFY``), with
+    BLAS on one thread: the per-query products are small, and a second BLAS thread only spins."""
+    from threadpoolctl import threadpool_limits
+
+    from ops.images.matching import Pair, inlier_score
+
+    cands, store, cfg, floor = _VERIFY["cands"], _VERIFY["store"], _VERIFY["cfg"], _VERIFY["floor"]
+    found = {}
+    with threadpool_limits(1):
+        for b in read_blocks(None, paths=paths):
+            per_image: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+            for image_id, view, a, e in group_rows(b.image_ids, b.views):
+                per_image.setdefault(image_id, {})[view] = (b.vectors[a:e], b.xy[a:e])
+            for qid, views in per_image.items():
+                for ref, (n, model, view) in verify_candidates(views, sorted(cands.get(qid, {})), store, cfg).items():
+                    s = inlier_score(n, cfg.inlier_half)
+                    if s >= floor and n > 0:
+                        found[(qid, ref)] = Pair(qid, ref, s, float(n), n, s >= cfg.threshold, model, view)
+    return found
+
+
 def match_shortlisted(query_dir: Path, ref_dir: Path, index: ShortlistIndex, q: GlobalVectors, cfg,
-                      exclude_self: bool = False, timings: dict | None = None):
+                      exclude_self: bool = False, timings: dict | None = None, workers: int = 1):
     """``matching.match_local``'s pairs, found sub-quadratically: candidates are each query's
     top-``cfg.shortlist_k`` references by VLAD cosine (best of its views) plus its grey-thumbnail pairs ≥ ``cfg.thumb_floor``; only those are verified with keypoints.
-    Same scores and floor as ``match_local``."""
+    Same scores and floor as ``match_local``. ``workers`` > 1 verifies query shards in that many
+    forked processes."""
     import dataclasses as dc
     import time
 
@@ -285,16 +311,20 @@ def match_shortlisted(query_dir: Path, ref_dir: Path, index: ShortlistIndex, q: 
         cands.setdefault(qid, {}).setdefault(ref, (float("nan"), ""))
     t1 = time.perf_counter()
     found: dict[tuple[str, str], Pair] = {}
-    for b in read_blocks(query_dir):
-        per_image: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
-        for image_id, view, a, e in group_rows(b.image_ids, b.views):
-            per_image.setdefault(image_id, {})[view] = (b.vectors[a:e], b.xy[a:e])
-        for qid, views in per_image.items():
-            for ref, (n, model, view) in verify_candidates(views, sorted(cands.get(qid, {})), index.store,
-                                                           cfg).items():
-                s = inlier_score(n, cfg.inlier_half)
-                if s >= floor and n > 0:
-                    found[(qid, ref)] = Pair(qid, ref, s, float(n), n, s >= cfg.threshold, model, view)
+    paths = sorted(Path(query_dir).glob("shard-*.parquet"))
+    _VERIFY.update(cands=cands, store=index.store, cfg=cfg, floor=floor)
+    try:
+        if workers > 1 and len(paths) > 1:  # forked workers share the keypoint store copy-on-write
+            import multiprocessing
+
+            with multiprocessing.get_context("fork").Pool(min(workers, len(paths))) as pool:
+                parts = pool.map(_verify_shard, [[p] for p in paths], chunksize=1)
+        else:
+            parts = [_verify_shard(paths)]
+    finally:
+        _VERIFY.clear()
+    for part in parts:
+        found.update(part)
     for (qid, ref), s in thumbs.items():
         old = found.get((qid, ref))
         if old is None:

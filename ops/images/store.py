@@ -105,11 +105,12 @@ def _describe_shard(job) -> tuple[list[dict], list[tuple[str, str, dict]]]:
     return shard_infos, bad
 
 
-def read_blocks(out_dir: Path, kind: str = "shard") -> Iterator[DescriptorBlock]:
-    """Yield the ``kind`` ('shard' or 'thumbs') files of ``out_dir`` one at a time (memory: one file)."""
+def read_blocks(out_dir: Path, kind: str = "shard", paths: list[Path] | None = None) -> Iterator[DescriptorBlock]:
+    """Yield the ``kind`` ('shard' or 'thumbs') files of ``out_dir`` (or just ``paths``) one at a
+    time (memory: one file)."""
     import pyarrow.parquet as pq
 
-    for path in sorted(Path(out_dir).glob(f"{kind}-*.parquet")):
+    for path in (paths if paths is not None else sorted(Path(out_dir).glob(f"{kind}-*.parquet"))):
         t = pq.read_table(path)
         if t.num_rows == 0:
             continue

@@ -52,7 +52,7 @@ def test_shortlisted_dedup_finds_the_copies_and_keeps_distractors(scale_set, tmp
     cfg = MatchConfig(candidates="shortlist", shortlist_k=4, codebook_k=16, keep_below=1e-9)
     timings = {}
     res = run_dedup(s["benchmark"], s["reference"], make_descriptor("rootsift", n_features=300), tmp_path, cfg,
-                    timings=timings)
+                    timings=timings, workers=2)  # describing and verifying in 2 forked processes
     dec = {d.image_id: d for d in res.decisions}
     removed_copies = [b for b, r in s["truth"].items() if dec[b].decision == "remove" and dec[b].matched_id == r]
     assert len(removed_copies) >= len(s["truth"]) - 2
