@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from ops.images.calibration import Calibration
 from ops.images.clusters import Decision, decide
 from ops.images.descriptors import Descriptor
 from ops.images.matching import MatchConfig, Pair, match_global, match_local
@@ -26,11 +27,14 @@ class DedupResult:
     # with ``MatchConfig.keep_below``: every scored pair ≥ keep_below (above and below the
     # threshold), as (kind 'against_reference' | 'within_benchmark', pair), for score exports
     scored: list[tuple[str, Pair]] = dataclasses.field(default_factory=list)
+    # background-normalised runs: how the threshold was chosen (``ops.images.calibration``)
+    calibration: Calibration | None = None
 
 
 def describe_set(images: list[tuple[str, str]], descriptor: Descriptor, out_dir: Path, shard_size: int,
-                 mirrored: bool, prefix: str = "") -> tuple[list[dict], list[tuple[str, str, dict]]]:
-    return compute_shards(images, descriptor, out_dir, shard_size=shard_size, mirrored=mirrored, prefix=prefix)
+                 mirrored: bool, prefix: str = "", workers: int = 1) -> tuple[list[dict], list[tuple[str, str, dict]]]:
+    return compute_shards(images, descriptor, out_dir, shard_size=shard_size, mirrored=mirrored, prefix=prefix,
+                          workers=workers)
 
 
 def copy_view(src_dir: Path, dst_dir: Path, view: str, prefix: str = "") -> None:
@@ -63,14 +67,26 @@ def match(descriptor: Descriptor, query_dir: Path, ref_dir: Path, cfg: MatchConf
     return match_global(query_dir, ref_dir, cfg, background_dir=background_dir, exclude_self=exclude_self)
 
 
+def match_one_side(descriptor: Descriptor, query_dir: Path, ref_dir: Path, cfg: MatchConfig,
+                   n_references: int) -> list[Pair]:
+    """Query → reference pairs with the candidate generation ``cfg`` asks for (shortlist or
+    exhaustive for local descriptors, see ``MatchConfig.use_shortlist``)."""
+    if descriptor.kind == "local" and cfg.use_shortlist(n_references):
+        from ops.images.shortlist import ShortlistIndex, match_shortlisted, query_globals
+
+        index = ShortlistIndex.build(ref_dir, codebook_k=cfg.codebook_k)
+        return match_shortlisted(query_dir, ref_dir, index, query_globals(query_dir, index.centroids), cfg)
+    return match(descriptor, query_dir, ref_dir, cfg)
+
+
 def describe_all(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]], descriptor: Descriptor,
-                 work_dir: Path, shard_size: int = 64, prefix: str = ""):
+                 work_dir: Path, shard_size: int = 64, prefix: str = "", workers: int = 1):
     """Descriptor shards under ``work_dir``: ``benchmark`` (queries; mirrored too for local
     descriptors), ``benchmark_ref`` (benchmark as a reference side, local only) and ``reference``.
     Returns (image rows with role, quarantine records (path, reason, detail))."""
     local = descriptor.kind == "local"
-    b_info, b_bad = describe_set(benchmark, descriptor, work_dir / "benchmark", shard_size, local, prefix)
-    r_info, r_bad = describe_set(reference, descriptor, work_dir / "reference", shard_size, False, prefix)
+    b_info, b_bad = describe_set(benchmark, descriptor, work_dir / "benchmark", shard_size, local, prefix, workers)
+    r_info, r_bad = describe_set(reference, descriptor, work_dir / "reference", shard_size, False, prefix, workers)
     if local:  # the benchmark as a reference side: its unmirrored rows, not a second description
         copy_view(work_dir / "benchmark", work_dir / "benchmark_ref", "orig", prefix)
     images = [{**i, "role": "benchmark"} for i in b_info] + [{**i, "role": "reference"} for i in r_info]
@@ -81,14 +97,48 @@ def describe_all(benchmark: list[tuple[str, str]], reference: list[tuple[str, st
 
 def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], images: list[dict],
               bad: list[tuple[str, str, dict]], cfg: MatchConfig | None = None,
-              background_dir: Path | None = None, with_scored: bool = False):
+              background_dir: Path | None = None, with_scored: bool = False, timings: dict | None = None,
+              workers: int = 1):
     """(pairs against the reference, pairs within the benchmark, decisions) from ``describe_all``'s
-    shards; ``with_scored`` adds a fourth item: every (kind, pair) scoring ≥ ``cfg.keep_below``."""
+    shards; ``with_scored`` adds a fourth item: every (kind, pair) scoring ≥ ``cfg.keep_below``.
+    Local descriptors use the shortlist (``ops.images.shortlist``) when ``cfg.use_shortlist``
+    says so for that side (verified in ``workers`` processes). ``timings`` (a dict) collects
+    seconds per stage."""
+    import time
+
     cfg = cfg or MatchConfig()
     local = descriptor.kind == "local"
-    pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, background_dir)
     self_ref = work_dir / ("benchmark_ref" if local else "benchmark")
-    self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, background_dir, exclude_self=True)
+    n_ref = sum(i["role"] == "reference" for i in images)
+    n_bench = sum(i["role"] == "benchmark" for i in images)
+    t0 = time.perf_counter()
+    if local and (cfg.use_shortlist(n_ref) or cfg.use_shortlist(n_bench)):
+        from ops.images.shortlist import ShortlistIndex, match_shortlisted, query_globals
+
+        ref_index = ShortlistIndex.build(work_dir / "reference", codebook_k=cfg.codebook_k)
+        q_global = query_globals(work_dir / "benchmark", ref_index.centroids)
+        if timings is not None:
+            timings["global_describe_s"] = time.perf_counter() - t0
+        if cfg.use_shortlist(n_ref):
+            pairs = match_shortlisted(work_dir / "benchmark", work_dir / "reference", ref_index, q_global, cfg,
+                                      timings=timings, workers=workers)
+        else:
+            pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, background_dir)
+        if cfg.use_shortlist(n_bench):
+            t1 = time.perf_counter()
+            self_index = ShortlistIndex.build(self_ref, centroids=ref_index.centroids)
+            if timings is not None:
+                timings["global_describe_s"] += time.perf_counter() - t1
+            self_pairs = match_shortlisted(work_dir / "benchmark", self_ref, self_index, q_global, cfg,
+                                           exclude_self=True, timings=timings, workers=workers)
+        else:
+            self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, background_dir, exclude_self=True)
+    else:
+        pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, background_dir)
+        self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, background_dir, exclude_self=True)
+    t_match = time.perf_counter()
+    if timings is not None:
+        timings["match_s"] = t_match - t0
     scored = [("against_reference", p) for p in pairs] + [("within_benchmark", p) for p in self_pairs]
     pairs = [p for p in pairs if p.score >= cfg.threshold]
     self_pairs = [p for p in self_pairs if p.score >= cfg.threshold]
@@ -118,6 +168,8 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
     # a local-descriptor pair with no RANSAC inliers (grey-thumbnail route only) is not verified: it
     # may mark a direct copy of a reference but never links images into a cluster
     linked = lambda p: p.verified or not local or p.n_inliers > 0  # noqa: E731
+    if timings is not None:
+        timings["appearance_verify_s"] = time.perf_counter() - t_match
     decisions = decide(benchmark_ids, pixels,
                        [(p.query_id, p.reference_id, p.score, "reference", linked(p)) for p in pairs]
                        + [(p.query_id, p.reference_id, p.score, "benchmark", linked(p)) for p in self_pairs],
@@ -134,20 +186,43 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
 
 def run_dedup(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]], descriptor: Descriptor,
               work_dir: Path, cfg: MatchConfig | None = None, shard_size: int = 64,
-              background: list[tuple[str, str]] | None = None) -> DedupResult:
+              background: list[tuple[str, str]] | None = None, workers: int = 1,
+              timings: dict | None = None, calibrate: float | None = None) -> DedupResult:
     """Full dedup; descriptor shards land in ``work_dir``. ``background`` (global descriptors
-    only) switches on ISC21 score normalisation."""
+    only) switches on ISC21 score normalisation; with ``calibrate`` (a target precision) the
+    threshold is then chosen on a calibration split (``ops.images.calibration``: part of the
+    background is held out as distractors) instead of ``cfg.threshold``. ``workers``: processes
+    describing shards; ``timings`` (a dict) collects seconds per stage."""
+    import time
+
+    t0 = time.perf_counter()
     if not reference:
         raise EmptyReferenceSet("the reference set is empty: nothing to dedup against")
-    images, bad = describe_all(benchmark, reference, descriptor, work_dir, shard_size)
+    images, bad = describe_all(benchmark, reference, descriptor, work_dir, shard_size, workers=workers)
+    if timings is not None:
+        timings["describe_s"] = time.perf_counter() - t0
     if not any(i["role"] == "reference" for i in images):
         raise EmptyReferenceSet(f"none of the {len(reference)} reference files could be read "
                                 f"(first: {bad[-1][0] if bad else '?'}: {bad[-1][1] if bad else '?'})")
     bg_dir = None
+    cfg = cfg or MatchConfig()
+    calibration = None
     if background and descriptor.kind != "local":
+        held_out: list[tuple[str, str]] = []
+        if calibrate is not None:
+            from ops.images.calibration import split_background
+
+            background, held_out = split_background(background)
         describe_set(background, descriptor, work_dir / "background", shard_size, mirrored=False)
         bg_dir = work_dir / "background"
-    cfg = cfg or MatchConfig()
+        if calibrate is not None:
+            from ops.images.calibration import calibrate_normalised_threshold
+
+            ref_images = [(i["image_id"], i["path"]) for i in images if i["role"] == "reference"]
+            calibration = calibrate_normalised_threshold(descriptor, work_dir / "reference", ref_images, held_out,
+                                                         bg_dir, work_dir / "calibration", cfg, calibrate)
+            cfg = dataclasses.replace(cfg, threshold=calibration.threshold)
     pairs, self_pairs, decisions, scored = match_all(descriptor, work_dir, [i for i, _ in benchmark], images,
-                                                     bad, cfg, bg_dir, with_scored=True)
-    return DedupResult(pairs, self_pairs, decisions, images, bad, scored)
+                                                     bad, cfg, bg_dir, with_scored=True, timings=timings,
+                                                     workers=workers)
+    return DedupResult(pairs, self_pairs, decisions, images, bad, scored, calibration)

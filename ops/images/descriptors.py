@@ -23,6 +23,15 @@ class Features:
     vectors: np.ndarray          # (n, d) float32, unit L2 rows
     xy: np.ndarray               # (n, 2) float32 keypoint positions (zeros for global descriptors)
     thumb: np.ndarray | None = None  # (256,) float32 unit grey thumbnail (local descriptors only)
+    size: tuple[int, int] | None = None  # (width, height) of the resized image the keypoints are in
+
+
+# SIFT descriptor of the mirrored image, from the original's: OpenCV lays a descriptor out as 4×4
+# spatial bins × 8 orientation bins relative to the keypoint's angle; mirroring the image left-right
+# mirrors the keypoint's frame (rows 0..3 → 3..0) and negates the relative orientations (bin o →
+# −o mod 8). Checked against SIFT run on the mirrored image: the same descriptors, up to pixel-grid
+# effects, at the mirrored keypoints (tests/ops/images/test_descriptors.py).
+_MIRROR = np.array([((3 - r) * 4 + c) * 8 + (8 - o) % 8 for r in range(4) for c in range(4) for o in range(8)])
 
 
 def grey_thumbnail(im: Image.Image, side: int = 16) -> np.ndarray:
@@ -76,16 +85,28 @@ class RootSift:
         sift = cv2.SIFT_create(nfeatures=self.n_features, contrastThreshold=self.contrast)
         out = []
         for im in images:
-            kps, desc = sift.detectAndCompute(self._grey(im), None)
+            grey = self._grey(im)
+            kps, desc = sift.detectAndCompute(grey, None)
             if desc is None or not len(kps):
                 out.append(Features(np.zeros((0, 128), np.float32), np.zeros((0, 2), np.float32),
-                                    grey_thumbnail(im)))
+                                    grey_thumbnail(im), (grey.shape[1], grey.shape[0])))
                 continue
             desc = np.sqrt(desc / (desc.sum(axis=1, keepdims=True) + 1e-7))
             desc /= np.linalg.norm(desc, axis=1, keepdims=True) + 1e-12
             out.append(Features(desc.astype(np.float32), np.array([k.pt for k in kps], np.float32),
-                                grey_thumbnail(im)))
+                                grey_thumbnail(im), (grey.shape[1], grey.shape[0])))
         return out
+
+    def mirrored(self, f: Features) -> Features:
+        """The features of the left-right mirrored image, without describing it again: the same
+        keypoints at x' = width − x with their descriptors permuted (``_MIRROR``) and the
+        thumbnail flipped."""
+        xy = f.xy.copy()
+        if len(xy):
+            xy[:, 0] = (f.size[0] if f.size else 0) - xy[:, 0]
+        thumb = None if f.thumb is None else np.ascontiguousarray(f.thumb.reshape(16, 16)[:, ::-1].ravel())
+        return Features(np.ascontiguousarray(f.vectors[:, _MIRROR]) if len(f.vectors) else f.vectors, xy, thumb,
+                        f.size)
 
 
 @dataclasses.dataclass

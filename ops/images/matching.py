@@ -43,6 +43,19 @@ class MatchConfig:
     # (an affine warp misaligns perspective copies of fine textures; look-alikes in the generated
     # hard-negative set reached up to ~60 inliers within the benchmark)
     appearance_max_inliers: int = 100
+    # local descriptors, candidate generation (``ops.images.shortlist``): 'shortlist' verifies only
+    # each query's top-``shortlist_k`` references by an aggregated (VLAD, ``codebook_k`` centroids)
+    # global descriptor plus its grey-thumbnail pairs; 'exhaustive' matches every query keypoint
+    # against every reference keypoint (quadratic); 'auto' shortlists whenever the reference side
+    # has more than ``shortlist_k`` images (with fewer, the shortlist would be every reference).
+    candidates: str = "auto"
+    shortlist_k: int = 10
+    codebook_k: int = 64
+
+    def use_shortlist(self, n_references: int) -> bool:
+        if self.candidates not in ("auto", "shortlist", "exhaustive"):
+            raise ValueError(f"candidates must be 'auto', 'shortlist' or 'exhaustive', not {self.candidates!r}")
+        return self.candidates == "shortlist" or (self.candidates == "auto" and n_references > self.shortlist_k)
 
 
 @dataclasses.dataclass
@@ -107,7 +120,7 @@ def match_local(query_dir: Path, ref_dir: Path, cfg: MatchConfig, exclude_self: 
             yield offset, b.vectors
             offset += len(b.vectors)
 
-    sims, idx = knn_blocks(q.vectors, blocks(), k=4 if exclude_self else 2, index=cfg.index)
+    sims, idx = knn_blocks(q.vectors, blocks(), k=8 if exclude_self else 2, index=cfg.index)
     if exclude_self:
         # a query's own keypoints would be its nearest neighbours and fail every ratio test:
         # drop them before taking the two nearest
@@ -116,8 +129,10 @@ def match_local(query_dir: Path, ref_dir: Path, cfg: MatchConfig, exclude_self: 
         sims = np.where(np.take_along_axis(own, order, 1), -np.inf, np.take_along_axis(sims, order, 1))
         idx = np.where(np.take_along_axis(own, order, 1), -1, np.take_along_axis(idx, order, 1))
     d1 = 2 - 2 * sims[:, 0]
-    d2 = np.where(idx[:, 1] >= 0, 2 - 2 * sims[:, 1], np.inf)
-    good = np.nonzero((idx[:, 0] >= 0) & (d1 < cfg.ratio ** 2 * d2))[0]
+    # no second neighbour (e.g. all others were the query's own keypoints: a mirrored view of a
+    # symmetric structure matches its own original) means no ratio test was possible: no vote
+    d2 = 2 - 2 * sims[:, 1]
+    good = np.nonzero((idx[:, 0] >= 0) & (idx[:, 1] >= 0) & (d1 < cfg.ratio ** 2 * d2))[0]
     groups: dict[tuple[str, str, str], list[int]] = {}
     for row in good:
         ref = ref_ids[idx[row, 0]]

@@ -27,70 +27,101 @@ class DescriptorBlock:
 
 def compute_shards(images: Iterable[tuple[str, str]], descriptor: Descriptor, out_dir: Path,
                    shard_size: int = 64, mirrored: bool = False,
-                   prefix: str = "") -> tuple[list[dict], list[tuple[str, str, dict]]]:
+                   prefix: str = "", workers: int = 1) -> tuple[list[dict], list[tuple[str, str, dict]]]:
     """Describe ``(image_id, path)`` pairs into ``out_dir/shard-{prefix}NNNNN.parquet`` (and
     ``thumbs-…`` for descriptors with thumbnails). Only this prefix's old files are replaced, so
-    partitions (prefix = partition key) write side by side.
+    partitions (prefix = partition key) write side by side. ``mirrored`` adds an 'hflip' view of
+    every image: derived from the original's features when the descriptor can
+    (``RootSift.mirrored``), so each image is described once. ``workers`` > 1 describes shards in
+    that many forked processes.
 
     Returns (per-image rows: image_id, path, width, height, original_mode, notes, n_vectors;
     quarantine records (path, reason, detail) for files that could not be used)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in [*out_dir.glob(f"shard-{prefix}*.parquet"), *out_dir.glob(f"thumbs-{prefix}*.parquet")]:
         old.unlink()  # a re-run replaces the artifact instead of mixing old shards in
     images = list(images)
-    infos, bad = [], []
-    for shard_no, start in enumerate(range(0, len(images), shard_size)):
-        ids, views, pils, shard_infos = [], [], [], []
-        for image_id, path in images[start:start + shard_size]:
-            try:
-                loaded = load_image(path)
-            except BadImage as exc:
-                bad.append((str(path), exc.reason, {"image_id": image_id, "detail": exc.detail}))
-                continue
-            shard_infos.append({"image_id": image_id, "path": str(path), "width": loaded.image.width,
-                          "height": loaded.image.height, "original_mode": loaded.original_mode,
-                          "notes": ",".join(loaded.notes)})
-            ids.append(image_id); views.append("orig"); pils.append(loaded.image)
-            if mirrored:
-                ids.append(image_id); views.append("hflip"); pils.append(ImageOps.mirror(loaded.image))
-        feats = descriptor.describe(pils) if pils else []
-        n_by_id: dict[str, int] = {}
-        cols = {"image_id": [], "view": [], "kp": [], "x": [], "y": []}
-        vecs = []
-        thumbs = [(i, v, f.thumb) for i, v, f in zip(ids, views, feats) if f.thumb is not None]
-        if thumbs:
-            t = np.stack([th for _, _, th in thumbs]).astype(np.float32)
-            pq.write_table(pa.table({
-                "image_id": [i for i, _, _ in thumbs], "view": [v for _, v, _ in thumbs],
-                "vector": pa.FixedSizeListArray.from_arrays(pa.array(t.ravel(), pa.float32()), t.shape[1])}),
-                out_dir / f"thumbs-{prefix}{shard_no:05d}.parquet")
-        for image_id, view, f in zip(ids, views, feats):
-            n = len(f.vectors)
-            n_by_id[image_id] = n_by_id.get(image_id, 0) + n
-            cols["image_id"] += [image_id] * n; cols["view"] += [view] * n
-            cols["kp"] += list(range(n)); cols["x"] += f.xy[:, 0].tolist(); cols["y"] += f.xy[:, 1].tolist()
-            vecs.append(f.vectors)
-        for info in shard_infos:
-            info["n_vectors"] = n_by_id.get(info["image_id"], 0)
-        infos.extend(shard_infos)
-        dim = next((v.shape[1] for v in vecs if v.ndim == 2 and v.shape[1]), 0)
-        flat = np.concatenate(vecs).astype(np.float32) if vecs else np.zeros((0, dim), np.float32)
-        table = pa.table({**{k: v for k, v in cols.items()},
-                          "vector": pa.FixedSizeListArray.from_arrays(pa.array(flat.ravel(), pa.float32()), max(dim, 1))
-                          if dim else pa.array([], pa.list_(pa.float32()))})
-        pq.write_table(table, out_dir / f"shard-{prefix}{shard_no:05d}.parquet")
-        report_progress("images described", min(start + shard_size, len(images)), len(images))
+    jobs = [(images[start:start + shard_size], descriptor, out_dir, mirrored, f"{prefix}{shard_no:05d}")
+            for shard_no, start in enumerate(range(0, len(images), shard_size))]
+    results, done = [], 0
+
+    def collect(result, job) -> None:
+        nonlocal done
+        results.append(result)
+        done += len(job[0])
+        report_progress("images described", done, len(images))
+
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+            for result, job in zip(pool.imap(_describe_shard, jobs, chunksize=1), jobs):
+                collect(result, job)
+    else:
+        for job in jobs:
+            collect(_describe_shard(job), job)
+    infos = [i for shard_infos, _ in results for i in shard_infos]
+    bad = [b for _, shard_bad in results for b in shard_bad]
     return infos, bad
 
 
-def read_blocks(out_dir: Path, kind: str = "shard") -> Iterator[DescriptorBlock]:
-    """Yield the ``kind`` ('shard' or 'thumbs') files of ``out_dir`` one at a time (memory: one file)."""
+def _describe_shard(job) -> tuple[list[dict], list[tuple[str, str, dict]]]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    for path in sorted(Path(out_dir).glob(f"{kind}-*.parquet")):
+    items, descriptor, out_dir, mirrored, name = job
+    derive = mirrored and hasattr(descriptor, "mirrored")
+    ids, views, pils, shard_infos, bad = [], [], [], [], []
+    for image_id, path in items:
+        try:
+            loaded = load_image(path)
+        except BadImage as exc:
+            bad.append((str(path), exc.reason, {"image_id": image_id, "detail": exc.detail}))
+            continue
+        shard_infos.append({"image_id": image_id, "path": str(path), "width": loaded.image.width,
+                            "height": loaded.image.height, "original_mode": loaded.original_mode,
+                            "notes": ",".join(loaded.notes)})
+        ids.append(image_id); views.append("orig"); pils.append(loaded.image)
+        if mirrored and not derive:
+            ids.append(image_id); views.append("hflip"); pils.append(ImageOps.mirror(loaded.image))
+    feats = descriptor.describe(pils) if pils else []
+    if derive:  # each image described once: its mirrored view is derived from those features
+        ids = [i for i in ids for _ in (0, 1)]
+        views = ["orig", "hflip"] * len(feats)
+        feats = [g for f in feats for g in (f, descriptor.mirrored(f))]
+    n_by_id: dict[str, int] = {}
+    cols = {"image_id": [], "view": [], "kp": [], "x": [], "y": []}
+    vecs = []
+    thumbs = [(i, v, f.thumb) for i, v, f in zip(ids, views, feats) if f.thumb is not None]
+    if thumbs:
+        t = np.stack([th for _, _, th in thumbs]).astype(np.float32)
+        pq.write_table(pa.table({
+            "image_id": [i for i, _, _ in thumbs], "view": [v for _, v, _ in thumbs],
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(t.ravel(), pa.float32()), t.shape[1])}),
+            out_dir / f"thumbs-{name}.parquet")
+    for image_id, view, f in zip(ids, views, feats):
+        n = len(f.vectors)
+        n_by_id[image_id] = n_by_id.get(image_id, 0) + n
+        cols["image_id"] += [image_id] * n; cols["view"] += [view] * n
+        cols["kp"] += list(range(n)); cols["x"] += f.xy[:, 0].tolist(); cols["y"] += f.xy[:, 1].tolist()
+        vecs.append(f.vectors)
+    for info in shard_infos:
+        info["n_vectors"] = n_by_id.get(info["image_id"], 0)
+    dim = next((v.shape[1] for v in vecs if v.ndim == 2 and v.shape[1]), 0)
+    flat = np.concatenate(vecs).astype(np.float32) if vecs else np.zeros((0, dim), np.float32)
+    table = pa.table({**{k: v for k, v in cols.items()},
+                      "vector": pa.FixedSizeListArray.from_arrays(pa.array(flat.ravel(), pa.float32()), max(dim, 1))
+                      if dim else pa.array([], pa.list_(pa.float32()))})
+    pq.write_table(table, out_dir / f"shard-{name}.parquet")
+    return shard_infos, bad
+
+
+def read_blocks(out_dir: Path, kind: str = "shard", paths: list[Path] | None = None) -> Iterator[DescriptorBlock]:
+    """Yield the ``kind`` ('shard' or 'thumbs') files of ``out_dir`` (or just ``paths``) one at a
+    time (memory: one file)."""
+    import pyarrow.parquet as pq
+
+    for path in (paths if paths is not None else sorted(Path(out_dir).glob(f"{kind}-*.parquet"))):
         t = pq.read_table(path)
         if t.num_rows == 0:
             continue

@@ -78,8 +78,12 @@ def verify_pairs(pairs: list[Pair], paths: dict[str, str], cfg: MatchConfig,
     def feats(role: str, image_id: str, mirrored: bool = False) -> Features | None:
         key = (role, image_id, mirrored)
         if key not in cache:
-            im = image(role, image_id)
-            cache[key] = None if im is None else sift.describe([ImageOps.mirror(im) if mirrored else im])[0]
+            if mirrored:  # derived from the image's one description
+                orig = feats(role, image_id)
+                cache[key] = None if orig is None else sift.mirrored(orig)
+            else:
+                im = image(role, image_id)
+                cache[key] = None if im is None else sift.describe([im])[0]
         return cache[key]
 
     by_query: dict[str, list[Pair]] = {}

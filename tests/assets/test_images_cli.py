@@ -79,3 +79,33 @@ def test_cli_unsupported_files_quarantined_and_keep_below(tmp_path, warehouse, c
     assert read_sql("SELECT count(*) AS n FROM quarantine WHERE record_key LIKE '%photo.avif'")["n"][0] == 1
     pairs = read_sql("SELECT query_id, score, threshold FROM image_duplicate_pairs WHERE asset_key = 'images_cli'")
     assert (pairs["score"] >= pairs["threshold"]).sum() == 1  # decisions use the threshold
+
+
+def test_cli_background_calibrates_threshold_and_stores_how(tmp_path, warehouse, capsys):
+    """With --background and no --threshold the threshold is calibrated and stored (eval_reports
+    suite image_threshold_calibration + eval_metrics), and the pairs carry it."""
+    import numpy as np
+
+    from ops.images.scale_set import _base_photos, generated_image
+    from pipelines.cli import main
+    from tests.ops.images.test_calibration import _tiny_model
+    from warehouse.readers import read_sql
+
+    bench, ref, _ = _photos(tmp_path)
+    bg = tmp_path / "bg"
+    bg.mkdir()
+    rng, photos = np.random.default_rng(1), _base_photos()
+    for i in range(8):
+        generated_image(photos, rng, 96).save(ref / f"r{i}.png")
+        generated_image(photos, rng, 96).save(bg / f"g{i}.png")
+    generated_image(photos, rng, 96).save(bench / "new.png")
+    assert main(["images-dedup", "--benchmark", str(bench), "--reference", str(ref), "--background", str(bg),
+                 "--descriptor", "torchscript", "--weights", str(_tiny_model(tmp_path)), "--keep-below", "-1",
+                 "--target-precision", "0.9", "--work-dir", str(tmp_path / "w")]) == 0
+    assert "calibrated: lowest normalised score with precision ≥ 0.9" in capsys.readouterr().out
+    metrics = dict(read_sql("SELECT metric, value FROM eval_metrics WHERE report_id = "
+                            "'images_cli/threshold_calibration/torchscript'").rows())
+    assert metrics["target_precision"] == 0.9 and metrics["threshold"] != 0.95
+    thresholds = {r[0] for r in read_sql("SELECT DISTINCT threshold FROM image_duplicate_pairs "
+                                         "WHERE asset_key = 'images_cli'").rows()}
+    assert thresholds == {metrics["threshold"]}

@@ -6,6 +6,7 @@ from PIL import Image
 
 from ops.images.copy_eval import build_eval_set, evaluate_copy_detection, split_sources
 from ops.images.descriptors import make_descriptor
+from ops.images.matching import MatchConfig
 
 
 def _kodak(shared_data: Path, n: int | None = None) -> dict:
@@ -29,11 +30,13 @@ def test_build_eval_set_ground_truth(tmp_path):
 def test_kodak_subset_copy_detection(shared_data, tmp_path):
     photos = _kodak(shared_data, 12)
     sources, distractors = split_sources(photos)
+    # candidates from the shortlist (4 of the 8 references per query), exhaustive as the baseline
     ev = evaluate_copy_detection(sources, distractors, make_descriptor("rootsift", n_features=300, max_side=384),
-                                 tmp_path, copies_per_source=1)
+                                 tmp_path, MatchConfig(shortlist_k=4, codebook_k=16), copies_per_source=1)
     assert ev.curve.n_gt == 8 and ev.n_queries == 12
     assert ev.curve.micro_ap >= 0.75
     assert ev.precision_at >= 0.9
+    assert ev.micro_ap_exhaustive is not None and ev.curve.micro_ap >= ev.micro_ap_exhaustive - 0.13  # ≤ 1 of 8
 
 
 @pytest.mark.heavy

@@ -173,3 +173,26 @@ def test_local_matching_hnsw_agrees_with_exact(tmp_path, photos):
     assert sorted((p.query_id, p.reference_id) for p in exact) == [("q1", "sk_coffee"), ("q2", "sk_rocket")]
     assert sorted((p.query_id, p.reference_id) for p in approx) == sorted((p.query_id, p.reference_id) for p in exact)
     assert all(p.verified and p.n_inliers >= 10 for p in exact)
+
+
+def test_mirrored_features_equal_sift_on_the_mirrored_image(photos):
+    """The hflip view is derived, not described again: at keypoints SIFT finds in both the image
+    and its mirror, the permuted descriptors are SIFT's own (up to float rounding)."""
+    from PIL import ImageOps
+
+    sift = make_descriptor("rootsift", n_features=300)
+    im = photos["sk_astronaut"]
+    f = sift.describe([im])[0]
+    m = sift.mirrored(f)
+    ref = sift.describe([ImageOps.mirror(im)])[0]
+    near = np.linalg.norm(m.xy[:, None, :] - ref.xy[None, :, :], axis=2) < 0.5  # same place
+    same = near.any(axis=1)
+    assert same.sum() >= 50
+
+    def err(vectors):  # per keypoint: the closest descriptor among SIFT's keypoints at that place
+        dist = np.linalg.norm(vectors[:, None, :] - ref.vectors[None, :, :], axis=2)
+        return np.where(near, dist, np.inf).min(axis=1)[same]
+
+    assert np.median(err(m.vectors)) < 0.1  # pixel-grid effects of detecting on the mirror
+    assert np.median(err(f.vectors)) > 0.3  # unpermuted descriptors are far off: the test can fail
+    np.testing.assert_allclose(m.thumb, ref.thumb, atol=0.05)

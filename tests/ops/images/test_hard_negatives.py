@@ -29,6 +29,15 @@ def test_hard_negatives_kept_and_copies_found(tmp_path):
     assert len(found) >= len(hn["copies"]) - 1, (found, hn["copies"])
 
 
+def test_hard_negatives_kept_with_the_shortlist(tmp_path):
+    """The same with sub-quadratic candidates: each benchmark image verifies only its 3 nearest
+    references by VLAD (9 references here; at the issue's size ``auto`` shortlists anyway)."""
+    hn, removed, found = _dedup(tmp_path, n_per_kind=3,
+                                cfg=MatchConfig(candidates="shortlist", shortlist_k=3, codebook_k=16))
+    assert removed == []
+    assert len(found) >= len(hn["copies"]) - 1, (found, hn["copies"])
+
+
 @pytest.mark.heavy  # ~40 s: the control for the test above
 def test_without_the_appearance_check_the_set_fools_the_matcher(tmp_path):
     """The set is hard: with the appearance check off, non-copies are removed (the test above
@@ -37,7 +46,7 @@ def test_without_the_appearance_check_the_set_fools_the_matcher(tmp_path):
     assert len(removed) >= 3
 
 
-@pytest.mark.heavy  # ~6 min on 2 cores: 30 references, 36 benchmark images
+@pytest.mark.heavy  # ~6 min on 2 cores: 30 references, 36 benchmark images (shortlisted: > 10 each side)
 def test_hard_negatives_at_issue_size(tmp_path):
     hn, removed, found = _dedup(tmp_path, n_per_kind=10)
     assert sum(i.startswith("text") for i in hn["negatives"]) + 10 >= 20  # ≥ 20 text pages in the set
