@@ -79,7 +79,7 @@ def calibrate_normalised_threshold(descriptor, reference_dir: Path, reference: l
     from ops.images.loading import BadImage, load_image
     from ops.images.matching import match_global
     from ops.images.transforms import make_copy
-    from ops.rubrics.evaluation import wilson
+    from ops.report import wilson_ci
 
     q_dir = work_dir / "queries"
     q_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +103,7 @@ def calibrate_normalised_threshold(descriptor, reference_dir: Path, reference: l
     preds = [(p.query_id, p.reference_id, p.score) for p in scored]
     threshold, precision, recall, n_pred, ap = choose_threshold(preds, truth, target_precision)
     tp = round(precision * n_pred)
-    low, high = wilson(tp, n_pred) if n_pred else (float("nan"), float("nan"))
+    low, high = wilson_ci(tp, n_pred) if n_pred else (float("nan"), float("nan"))
     return Calibration(threshold, target_precision, precision, low, high, recall, n_pred, len(truth),
                        len(queries) - len(truth), ap,
                        f"lowest normalised score with precision ≥ {target_precision} on {len(truth)} transformed "
