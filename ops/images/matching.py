@@ -162,26 +162,9 @@ def _merge_thumbnail_pairs(found: dict, query_dir: Path, ref_dir: Path, floor: f
     """Grey-thumbnail cosine ≥ ``floor`` (range search) as a second route for flat images: a pair
     keeps the higher of its inlier score and its thumbnail cosine; thumbnail-only pairs are
     unverified (n_inliers = 0)."""
-    qt = read_all(query_dir, "thumbs")
-    if not len(qt.vectors):
-        return
-    ref_ids = [b.image_ids for b in read_blocks(ref_dir, "thumbs")]
-    if not ref_ids:
-        return
-    ref_ids = np.concatenate(ref_ids)
+    from ops.images.shortlist import thumbnail_pairs
 
-    def blocks():
-        offset = 0
-        for b in read_blocks(ref_dir, "thumbs"):
-            yield offset, b.vectors
-            offset += len(b.vectors)
-
-    qi, ri, sims = range_search_blocks(qt.vectors, blocks(), floor, index="flat")
-    for a, b, s in zip(qi, ri, sims):
-        qid, ref = str(qt.image_ids[a]), str(ref_ids[b])
-        if exclude_self and qid == ref:
-            continue
-        s = float(min(s, 1.0))
+    for (qid, ref), s in thumbnail_pairs(query_dir, ref_dir, floor, exclude_self).items():
         old = found.get((qid, ref))
         if old is None:
             found[(qid, ref)] = Pair(qid, ref, s, s, 0, False)
