@@ -10,37 +10,22 @@ benchmark rows. Needs ``redis-server`` and PostgreSQL (scripts/install-system-de
 import os
 import tempfile
 
-from benchmarks.bench_scaleout import median_write_seconds
-from benchmarks.harness import BenchRow, scoped_environ, timed
+from benchmarks.bench_scaleout import IO_LATENCY_S, _celery_backfills, median_write_seconds
+from benchmarks.harness import BenchRow, scoped_environ
 
 NAME = "scaleout_lake"
 WORKERS = (1, 2, 4)
-IO_LATENCY_S = 3.0
 ENV_KEYS = ("TRAINYARD_HOME", "DAGSTER_HOME", "TRAINYARD_WAREHOUSE", "TRAINYARD_DUCKLAKE_CATALOG",
             "TRAINYARD_DUCKLAKE_DATA_PATH")
 
 
 def _backfills(keys, workers: int) -> tuple:
     """(CPU-bound seconds, I/O-bound seconds, rows) for the backfill on ``workers`` workers."""
-    from assets.scaleout import LATENCY_TAG
-    from pipelines.executors import LocalCluster
-    from pipelines.scaleout import driver_pool, run_backfill
     from warehouse.readers import scalar
 
-    out = []
-    with LocalCluster(workers=workers, concurrency=1):
-        pool = driver_pool(2 * workers)
-        try:
-            run_backfill("scaleout_job", keys[:2 * workers], pool=pool)  # warm workers + drivers
-            for tags in ({}, {LATENCY_TAG: str(IO_LATENCY_S)}):
-                with timed() as t:
-                    runs = run_backfill("scaleout_job", keys, tags=tags, pool=pool)
-                assert all(r.success for r in runs), [r.error for r in runs if not r.success]
-                out.append(t())
-        finally:
-            pool.shutdown()
+    cpu_s, io_s = _celery_backfills(keys, workers)
     rows = scalar("SELECT count(*) FROM scaleout_doc_signatures WHERE asset_key = 'doc_signatures'")
-    return out[0], out[1], rows
+    return cpu_s, io_s, rows
 
 
 def run() -> list:

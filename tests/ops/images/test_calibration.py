@@ -31,20 +31,7 @@ def test_split_background_is_deterministic_and_disjoint():
     assert split_background(list(reversed(bg))) == (norm, held)
 
 
-def _tiny_model(tmp_path):
-    import torch
-
-    class Thumb(torch.nn.Module):
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            t = torch.nn.functional.adaptive_avg_pool2d(x, 4).flatten(1)
-            return t - t.mean(dim=1, keepdim=True)
-
-    path = tmp_path / "thumb.pt"
-    torch.jit.script(Thumb()).save(str(path))
-    return path
-
-
-def test_dedup_with_background_calibrates_and_records_how(tmp_path):
+def test_dedup_with_background_calibrates_and_records_how(tmp_path, tiny_model):
     from ops.images.dedup import run_dedup
     from ops.images.descriptors import make_descriptor
     from ops.images.matching import MatchConfig
@@ -62,7 +49,7 @@ def test_dedup_with_background_calibrates_and_records_how(tmp_path):
     generated_image(photos, rng, 96).save(dirs["bench"] / "new.png")
     listing = lambda d: [(p.name, str(p)) for p in sorted(d.iterdir())]  # noqa: E731
     res = run_dedup(listing(dirs["bench"]), listing(dirs["ref"]),
-                    make_descriptor("torchscript", path=str(_tiny_model(tmp_path)), size=64), tmp_path / "work",
+                    make_descriptor("torchscript", path=str(tiny_model), size=64), tmp_path / "work",
                     MatchConfig(), background=listing(dirs["bg"]), calibrate=0.9)
     cal = res.calibration
     assert cal is not None and cal.target_precision == 0.9
@@ -77,13 +64,13 @@ def test_dedup_with_background_calibrates_and_records_how(tmp_path):
                                         default=-1) >= cal.threshold)
 
 
-def test_no_background_no_calibration(tmp_path):
+def test_no_background_no_calibration(tmp_path, tiny_model):
     from ops.images.dedup import run_dedup
     from ops.images.descriptors import make_descriptor
 
     for i in range(2):
         Image.fromarray(np.random.default_rng(i).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / f"{i}.png")
     res = run_dedup([("0.png", str(tmp_path / "0.png"))], [("1.png", str(tmp_path / "1.png"))],
-                    make_descriptor("torchscript", path=str(_tiny_model(tmp_path)), size=32), tmp_path / "w",
+                    make_descriptor("torchscript", path=str(tiny_model), size=32), tmp_path / "w",
                     calibrate=0.99)
     assert res.calibration is None

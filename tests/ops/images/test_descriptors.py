@@ -35,32 +35,18 @@ def test_unknown_descriptor_and_missing_weights_are_clear_errors():
         make_descriptor("torchscript")
 
 
-def _tiny_model(tmp_path):
-    """A TorchScript 'descriptor': 4×4 average-pooled channels, mean removed (a thumbnail)."""
-    import torch
-
-    class Thumb(torch.nn.Module):
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            t = torch.nn.functional.adaptive_avg_pool2d(x, 4).flatten(1)
-            return t - t.mean(dim=1, keepdim=True)
-
-    path = tmp_path / "thumb.pt"
-    torch.jit.script(Thumb()).save(str(path))
-    return path
-
-
-def test_torchscript_preprocessing_by_hand(tmp_path):
-    d = make_descriptor("torchscript", path=str(_tiny_model(tmp_path)), size=32)
+def test_torchscript_preprocessing_by_hand(tmp_path, tiny_model):
+    d = make_descriptor("torchscript", path=str(tiny_model), size=32)
     arr = d.preprocess(Image.new("RGB", (50, 20), (255, 0, 128)))
     assert arr.shape == (3, 32, 32)
     np.testing.assert_allclose(arr[:, 5, 5], [(1 - 0.485) / 0.229, (0 - 0.456) / 0.224,
                                               (128 / 255 - 0.406) / 0.225], atol=1e-5)
 
 
-def test_torchscript_descriptor_equals_model_output_normalised(tmp_path, photos):
+def test_torchscript_descriptor_equals_model_output_normalised(tmp_path, photos, tiny_model):
     import torch
 
-    path = _tiny_model(tmp_path)
+    path = tiny_model
     d = make_descriptor("torchscript", path=str(path), size=64, batch_size=2)
     ims = list(photos.values())
     feats = d.describe(ims)  # 3 images in batches of 2
@@ -71,7 +57,7 @@ def test_torchscript_descriptor_equals_model_output_normalised(tmp_path, photos)
         np.testing.assert_allclose(f.vectors[0], raw / np.linalg.norm(raw), atol=1e-5)
 
 
-def test_torchscript_global_matching_range_search_and_background(tmp_path, photos):
+def test_torchscript_global_matching_range_search_and_background(tmp_path, photos, tiny_model):
     """Blurred copies match their source at 0.95 raw cosine; different photos do not."""
     from ops.images.dedup import run_dedup
 
@@ -82,7 +68,7 @@ def test_torchscript_global_matching_range_search_and_background(tmp_path, photo
     photos["sk_coffee"].save(ref_dir / "coffee.png")
     photos["sk_astronaut"].filter(ImageFilter.GaussianBlur(2)).save(bench_dir / "astro_blur.png")
     photos["sk_rocket"].save(bench_dir / "rocket.png")
-    desc = make_descriptor("torchscript", path=str(_tiny_model(tmp_path)), size=64)
+    desc = make_descriptor("torchscript", path=str(tiny_model), size=64)
     res = run_dedup([(p.name, str(p)) for p in sorted(bench_dir.iterdir())],
                     [(p.name, str(p)) for p in sorted(ref_dir.iterdir())], desc, tmp_path / "work")
     assert [(p.query_id, p.reference_id) for p in res.pairs] == [("astro_blur.png", "astronaut.png")]
@@ -126,7 +112,7 @@ def test_grey_thumbnail_trims_borders_and_ignores_brightness():
     assert float(t @ grey_thumbnail(other)) < 0.5
 
 
-def test_geometric_verification_of_global_candidates(tmp_path, photos):
+def test_geometric_verification_of_global_candidates(tmp_path, photos, tiny_model):
     """A thumbnail model at a loose threshold accepts an unrelated pair; RANSAC verification keeps
     only the real copy."""
     from ops.images.dedup import run_dedup
@@ -137,7 +123,7 @@ def test_geometric_verification_of_global_candidates(tmp_path, photos):
     photos["sk_astronaut"].save(ref / "astronaut.png")
     photos["sk_astronaut"].resize((300, 300)).save(bench / "astro_small.jpg", quality=50)
     photos["sk_coffee"].save(bench / "coffee.png")
-    desc = make_descriptor("torchscript", path=str(_tiny_model(tmp_path)), size=64)
+    desc = make_descriptor("torchscript", path=str(tiny_model), size=64)
     listing = lambda d: [(p.name, str(p)) for p in sorted(d.iterdir())]  # noqa: E731
     loose = MatchConfig(threshold=-1.0)  # every pair is a candidate
     unverified = run_dedup(listing(bench), listing(ref), desc, tmp_path / "w1", loose)
