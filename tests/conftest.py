@@ -47,3 +47,18 @@ def materialize(assets, selection=None, partition_key=None, instance=None):
         assets, selection=selection, partition_key=partition_key, instance=instance,
         resources={"warehouse": WarehouseResource()},
     )
+
+
+@pytest.fixture
+def tiny_model(tmp_path):
+    """A TorchScript image 'descriptor' file: 4×4 average-pooled channels, mean removed (a thumbnail)."""
+    import torch
+
+    class Thumb(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            t = torch.nn.functional.adaptive_avg_pool2d(x, 4).flatten(1)
+            return t - t.mean(dim=1, keepdim=True)
+
+    path = tmp_path / "thumb.pt"
+    torch.jit.script(Thumb()).save(str(path))
+    return path

@@ -81,14 +81,13 @@ def test_cli_unsupported_files_quarantined_and_keep_below(tmp_path, warehouse, c
     assert (pairs["score"] >= pairs["threshold"]).sum() == 1  # decisions use the threshold
 
 
-def test_cli_background_calibrates_threshold_and_stores_how(tmp_path, warehouse, capsys):
+def test_cli_background_calibrates_threshold_and_stores_how(tmp_path, warehouse, capsys, tiny_model):
     """With --background and no --threshold the threshold is calibrated and stored (eval_reports
     suite image_threshold_calibration + eval_metrics), and the pairs carry it."""
     import numpy as np
 
     from ops.images.scale_set import _base_photos, generated_image
     from pipelines.cli import main
-    from tests.ops.images.test_calibration import _tiny_model
     from warehouse.readers import read_sql
 
     bench, ref, _ = _photos(tmp_path)
@@ -100,7 +99,7 @@ def test_cli_background_calibrates_threshold_and_stores_how(tmp_path, warehouse,
         generated_image(photos, rng, 96).save(bg / f"g{i}.png")
     generated_image(photos, rng, 96).save(bench / "new.png")
     assert main(["images-dedup", "--benchmark", str(bench), "--reference", str(ref), "--background", str(bg),
-                 "--descriptor", "torchscript", "--weights", str(_tiny_model(tmp_path)), "--keep-below", "-1",
+                 "--descriptor", "torchscript", "--weights", str(tiny_model), "--keep-below", "-1",
                  "--target-precision", "0.9", "--work-dir", str(tmp_path / "w")]) == 0
     assert "calibrated: lowest normalised score with precision ≥ 0.9" in capsys.readouterr().out
     metrics = dict(read_sql("SELECT metric, value FROM eval_metrics WHERE report_id = "
