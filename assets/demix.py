@@ -259,6 +259,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                                 "loss": v, "source_key": f"{key}/{s['name']}"} for d, v in zip(names, losses)]
         _progress(f"proxies of variant {variant.name} scored ({scorer.seconds / max(1, scorer.count):.2f} s each)")
     wh.write("demix_proxy_evals", proxy_rows, lineage)
+    proxies.update(_prior_kinds(proxies, mixtures, sizes.prior_alphas))
     regmix_pred = regmix_predictions([s["weights"] for s in regmix], [s["domain_loss"] for s in regmix], mixtures)
     real_losses = [s["domain_loss"] for s in real]
     fid = fidelity_rows(names, mixtures, real_losses, proxies, comp_losses, regmix_pred)
@@ -285,6 +286,23 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     return dg.MaterializeResult(metadata={
         "best_variant": best, **{k: v for k, v in summary.items() if isinstance(v, (float, int, bool))},
         **report_metadata(rendered, report_id)})
+
+
+def _prior_kinds(proxies: dict, mixtures, alphas) -> dict:
+    """Proxy + free prior kinds (``+prior``): for every merged kind, per cell its losses plus
+    ``alpha · scale · prior`` (``ops.demix.fidelity.with_prior``; the scales come from the
+    fidelity mixtures' weights and proxy losses, never from trained losses)."""
+    from ops.demix.fidelity import prior_scales, prior_terms, with_aggregate, with_prior
+    from ops.demix.study import proxy_key
+
+    prior = prior_terms(mixtures)
+    out = {}
+    for key, pred in proxies.items():
+        full = [with_aggregate(p) for p in pred]
+        scales = prior_scales(full, prior)
+        for alpha in alphas:
+            out[f"{key}{proxy_key('', 1.0, prior=alpha)}"] = with_prior(full, prior, scales, alpha)
+    return out
 
 
 def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeats, verdict, inside, splits, sizes,
@@ -330,6 +348,8 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
     def draw_scatter(ax):
         ev = [i for i, s in enumerate(splits) if s == EVALUATION]
         for variant, pred in proxies.items():
+            if "+prior" in variant:
+                continue  # not losses
             ax.scatter([sum(pred[i]) / len(pred[i]) for i in ev], [real_agg[i] for i in ev], label=variant, s=14)
         ax.set_xlabel("merged proxy mean loss (nats/token)"); ax.set_ylabel("trained mean loss (evaluation half)")
         ax.legend()
@@ -416,7 +436,7 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     from kernels.merge_linear import LinearMergeConfig, mergekit_yaml
     from ops.demix.proxies import ProxyScorer
     from ops.demix.search import dirichlet_pool, run_search
-    from ops.demix.study import SELECTION, best_variant, parse_proxy_key, weights_json
+    from ops.demix.study import SELECTION, best_variant, parse_proxy_key, split_prior, weights_json
     from ops.demix.training import load_tokens
     from warehouse.readers import read_sql
 
@@ -432,11 +452,15 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     scorer = ProxyScorer(comps, tokens, sizes, artifact_dir("demix", "scratch") / "search_proxy",
                          base_dir=_model_dir("base"))
     pool = dirichlet_pool(len(names), sizes.pool_size, sizes.max_weight, seed=0, min_weight=sizes.min_weight)
-    result = run_search(lambda w: scorer(w, scale, norm), names, pool, sizes.rounds, sizes.per_round, sizes.top_k,
-                        log=context.log.info)
-    proxy_rows = [{"mixture_id": f"search/{e['index']}", "purpose": "search", "variant": variant,
+    merge_kind, alpha = split_prior(variant)
+    # a +prior kind searches on merged mean loss + its prior term (the same offset on every
+    # domain, so the mean of a candidate's scores is the kind's aggregate prediction)
+    offset = _prior_offset(wh, names, merge_kind, alpha)
+    result = run_search(lambda w: [x + offset(w) for x in scorer(w, scale, norm)], names, pool, sizes.rounds,
+                        sizes.per_round, sizes.top_k, log=context.log.info)
+    proxy_rows = [{"mixture_id": f"search/{e['index']}", "purpose": "search", "variant": merge_kind,
                    "round": e["round"], "weights_json": weights_json(names, pool[e["index"]]), "domain": d,
-                   "loss": v, "source_key": f"search/{e['index']}"}
+                   "loss": v - offset(pool[e["index"]]), "source_key": f"search/{e['index']}"}
                   for e in result.evaluated for d, v in zip(names, e["losses"])]
     wh.write("demix_proxy_evals", proxy_rows, lineage)
     scored_round = {e["index"]: e["round"] for e in result.evaluated}
@@ -477,6 +501,24 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         "proxies_scored": len(result.evaluated), "regressor_cv_spearman": result.regressor_cv_spearman,
         "regressor_trained_spearman": trained["spearman"], "regressor_trained_spearman_all_k": trained["all_k"],
         "proxy_seconds_each": scorer.seconds / max(1, scorer.count)})
+
+
+def _prior_offset(wh, names, merge_kind: str, alpha: float):
+    """w → the aggregate prior term ``alpha · scale · Σ wᵢ log wᵢ`` of a ``+prior`` kind, with the
+    scale ``_prior_kinds`` used (from the fidelity mixtures' weights and ``merge_kind`` proxy
+    losses); 0 for a merged kind without prior."""
+    if not alpha:
+        return lambda w: 0.0
+    from ops.demix.fidelity import prior_scales, prior_terms, with_aggregate
+    from warehouse.readers import read_sql
+
+    frame = read_sql("SELECT mixture_id, any_value(weights_json) AS w, list(domain) AS d, list(loss) AS l "
+                     "FROM demix_proxy_evals WHERE purpose = 'fidelity' AND variant = ? "
+                     "AND asset_key = 'demix_fidelity' GROUP BY 1 ORDER BY 1", [merge_kind], path=wh.path)
+    weights = [[json.loads(w)[d] for d in names] for w in frame["w"]]
+    full = [with_aggregate([dict(zip(d, l))[n] for n in names]) for d, l in zip(frame["d"], frame["l"])]
+    scale = alpha * prior_scales(full, prior_terms(weights))[-1]
+    return lambda w: float(scale * prior_terms([w])[0, -1])
 
 
 def _regressor_vs_trained(wh, lineage, names, pool, result) -> dict:

@@ -126,3 +126,34 @@ def spearman_diff_ci(pred_a, pred_b, real, n_boot: int = 1000, seed: int = 0):
 
     lo, hi = np.quantile(rho(a) - rho(b), [0.025, 0.975])
     return point, float(lo), float(hi)
+
+
+def prior_terms(mixtures: Sequence[Sequence[float]]):
+    """The free prior per cell, as a predicted loss (lower = better): −w_d for each domain d
+    and Σ wᵢ log wᵢ (−entropy) for the aggregate; a (K, D + 1) array."""
+    import numpy as np
+
+    W = np.asarray(mixtures, dtype=float)
+    W = W / W.sum(axis=1, keepdims=True)
+    negent = (W * np.log(np.clip(W, 1e-300, None))).sum(axis=1, keepdims=True)
+    return np.hstack([-W, negent])
+
+
+def prior_scales(proxy_full, prior) -> list[float]:
+    """Per cell, sd(proxy) / sd(prior) over the given mixtures (weights and proxy losses only,
+    never trained losses): the prior term then spreads the mixtures as much as the proxy does."""
+    import numpy as np
+
+    sp, sq = np.asarray(proxy_full, dtype=float).std(axis=0), np.asarray(prior, dtype=float).std(axis=0)
+    return [float(a / b) if b > 0 else 0.0 for a, b in zip(sp, sq)]
+
+
+def with_prior(proxy_full, prior, scales: Sequence[float], alpha: float = 1.0) -> list[list[float]]:
+    """Proxy + prior: per cell ``proxy + alpha · scale · prior`` (``proxy_full``: per-domain
+    proxy losses with the aggregate appended). The merged proxy then only has to order mixtures
+    the prior leaves close (a domain's loss falls with its own weight; the mean loss with balance):
+    the part a free baseline cannot see."""
+    import numpy as np
+
+    return (np.asarray(proxy_full, dtype=float)
+            + alpha * np.asarray(scales, dtype=float) * np.asarray(prior, dtype=float)).tolist()

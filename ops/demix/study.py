@@ -19,22 +19,32 @@ SELECTION, EVALUATION, ALL = "selection", "evaluation", "all"
 FREE_BASELINES = ("neg_entropy", "weighted_component_loss", "neg_own_weight", "regmix")
 
 
-def proxy_key(variant: str, scale: float, norm: bool = False) -> str:
+def proxy_key(variant: str, scale: float, norm: bool = False, prior: float = 0.0) -> str:
     """Name of a proxy kind: the component variant, plus ``@norm`` for norm-matched task-vector
-    merges and ``@tv<scale>`` for a task-vector scale ≠ 1."""
-    return variant + ("@norm" if norm else "") + ("" if scale == 1.0 else f"@tv{scale:g}")
+    merges, ``@tv<scale>`` for a task-vector scale ≠ 1 and ``+prior`` (``+prior<alpha>`` for
+    alpha ≠ 1) for the merged proxy plus the free prior (``fidelity.with_prior``)."""
+    key = variant + ("@norm" if norm else "") + ("" if scale == 1.0 else f"@tv{scale:g}")
+    return key + ("" if not prior else "+prior" if prior == 1.0 else f"+prior{prior:g}")
 
 
 def parse_proxy_key(key: str) -> tuple[str, float, bool]:
-    """'short0.5@norm@tv1.5' → ('short0.5', 1.5, True)."""
-    variant, *mods = key.split("@")
+    """'short0.5@norm@tv1.5' → ('short0.5', 1.5, True) (a ``+prior`` suffix is ignored: see
+    ``split_prior``)."""
+    variant, *mods = split_prior(key)[0].split("@")
     scale = next((float(m[2:]) for m in mods if m.startswith("tv")), 1.0)
     return variant, scale, "norm" in mods
 
 
+def split_prior(key: str) -> tuple[str, float]:
+    """'lr0.3@tv2.5+prior' → ('lr0.3@tv2.5', 1.0): the merge's own kind and the prior's
+    weight alpha (0 without a prior)."""
+    merge, sep, alpha = key.partition("+prior")
+    return merge, (float(alpha) if alpha else 1.0) if sep else 0.0
+
+
 def merge_is_plain(key: str) -> bool:
-    """True for the plain linear merge of the variant's components (no task-vector options)."""
-    return "@" not in key
+    """True for the plain linear merge of the variant's components (no task-vector options, no prior)."""
+    return "@" not in key and "+" not in key
 
 
 def weights_json(names: Sequence[str], weights: Sequence[float]) -> str:
@@ -167,13 +177,17 @@ def fidelity_rows(names: Sequence[str], mixtures, real_losses, proxies: dict[str
 
 
 def best_variant(rows: Sequence[dict], split: str = SELECTION) -> str:
-    """The variant whose proxies rank the aggregate best on the ``split`` half (ties: first
-    listed). Rows without a ``split`` count as that half (older tables)."""
-    agg = [r for r in rows if r["method"] == "proxy" and r["domain"] == "aggregate"
-           and r.get("split", split) == split]
-    if not agg:
+    """The proxy kind that ranks mixtures best on the ``split`` half: the highest mean Spearman
+    over the cells the check judges (each domain and the aggregate; a missing or NaN cell counts
+    as −1; ties: first listed). Rows without a ``split`` count as that half (older tables)."""
+    scores: dict[str, list[float]] = {}
+    for r in rows:
+        if r["method"] == "proxy" and r.get("split", split) == split:
+            scores.setdefault(r["variant"], []).append(-1.0 if r["spearman"] != r["spearman"] else r["spearman"])
+    if not scores:
         raise ValueError("no proxy fidelity rows")
-    return max(agg, key=lambda r: -2.0 if r["spearman"] != r["spearman"] else r["spearman"])["variant"]
+    cells = max(len(v) for v in scores.values())
+    return max(scores, key=lambda v: (sum(scores[v]) - (cells - len(scores[v]))) / cells)
 
 
 def _cell(pred, j):
@@ -218,8 +232,8 @@ def heldout_cells(names: Sequence[str], mixtures, real_losses, proxies, componen
 
 def split_repeats(names, mixtures, real_losses, proxies, component_losses, regmix, repeats: int,
                   seed: int = 0) -> dict:
-    """The held-out figure over ``repeats`` random halvings of the K mixtures (variant chosen
-    on one half by aggregate proxy Spearman, scored on the other): mean and 2.5/97.5 % of the
+    """The held-out figure over ``repeats`` random halvings of the K mixtures (proxy kind
+    chosen on one half by mean Spearman over the cells, as ``best_variant``; scored on the other): mean and 2.5/97.5 % of the
     aggregate Spearman, of proxy − best free baseline on the aggregate, and the share of
     halvings in which the proxy beats the best baseline in ≥ 3/4 of the cells."""
     import numpy as np
@@ -237,8 +251,9 @@ def split_repeats(names, mixtures, real_losses, proxies, component_losses, regmi
     for _ in range(repeats):
         perm = rng.permutation(k)
         sel, ev = perm[: k // 2], perm[k // 2:]
-        scores = {v: spearman(full[(v, "proxy")][sel, -1], real[sel, -1]) for v in proxies}
-        v = max(scores, key=lambda x: -2.0 if scores[x] != scores[x] else scores[x])
+        scores = {v: np.mean(np.nan_to_num([spearman(full[(v, "proxy")][sel, j], real[sel, j])
+                                            for j in range(len(names) + 1)], nan=-1.0)) for v in proxies}
+        v = max(scores, key=lambda x: scores[x])
         cells_won = 0
         for j in range(len(names) + 1):
             p = spearman(full[(v, "proxy")][ev, j], real[ev, j])

@@ -50,8 +50,10 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     # weighted}) + regmix per domain + aggregate, −w_d per domain only; plus proxy − best baseline
     # per cell on the evaluation half
     fid = read_sql("SELECT * FROM demix_fidelity")
-    # proxies per variant: plain merge + task-vector scales + norm-matched scales
-    n_tv = len(set(sizes.tv_scales) | {1.0}) + len(set(sizes.norm_scales))
+    # proxies per variant: plain merge + task-vector scales + norm-matched scales, each also
+    # with the free prior added once per prior weight (+prior kinds)
+    n_tv = (len(set(sizes.tv_scales) | {1.0}) + len(set(sizes.norm_scales))) * (1 + len(sizes.prior_alphas))
+    assert sizes.prior_alphas
     per_split = (n_var * (n_tv + 2) + 1) * (n_dom + 1) + n_var * n_dom
     assert fid.height == 3 * per_split + n_dom + 1
     k = dict(read_sql("SELECT split, max(k) AS k FROM demix_fidelity GROUP BY 1").iter_rows())

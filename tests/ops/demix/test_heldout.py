@@ -119,3 +119,42 @@ def test_run_cache_fingerprints(tmp_path):
     assert run_fingerprint(cont, s, fp_tok) != fp_c
     assert run_fingerprint(RunSpec("d", (1.0,), 5, 1e-3, str(tmp_path / "missing")), s, fp_tok) is None
     assert json.loads((out / "trainyard_run.json").read_text())["fingerprint"] == "retrained"
+
+
+def test_proxy_plus_prior_kinds_and_selection_by_mean_over_cells():
+    import numpy as np
+
+    from ops.demix.fidelity import prior_scales, prior_terms, with_aggregate, with_prior
+    from ops.demix.study import merge_is_plain, parse_proxy_key, proxy_key, split_prior
+
+    prior = prior_terms([[2, 1, 1], [1, 1, 1]])
+    assert prior[0, :3].tolist() == [-0.5, -0.25, -0.25] and prior[1, 3] == pytest.approx(np.log(1 / 3))
+    assert proxy_key("lr0.3", 2.5, prior=1.0) == "lr0.3@tv2.5+prior" and proxy_key("plain", 1.0, prior=0.5) == "plain+prior0.5"
+    assert split_prior("lr0.3@tv2.5+prior") == ("lr0.3@tv2.5", 1.0) and split_prior("plain@norm") == ("plain@norm", 0.0)
+    assert parse_proxy_key("short0.5@norm@tv1.5+prior2") == ("short0.5", 1.5, True)
+    assert merge_is_plain("plain") and not merge_is_plain("plain+prior")
+    # the prior term spreads the mixtures as much as the proxy does, cell by cell
+    names, mixtures, real, proxies, comps, regmix = _synthetic(seed=3)
+    full = [with_aggregate(p) for p in proxies["bad"]]
+    scales = prior_scales(full, prior_terms(mixtures))
+    term = np.array(with_prior(full, prior_terms(mixtures), scales)) - np.array(full)
+    assert term.std(axis=0) == pytest.approx(np.array(full).std(axis=0))
+    assert np.allclose(with_prior(full, prior_terms(mixtures), scales, alpha=0.0), full)
+    # noise + prior ranks like the prior (a domain's loss falls with its own weight); the
+    # selection takes the mean over the cells, not the aggregate alone
+    proxies["bad+prior"] = with_prior(full, prior_terms(mixtures), scales, alpha=20.0)
+    rows = fidelity_rows(names, mixtures, real, proxies, comps, regmix, n_boot=20)
+    agg = {r["variant"]: r["spearman"] for r in rows if r["method"] == "proxy" and r["domain"] == "aggregate"
+           and r["split"] == SELECTION}
+    assert agg["bad+prior"] != agg["bad"]
+    cells = heldout_cells(names, mixtures, real, proxies, comps, regmix, "bad+prior",
+                          split_indices(len(mixtures))[EVALUATION], n_boot=20)
+    bad = heldout_cells(names, mixtures, real, proxies, comps, regmix, "bad",
+                        split_indices(len(mixtures))[EVALUATION], n_boot=20)
+    for c, b in zip(cells[:3], bad):  # −w_d carries the per-domain order
+        assert c["proxy"] >= c["baselines"]["neg_own_weight"] - 0.15 and c["proxy"] > b["proxy"] + 0.3
+    fake = [{"method": "proxy", "split": SELECTION, "variant": v, "domain": d, "spearman": s}
+            for v, ss in (("agg_only", (0.1, 0.1, 0.1, 0.99)), ("all_cells", (0.9, 0.9, 0.9, 0.95)))
+            for d, s in zip(["a", "b", "c", "aggregate"], ss)]
+    assert best_variant(fake, SELECTION) == "all_cells"
+    assert best_variant(fake[:4] + fake[4:6], SELECTION) == "agg_only"  # a missing cell counts as −1
