@@ -307,7 +307,7 @@ def _prior_kinds(proxies: dict, mixtures, alphas) -> dict:
 
 def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeats, verdict, inside, splits, sizes,
                      eval_tokens):
-    from ops.demix.study import EVALUATION
+    from ops.demix.study import EVALUATION, split_prior
     from ops.report import Plot, Table, category_ticks, render_report
     from warehouse.registry import EvalMetric, record_eval_report
 
@@ -330,6 +330,8 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
                "targets_met": verdict["passed"],
                "split_repeats": repeats,
                "in_sample_proxy_aggregate_spearman_all_k": rho(best, "proxy", split="all")["spearman"],
+               "merged_only_kind": split_prior(best)[0],
+               "heldout_merged_only_aggregate_spearman": rho(split_prior(best)[0], "proxy")["spearman"],
                "regmix_heldout_aggregate_spearman": rho("-", "regmix")["spearman"]}
     for c in cells:
         summary[f"heldout_proxy_{c['domain']}_spearman"] = c["proxy"]
@@ -369,7 +371,12 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
                                     Plot("spearman", "Held-out Spearman: proxy vs best free baseline", draw_bars,
                                          n_categories=2 * len(cells))])
     metrics = []
+    merge_kind = summary["merged_only_kind"]
     for r in fid:
+        if merge_kind != best and r["variant"] == merge_kind and r["method"] == "proxy" and r["split"] == EVALUATION:
+            # the selected +prior kind's merged proxy alone, beside it (what the prior adds)
+            metrics.append(EvalMetric(f"heldout/merged_only/{r['domain']}/spearman", r["spearman"], n=r["k"],
+                                      ci_low=r["ci_low"], ci_high=r["ci_high"]))
         if r["variant"] in (best, "-") and r["split"] == EVALUATION:
             metrics.append(EvalMetric(f"heldout/{r['method']}/{r['domain']}/spearman", r["spearman"], n=r["k"],
                                       ci_low=r["ci_low"], ci_high=r["ci_high"]))
