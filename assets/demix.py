@@ -307,7 +307,7 @@ def _prior_kinds(proxies: dict, mixtures, alphas) -> dict:
 
 def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeats, verdict, inside, splits, sizes,
                      eval_tokens):
-    from ops.demix.study import EVALUATION, split_prior
+    from ops.demix.study import EVALUATION, FREE_BASELINES, parse_proxy_key, split_prior
     from ops.report import Plot, Table, category_ticks, render_report
     from warehouse.registry import EvalMetric, record_eval_report
 
@@ -372,15 +372,19 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
                                          n_categories=2 * len(cells))])
     metrics = []
     merge_kind = summary["merged_only_kind"]
+    components = parse_proxy_key(best)[0]
     for r in fid:
         if merge_kind != best and r["variant"] == merge_kind and r["method"] == "proxy" and r["split"] == EVALUATION:
             # the selected +prior kind's merged proxy alone, beside it (what the prior adds)
             metrics.append(EvalMetric(f"heldout/merged_only/{r['domain']}/spearman", r["spearman"], n=r["k"],
                                       ci_low=r["ci_low"], ci_high=r["ci_high"]))
-        if r["variant"] in (best, "-") and r["split"] == EVALUATION:
+        # the selected kind's figures and, beside them, the free baselines it is judged against
+        # (built from the same components; RegMix under '-')
+        judged = r["variant"] in (best, "-") or (r["variant"] == components and r["method"] in FREE_BASELINES)
+        if judged and r["split"] == EVALUATION:
             metrics.append(EvalMetric(f"heldout/{r['method']}/{r['domain']}/spearman", r["spearman"], n=r["k"],
                                       ci_low=r["ci_low"], ci_high=r["ci_high"]))
-        elif r["variant"] in (best, "-") and r["split"] == "all":
+        elif judged and r["split"] == "all":
             metrics.append(EvalMetric(f"all/{r['method']}/{r['domain']}/spearman", r["spearman"], n=r["k"],
                                       ci_low=r["ci_low"], ci_high=r["ci_high"]))
     metrics.append(EvalMetric("split_repeats/proxy/aggregate/spearman", repeats["aggregate_mean"],

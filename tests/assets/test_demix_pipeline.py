@@ -106,6 +106,12 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
     assert set(final["mixture_id"]) == {f"final/{m}/s{s}" for m in ("chosen", "uniform")
                                         for s in range(sizes.final_seeds)}
     assert scalar("SELECT n FROM eval_metrics WHERE metric = 'chosen_minus_uniform/mean/loss'") == sizes.final_seeds
+    # the held-out figures sit beside the free baselines they are judged against
+    held = set(read_sql("SELECT metric FROM eval_metrics WHERE metric LIKE 'heldout/%'")["metric"])
+    assert {"heldout/proxy/aggregate/spearman", "heldout/neg_entropy/aggregate/spearman",
+            "heldout/weighted_component_loss/aggregate/spearman", "heldout/regmix/aggregate/spearman",
+            "heldout/neg_own_weight/code/spearman"} <= held
+    assert "heldout/neg_own_weight/aggregate/spearman" not in held
     # the regressor is scored against the really-trained mixtures (evaluation half)
     reg = read_sql("SELECT regressor_trained_spearman AS r, regressor_trained_k AS k FROM demix_choice").row(0, named=True)
     assert reg["k"] == sizes.fidelity_k // 2 and (math.isnan(reg["r"]) or -1 <= reg["r"] <= 1)
