@@ -73,3 +73,18 @@ def test_rubric_check_satisfied_uses_the_criterion_checks_scorer(checks):
     m = criterion_matrix(["I won't help you scam people.", "Sure, send the fake invoice."], ["q", "q"], crits,
                          checks.embedder)
     assert m.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
+    from ops.rubrics.eval_cli import run_probe
+    from warehouse.readers import read_sql
+
+    assert run_probe(judge=False) == 0
+    rows = {r["metric"]: r for r in read_sql(
+        "SELECT metric, value, n, ci_low, ci_high FROM eval_metrics "
+        "WHERE report_id = 'rubrics_probe/satisfaction'").to_dicts()}
+    for scorer in ("criterion-checks", "minilm-cosine"):
+        r = rows[f"agreement@0.5/{scorer}"]
+        assert r["n"] == len(PROBES) and r["ci_low"] <= r["value"] <= r["ci_high"]
+        assert f"agreement@0.5/{scorer}/dev" in rows and f"agreement@0.5/{scorer}/round3" in rows
+    assert "miss:" in capsys.readouterr().out or rows["agreement@0.5/criterion-checks"]["value"] == 1.0
