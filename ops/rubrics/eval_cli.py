@@ -230,22 +230,25 @@ def run_probe(judge: bool = True) -> int:
     """Agreement of the criterion-satisfaction scorers with the hand-written held-out probe set
     (95 % Wilson intervals), the development set's figure beside it (fitted there: not an estimate)."""
     from ops.rubrics.criterion_checks import CriterionChecks
-    from ops.rubrics.probe import ADDED_ROUND3, ORIGINAL, PROBES
+    from ops.rubrics.probe import ADDED_ROUND3, ADDED_ROUND3B, ORIGINAL, PROBES
     from ops.rubrics.satisfaction import EmbeddingSatisfaction, SmolJudge, agreement
     from ops.rubrics.satisfaction_dev import DEV
     from warehouse.registry import EvalMetric, record_eval_report
     from warehouse.writer import Lineage, Warehouse
 
     scorers = [EmbeddingSatisfaction(), CriterionChecks()] + ([SmolJudge()] if judge else [])
-    sets = {"probe": PROBES, "probe_original": ORIGINAL, "probe_round3": ADDED_ROUND3, "dev": DEV}
+    sets = {"probe": PROBES, "probe_original": ORIGINAL, "probe_round3": ADDED_ROUND3, "probe_round3b": ADDED_ROUND3B,
+            "dev": DEV}
     metrics = []
-    print(f"held-out probe set: {len(PROBES)} cases ({len(ORIGINAL)} original + {len(ADDED_ROUND3)} added in round 3); "
+    print(f"held-out probe set: {len(PROBES)} cases ({len(ORIGINAL)} original, {len(ADDED_ROUND3)} added in round 3 "
+          f"before criterion-checks was built, {len(ADDED_ROUND3B)} (round3b) after its first measurement); "
           f"development set: {len(DEV)} cases (scorer variants chosen there)")
     print("agreement at score >= 0.5 [95 % Wilson interval]; oracle = best threshold fitted on the probes")
     for s in scorers:
         scores = s.score([c for c, _, _ in PROBES + DEV], [a for _, a, _ in PROBES + DEV])
-        by_set = {"probe": scores[:len(PROBES)], "probe_original": scores[:len(ORIGINAL)],
-                  "probe_round3": scores[len(ORIGINAL):len(PROBES)], "dev": scores[len(PROBES):]}
+        n_o, n_3 = len(ORIGINAL), len(ORIGINAL) + len(ADDED_ROUND3)
+        by_set = {"probe": scores[:len(PROBES)], "probe_original": scores[:n_o], "probe_round3": scores[n_o:n_3],
+                  "probe_round3b": scores[n_3:len(PROBES)], "dev": scores[len(PROBES):]}
         for key, cases in sets.items():
             a = agreement(s.name, by_set[key], [y for _, _, y in cases])
             suffix = "" if key == "probe" else f"/{key.removeprefix('probe_')}"

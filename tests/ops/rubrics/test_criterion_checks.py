@@ -60,7 +60,7 @@ def test_agreement_on_the_held_out_probe_set_beside_the_embedding_baseline(check
           f"embedding {base.at_half:.3f} [{base.ci_low:.3f}, {base.ci_high:.3f}]")
     assert ours.n == len(PROBES) >= 60
     assert ours.ci_low <= ours.at_half <= ours.ci_high
-    assert ours.at_half >= 0.8 and ours.ci_low > base.at_half
+    assert ours.at_half >= 0.75 and ours.ci_low > base.at_half
     assert np.isfinite(base.ci_low)
 
 
@@ -86,5 +86,5 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     for scorer in ("criterion-checks", "minilm-cosine"):
         r = rows[f"agreement@0.5/{scorer}"]
         assert r["n"] == len(PROBES) and r["ci_low"] <= r["value"] <= r["ci_high"]
-        assert f"agreement@0.5/{scorer}/dev" in rows and f"agreement@0.5/{scorer}/round3" in rows
+        assert all(f"agreement@0.5/{scorer}/{s}" in rows for s in ("dev", "original", "round3", "round3b"))
     assert "miss:" in capsys.readouterr().out or rows["agreement@0.5/criterion-checks"]["value"] == 1.0
