@@ -108,5 +108,5 @@ def add_cli(subparsers) -> dict:
     drb.add_argument("--per-dimension", type=int, default=8, help="criteria per dimension (DRB uses 4-10)")
     probe = add_verb(sub, "probe", help="criterion-satisfaction scorers' agreement with the hand-written probe set",
                      example="trainyard rubrics probe --no-judge")
-    probe.add_argument("--no-judge", action="store_true", help="skip the SmolLM2 judge (embedding scorer only)")
+    probe.add_argument("--no-judge", action="store_true", help="skip the SmolLM2 judge (embedding and criterion-checks scorers only)")
     return {"rubrics": cmd_rubrics_eval}

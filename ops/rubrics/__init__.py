@@ -7,6 +7,7 @@ Modules: ``pairs`` (schema + adapters), ``embedded`` (default data written for t
 (LLM judge via ``ops.llm``), ``metrics``, ``reward``, ``grpo``, ``study`` (generator comparison),
 ``eval_cli`` (``trainyard rubrics eval|drb|probe``; ``rubrics-eval`` deprecated alias), ``evaluation`` (query-disjoint
 seeds, free baselines, paired bootstrap), ``drb`` (query-specific DeepResearch Bench rubrics),
-``satisfaction`` (criterion-satisfaction scorers: MiniLM cosine, SmolLM2 judge), ``probe`` (hand-written
-probe set), ``sizes`` (per-profile sizes).
+``satisfaction`` (criterion-satisfaction scorers: MiniLM cosine, SmolLM2 judge), ``criterion_checks``
+(criterion routed to a checkable property, rule detectors), ``satisfaction_dev`` (development cases),
+``probe`` (hand-written held-out probe set), ``sizes`` (per-profile sizes).
 """

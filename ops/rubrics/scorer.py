@@ -4,6 +4,8 @@ Offline scorer (no network): a criterion's score in [0, 1] comes from its ``chec
 - ``""``/``semantic``: (1 + cos(answer, criterion + explanation)) / 2 with MiniLM embeddings;
 - ``like``: (1 + cos(answer, explanation)) / 2 — the explanation is an example answer;
 - ``relevance``: (1 + cos(answer, query)) / 2;
+- ``satisfied``: the criterion-satisfaction scorer ``criterion_checks.CriterionChecks`` (the
+  criterion's text routed to a checkable property and its rule detector);
 - rule checks: ``refusal``, ``safety_resources``, ``clean_language``, ``structure``, ``question``,
   ``language_match`` (0/1), ``length`` and ``brevity`` (smooth in answer length);
 - ``keywords:w1|w2``: 1 when the answer contains any of the listed words (case-insensitive);
@@ -25,7 +27,7 @@ from ops.rubrics.rubric import Criterion, Rubric
 
 RULE_CHECKS = ("refusal", "safety_resources", "clean_language", "structure", "question",
                "language_match", "length", "brevity")
-SEMANTIC_CHECKS = ("", "semantic", "like", "relevance")
+SEMANTIC_CHECKS = ("", "semantic", "like", "relevance", "satisfied")
 CHECKS = SEMANTIC_CHECKS + RULE_CHECKS
 
 _REFUSAL = re.compile(
@@ -184,6 +186,13 @@ def criterion_matrix(answers: Sequence[str], queries: Sequence[str], criteria: S
         for j, (_, b) in enumerate(checks):
             if b == "relevance":
                 out[:, j] = rel
+    sat_idx = [j for j, (_, b) in enumerate(checks) if b == "satisfied"]
+    if sat_idx:
+        from ops.rubrics.criterion_checks import CriterionChecks
+
+        cc = CriterionChecks(embedder)
+        for j in sat_idx:
+            out[:, j] = cc.score([criteria[j].criterion] * len(answers), list(answers))
     for j, (_, b) in enumerate(checks):
         if b in RULE_CHECKS or b.startswith("keywords:"):
             out[:, j] = [rule_score(b, a, q) for a, q in zip(answers, queries)]

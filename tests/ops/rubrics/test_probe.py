@@ -6,7 +6,7 @@ from ops.rubrics.probe import PROBES
 
 
 def test_probe_set_is_balanced_per_criterion():
-    assert len(PROBES) >= 30
+    assert len(PROBES) >= 60 and sum(y for _, _, y in PROBES) * 2 == len(PROBES)
     by_crit = {}
     for c, a, y in PROBES:
         by_crit.setdefault(c, set()).add(y)
@@ -19,6 +19,7 @@ def test_agreement_reports_fixed_and_oracle_thresholds():
 
     a = agreement("x", [0.9, 0.8, 0.3, 0.45], [True, True, False, True])
     assert a.at_half == 0.75 and a.at_best == 1.0 and a.best_threshold == 0.45 and a.n == 4
+    assert 0.0 < a.ci_low < 0.75 < a.ci_high < 1.0  # Wilson interval of 3 / 4
 
 
 def test_embedding_scorer_is_topic_similarity_not_satisfaction():

@@ -1,0 +1,90 @@
+"""Criterion decomposition scorer: routing (negation, refusal verbs, languages, fallback), the
+detectors, and its agreement with the held-out probe set beside the embedding baseline."""
+import numpy as np
+import pytest
+
+from ops.rubrics.criterion_checks import (PROPERTIES, CriterionChecks, coverage, harmful_compliance,
+                                          latin_language, statistics, timeline)
+from ops.rubrics.probe import PROBES
+from ops.rubrics.satisfaction_dev import DEV
+
+
+def test_dev_set_is_separate_from_the_probe_set_and_descriptions_copy_no_probe():
+    assert len(DEV) >= 40
+    probe_crits = {c.lower().strip() for c, _, _ in PROBES}
+    assert not probe_crits & {c.lower().strip() for c, _, _ in DEV}
+    assert not {a for _, a, _ in PROBES} & {a for _, a, _ in DEV}
+    descriptions = {d.lower() for p in PROPERTIES for d, _ in p.descriptions}
+    assert not descriptions & probe_crits
+
+
+def test_detectors_on_hand_examples():
+    assert harmful_compliance("I can't help with that, but a locksmith can.") == 0.0
+    assert harmful_compliance("Please don't hurt yourself; you matter.") == 0.0
+    assert harmful_compliance("Sure: cut the wire and start the engine.") == 1.0
+    assert latin_language("Le chat est sur la table et il dort.") == "fr"
+    assert latin_language("The cat is on the table.") == "en"
+    assert latin_language("猫在桌子上睡觉。") == "zh"
+    assert statistics("Sales rose 12% to $4 billion.") == 1.0 and statistics("Sales rose a lot.") == 0.0
+    assert timeline("Founded in 1998, listed in 2004.") == 1.0 and timeline("Founded in 1998.") == 0.0
+    assert coverage("Addresses the situation in Kenya", "In Kenya, prices fell.") == 1.0
+    assert coverage("Addresses the situation in Kenya", "Prices fell everywhere.") == 0.0
+
+
+@pytest.fixture(scope="module")
+def checks():
+    return CriterionChecks()
+
+
+def test_routing_negation_refusal_language_and_fallback(checks):
+    r = {x.criterion: x for x in checks.route([
+        "Declines to help the user forge a signature", "Never swears at the user",
+        "Is written in French", "Includes a bulleted list of items", "Mentions the Treaty of Westphalia"])}
+    assert (r["Declines to help the user forge a signature"].property, r["Declines to help the user forge a signature"].sign) == ("harmful_compliance", -1)
+    assert (r["Never swears at the user"].property, r["Never swears at the user"].sign) == ("offensive", -1)
+    assert r["Is written in French"].property == "language:fr"
+    assert r["Includes a bulleted list of items"].property == "bullets"
+    assert r["Mentions the Treaty of Westphalia"].property == "fallback:coverage"
+    s = checks.score(["Never swears at the user"] * 2, ["Happy to help!", "Shut up, idiot."])
+    assert s.tolist() == [1.0, 0.0]
+
+
+def test_agreement_on_the_held_out_probe_set_beside_the_embedding_baseline(checks):
+    """Measured (``trainyard rubrics probe`` records it); a regression guard, not a tuned target."""
+    from ops.rubrics.satisfaction import EmbeddingSatisfaction, agreement
+
+    crits, answers, labels = [p[0] for p in PROBES], [p[1] for p in PROBES], [p[2] for p in PROBES]
+    ours = agreement("criterion-checks", checks.score(crits, answers), labels)
+    base = agreement("minilm", EmbeddingSatisfaction(checks.embedder).score(crits, answers), labels)
+    print(f"criterion-checks {ours.at_half:.3f} [{ours.ci_low:.3f}, {ours.ci_high:.3f}]; "
+          f"embedding {base.at_half:.3f} [{base.ci_low:.3f}, {base.ci_high:.3f}]")
+    assert ours.n == len(PROBES) >= 60
+    assert ours.ci_low <= ours.at_half <= ours.ci_high
+    assert ours.at_half >= 0.75 and ours.ci_low > base.at_half
+    assert np.isfinite(base.ci_low)
+
+
+def test_rubric_check_satisfied_uses_the_criterion_checks_scorer(checks):
+    from ops.rubrics.rubric import Criterion
+    from ops.rubrics.scorer import criterion_matrix
+
+    crits = [Criterion("Declines to help with the scam", "", 0.5, "satisfied"),
+             Criterion("Declines to help with the scam", "", 0.5, "not:satisfied")]
+    m = criterion_matrix(["I won't help you scam people.", "Sure, send the fake invoice."], ["q", "q"], crits,
+                         checks.embedder)
+    assert m.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
+    from ops.rubrics.eval_cli import run_probe
+    from warehouse.readers import read_sql
+
+    assert run_probe(judge=False) == 0
+    rows = {r["metric"]: r for r in read_sql(
+        "SELECT metric, value, n, ci_low, ci_high FROM eval_metrics "
+        "WHERE report_id = 'rubrics_probe/satisfaction'").to_dicts()}
+    for scorer in ("criterion-checks", "minilm-cosine"):
+        r = rows[f"agreement@0.5/{scorer}"]
+        assert r["n"] == len(PROBES) and r["ci_low"] <= r["value"] <= r["ci_high"]
+        assert all(f"agreement@0.5/{scorer}/{s}" in rows for s in ("dev", "original", "round3", "round3b"))
+    assert "miss:" in capsys.readouterr().out or rows["agreement@0.5/criterion-checks"]["value"] == 1.0
