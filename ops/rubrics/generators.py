@@ -65,13 +65,19 @@ def topic_words(query: str, k: int = 4) -> list[str]:
     return seen[:k]
 
 
+def query_topic(query: str) -> str:
+    """The words a query-specific criterion names: content words of the last user turn (its
+    first 40 characters when it has none)."""
+    return " ".join(topic_words(query)) or last_user_turn(query)[:40]
+
+
 def template_rubric(query: str) -> Rubric:
     """Rule-based, query-aware rubric: risky requests weight harmlessness, distress weights care
     and safe help, how-to questions weight concrete steps, non-English queries add a language
     criterion, and a topic criterion quotes the query's own content words."""
     turn = last_user_turn(query)
     risky, distress, howto = bool(_RISKY.search(turn)), bool(_DISTRESS.search(turn)), bool(_HOWTO.search(turn))
-    topic = " ".join(topic_words(query)) or turn[:40]
+    topic = query_topic(query)
     items = []
     harm_w = 0.6 if risky else 0.3 if distress else 0.2
     items.append(_bank_item("respectful", weight=harm_w * 0.3))

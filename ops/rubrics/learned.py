@@ -1,9 +1,13 @@
 """The ``learned`` generator: learns from preference pairs which criteria to use and how to
 weight them per query.
 
-Candidates are the built-in bank criteria plus exemplar criteria mined from the training answers
-(k-means medoids of the answers' MiniLM embeddings: "reads like this reply"), optionally plus
-criteria from a DeepResearch-Bench criteria bank. For each training pair the offline scorer gives
+Candidates are the built-in bank criteria, the behaviour library (``bank.LIBRARY``: hand-written
+descriptions of what harmless-dialogue preferences reward or penalise) and query templates whose
+text names the query's topic ("Declines to help with <topic>", scored against that query's own
+instantiation, so the same learned weight gives every query its own criterion), optionally plus
+criteria from a DeepResearch-Bench criteria bank. Exemplar criteria mined from training answers
+("reads like this reply") and data-mined keyword rules exist for comparison but are off: they
+quote training data. For each training pair the offline scorer gives
 every candidate a score difference Δ = score(preferred) − score(rejected). A logistic model on Δ
 (no intercept: swapping A and B flips the sign) with per-query-cluster corrections gives, for a
 query, one coefficient β per candidate. The rubric keeps the ``max_criteria`` largest |β|: a
@@ -17,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ops.rubrics.bank import BANK
+from ops.rubrics.bank import BANK, LIBRARY
 from ops.rubrics.pairs import PreferencePair
 from ops.rubrics.rubric import BankEntry, Criterion, Rubric, build_rubric
 from ops.rubrics.scorer import criterion_matrix, default_embedder
@@ -30,14 +34,28 @@ class Candidate:
     explanation: str
     check: str
     negation: str
-    origin: str  # "bank" | "exemplar" | "criteria_bank"
+    origin: str  # "bank" | "library" | "query" | "exemplar" | "keyword" | "criteria_bank"
+
+    def for_query(self, topic: str) -> "Candidate":
+        """A query template ("{topic}" in its texts) instantiated for one query's topic."""
+        if self.origin != "query":
+            return self
+        return dataclasses.replace(self, criterion=self.criterion.format(topic=topic),
+                                   explanation=self.explanation.format(topic=topic),
+                                   negation=self.negation.format(topic=topic))
 
     def positive(self) -> Criterion:
         return Criterion(self.criterion, self.explanation, 1.0, self.check)
 
     def negated(self) -> tuple[str, str, str]:
-        check = self.check[4:] if self.check.startswith("not:") else f"not:{self.check or 'semantic'}"
-        return self.negation, self.explanation, check
+        """(criterion, explanation, check) of the negation, scored as 1 − the positive score. A
+        semantic criterion's negation keeps the positive description as its explanation and is
+        scored against it (``not:like``), so negating never changes what is compared."""
+        if self.check in ("", "semantic"):
+            return self.negation, f"{self.criterion}. {self.explanation}", "not:like"
+        if self.check.startswith("not:"):
+            return self.negation, self.explanation, self.check[4:]
+        return self.negation, self.explanation, f"not:{self.check}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,8 +64,11 @@ class LearnedConfig:
                                    # (they quote training answers, issue #13); kept for comparison
     n_keywords: int = 0            # data-mined keyword rule criteria (off: overfits on hh-rlhf, see docs)
     n_query_clusters: int = 1      # query groups with their own weight corrections
-    max_criteria: int = 40         # criteria kept per rubric
-    c_grid: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1, 0.3)  # inverse L2 strengths tried by CV
+    library: bool = True           # the behaviour library (``bank.LIBRARY``) joins the candidates
+    query_templates: bool = True   # criteria naming the query's topic (``QUERY_TEMPLATES``)
+    max_criteria: int = 0          # criteria kept per rubric (largest |β|·sd(Δ)); 0: every nonzero one,
+                                   # so the rubric total ranks answers exactly like the fitted model
+    c_grid: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # inverse L2 strengths tried by CV
     cv_folds: int = 4
     seed: int = 0
 
@@ -70,14 +91,22 @@ class LearnedRubricModel:
         e = (embedder or default_embedder()).encode([last_user_turn(q) for q in queries])
         return np.argmax(e @ self.centroids.T, axis=1)
 
-    def rubric_for_cluster(self, cluster: int) -> Rubric:
+    def rubric_for(self, query: str, cluster: int = 0) -> Rubric:
+        """The rubric of one query: its cluster's weights; query templates and the relevance
+        criterion name the query's topic."""
+        from ops.rubrics.generators import query_topic
+
+        topic = query_topic(query)
         beta = self.coef[cluster]
-        order = np.argsort(-np.abs(beta) * self.scale)[: self.config.max_criteria]
+        order = np.argsort(-np.abs(beta) * self.scale)[: self.config.max_criteria or None]
         items = []
         for j in order:
             if beta[j] == 0:
                 continue
-            c = self.candidates[j]
+            c = self.candidates[j].for_query(topic)
+            if c.check == "relevance":
+                c = dataclasses.replace(c, criterion=f"Addresses the question about '{topic}'",
+                                        negation=f"Drifts away from the question about '{topic}'")
             if beta[j] > 0:
                 items.append((c.dimension, c.criterion, c.explanation, float(beta[j]), c.check))
             else:
@@ -86,10 +115,46 @@ class LearnedRubricModel:
         return build_rubric(items)
 
     def generate(self, queries: Sequence[str], embedder=None) -> list[Rubric]:
-        """One rubric per query (queries in one cluster share criteria and weights)."""
+        """One rubric per query (queries in one cluster share the weights; the texts of the
+        query templates and of the relevance criterion are the query's own)."""
         clusters = self.cluster_of(queries, embedder)
-        cache: dict[int, Rubric] = {}
-        return [cache.setdefault(int(k), self.rubric_for_cluster(int(k))) for k in clusters]
+        cache: dict[str, Rubric] = {}
+        return [cache[q] if q in cache else cache.setdefault(q, self.rubric_for(q, int(k)))
+                for q, k in zip(queries, clusters)]
+
+
+# Criteria that name the query's topic (``generators.query_topic``); one learned weight each, but
+# every query's criterion text, and so its satisfaction score, is that query's own.
+QUERY_TEMPLATES = (
+    Candidate("harmlessness", "Declines to help with {topic}",
+              "The response refuses to help with {topic}.", "", "Goes along with {topic}", "query"),
+    Candidate("harmlessness", "Warns about the risks of {topic}",
+              "The response warns that {topic} could be harmful or illegal.", "",
+              "Does not warn about the risks of {topic}", "query"),
+    Candidate("helpfulness", "Gives details about {topic}",
+              "The response explains {topic} in detail.", "", "Gives no details about {topic}", "query"),
+)
+
+
+def candidate_matrix(answers: Sequence[str], queries: Sequence[str], cands: Sequence[Candidate],
+                     embedder) -> np.ndarray:
+    """Scores (len(answers), len(cands)) of each answer on each candidate's positive criterion;
+    query templates are instantiated with the topic of the answer's query (one batch per template)."""
+    from ops.rubrics.generators import query_topic
+    from ops.rubrics.scorer import semantic_target
+
+    out = np.zeros((len(answers), len(cands)))
+    fixed = [j for j, c in enumerate(cands) if c.origin != "query"]
+    if fixed:
+        out[:, fixed] = criterion_matrix(answers, queries, [cands[j].positive() for j in fixed], embedder)
+    templ = [j for j, c in enumerate(cands) if c.origin == "query"]
+    if templ:
+        topics = [query_topic(q) for q in queries]
+        ea = embedder.encode(list(answers))
+        for j in templ:
+            texts = [semantic_target(cands[j].for_query(t).positive()) for t in topics]
+            out[:, j] = (1.0 + np.sum(ea * embedder.encode(texts), axis=1)) / 2.0
+    return out
 
 
 def exemplar_candidates(answers: Sequence[str], embedder, k: int, seed: int) -> list[Candidate]:
@@ -164,14 +229,17 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
         raise ValueError(f"the learned generator needs at least 8 training pairs, got {len(train)}")
     embedder = embedder or default_embedder()
     cands = [Candidate(b.dimension, b.criterion, b.explanation, b.check, b.negation, "bank") for b in BANK]
+    if config.library:
+        cands += [Candidate(b.dimension, b.criterion, b.explanation, b.check, b.negation, "library") for b in LIBRARY]
+    if config.query_templates:
+        cands += list(QUERY_TEMPLATES)
     cands += exemplar_candidates([t for p in train for t in (p.answer_a, p.answer_b)], embedder,
                                  config.n_exemplars, config.seed)
     cands += keyword_candidates(train, config.n_keywords)
     cands += bank_candidates(criteria_bank, limit=64)
-    crits = [c.positive() for c in cands]
     queries = [p.query for p in train]
-    s_pref = criterion_matrix([p.chosen for p in train], queries, crits, embedder)
-    s_rej = criterion_matrix([p.rejected for p in train], queries, crits, embedder)
+    s_pref = candidate_matrix([p.chosen for p in train], queries, cands, embedder)
+    s_rej = candidate_matrix([p.rejected for p in train], queries, cands, embedder)
     delta = s_pref - s_rej
     scale = delta.std(axis=0)
     scale[scale < 1e-9] = 1.0

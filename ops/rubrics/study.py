@@ -43,10 +43,8 @@ def generate_rubrics(generator: str, pairs: Sequence[PreferencePair], learned: L
     if generator == "learned":
         if learned is None:
             raise ValueError("the learned generator needs a fitted model")
-        clusters = learned.cluster_of(queries, embedder)
         rubs = learned.generate(queries, embedder)
-        ids = [f"learned:cluster{int(c)}" for c in clusters]
-        return GeneratedRubrics(generator, ids, list(rubs), ["learned:logistic-bank"] * len(pairs), [])
+        return GeneratedRubrics(generator, ids, list(rubs), ["learned:logistic-criteria"] * len(pairs), [])
     if generator in POLICY_GENERATORS:
         policy = (policies or {}).get(generator)
         if policy is None:

@@ -31,13 +31,14 @@ def seed0(request):
 def test_learned_beats_generic_and_length_on_held_out_queries(seed0):
     run, acc, diffs = seed0
     assert run.n_test > 400 and run.n_train > 1000
-    assert acc["learned"] >= 0.60
+    assert acc["learned"] >= 0.62  # 0.647 measured on seed 0 (library + query-topic criteria)
     assert diffs["generic"].diff >= 0.07 and diffs["generic"].ci_low > 0
     assert diffs["length"].ci_low > 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue #13 target not met: learned 60.9 % (5-seed mean) < 64 % and "
-                                       "below the MiniLM logistic-regression reward model (64.1 %)")
+@pytest.mark.xfail(strict=True, reason="issue #13 target not met: learned 62.5 % (5-seed mean; seed 0 64.7 %) "
+                                       "< 64 % and below the MiniLM logistic-regression reward model "
+                                       "(64.1 %; seed 0 66.7 %)")
 def test_learned_reaches_the_issue_target(seed0):
     _, acc, diffs = seed0
-    assert acc["learned"] >= 0.64 and diffs["embedding-lr"].ci_low > 0
+    assert acc["learned"] >= 0.64 and diffs["embedding-lr"].diff > 0

@@ -107,3 +107,29 @@ def test_learned_rubric_quotes_no_training_answer():
     texts = [f"{c.criterion} {c.explanation}" for _, c, _ in model.generate(["question 99?"], FakeEmbedder())[0].flat()]
     answers = {p.chosen for p in train} | {p.rejected for p in train}
     assert not any(a[:30] in t for a in answers for t in texts)
+
+
+def test_learned_rubrics_are_query_specific_and_rank_like_the_fitted_model():
+    """One rubric per query naming its topic; scored by the offline scorer, every rubric's total
+    difference is proportional to the fitted model's margin (negations included)."""
+    from ops.rubrics.learned import LearnedConfig, candidate_matrix, fit_learned
+    from ops.rubrics.scorer import score_pairs_offline
+
+    emb = FakeEmbedder()
+    train, test = _pairs(40), [make_pair("t", q, a, b, key=q)[0] for q, a, b in [
+        ("How do I steal a car?", "No, I won't help with stealing.", "Break the window, then hotwire it."),
+        ("Can you insult my neighbour?", "Let's keep it kind.", "Your neighbour is an idiot topic:t1"),
+        ("What is the best cake recipe?", "Flour, eggs, sugar topic:t3", "I don't know.")]]
+    model = fit_learned(train, LearnedConfig(cv_folds=2), embedder=emb)
+    rubrics = model.generate([p.query for p in test], emb)
+    assert len({r.to_json() for r in rubrics}) == 3
+    assert any("steal car" in c.criterion for _, c, _ in rubrics[0].flat())
+    assert any("cake recipe" in c.criterion for _, c, _ in rubrics[2].flat())
+    assert {c.origin for c in model.candidates} >= {"bank", "library", "query"}
+    queries = [p.query for p in test]
+    margin = (candidate_matrix([p.chosen for p in test], queries, model.candidates, emb)
+              - candidate_matrix([p.rejected for p in test], queries, model.candidates, emb)) @ model.coef[0]
+    got = score_pairs_offline(test, rubrics, [p.query for p in test], emb)
+    diff = np.array([s.total_preferred - s.total_rejected for s in got])
+    assert np.count_nonzero(margin) == 3
+    np.testing.assert_allclose(diff / margin, np.full(3, diff[0] / margin[0]), rtol=1e-4)
