@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS rubric_pairs (
     {{LINEAGE}}
 );
 CREATE TABLE IF NOT EXISTS rubrics (
-    rubric_id VARCHAR,          -- '<generator>:<query hash>' (learned: 'learned:cluster<k>')
+    rubric_id VARCHAR,          -- '<generator>:<query hash>'
     generator VARCHAR,          -- generic | template | llm | learned
     generator_id VARCHAR,       -- which model/template produced it (e.g. 'template', 'openai:gpt-x')
     query VARCHAR,              -- one query the rubric was written for
