@@ -139,30 +139,69 @@ def search_topk(queries: np.ndarray, refs: np.ndarray, k: int) -> tuple[np.ndarr
     return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, len(refs)))
 
 
-def shortlist(q: GlobalVectors, r: GlobalVectors, k: int, exclude_self: bool = False) -> dict[str, dict[str, tuple[float, str]]]:
-    """query id → {reference id: (global cosine, query view)} for the ``k`` references with the
-    highest cosine over the query's views (its own id left out with ``exclude_self``), each with
-    the view that reached it. Exactly ≤ k candidates per query: k·n pairs, never n·m."""
-    out: dict[str, dict[str, tuple[float, str]]] = {}
+@dataclasses.dataclass
+class Shortlist:
+    """Candidate pairs as parallel arrays (one row per (query, reference) pair, rows of a query
+    together, best cosine first): no per-pair Python object is made in the global stage."""
+    query_ids: np.ndarray    # (m,) str
+    ref_ids: np.ndarray      # (m,) str
+    scores: np.ndarray       # (m,) float32 global cosine (best over the query's views)
+    views: np.ndarray        # (m,) str, the query view that reached it
+
+    def __len__(self) -> int:
+        return len(self.query_ids)
+
+    def by_query(self) -> dict[str, list[str]]:
+        """query id → its shortlisted reference ids (for verification, which is per query)."""
+        if not len(self):
+            return {}
+        cut = np.nonzero(self.query_ids[1:] != self.query_ids[:-1])[0] + 1
+        bounds = np.concatenate([[0], cut, [len(self)]])
+        refs = self.ref_ids.tolist()
+        return {str(self.query_ids[a]): refs[a:b] for a, b in zip(bounds[:-1], bounds[1:])}
+
+    def pairs(self) -> set[tuple[str, str]]:
+        return set(zip(self.query_ids.tolist(), self.ref_ids.tolist()))
+
+
+def _empty_shortlist() -> Shortlist:
+    return Shortlist(np.array([], str), np.array([], str), np.array([], np.float32), np.array([], str))
+
+
+def shortlist(q: GlobalVectors, r: GlobalVectors, k: int, exclude_self: bool = False) -> Shortlist:
+    """The ``k`` references with the highest cosine over each query's views (its own id left out
+    with ``exclude_self``), each with the view that reached it: exactly ≤ k candidates per query,
+    k·n pairs, never n·m. One FAISS search, then the views are merged with array sorts (no
+    per-image Python loop), so the stage costs what the search costs."""
     if not len(q.ids) or not len(r.ids):
-        return out
+        return _empty_shortlist()
     sims, idx = search_topk(q.vectors, r.vectors, k + 1 if exclude_self else k)
-    rid = np.array(r.ids, dtype=object)
-    merged: dict[str, dict[str, tuple[float, str]]] = {}
-    for row, qid in enumerate(q.ids):
-        cands = merged.setdefault(qid, {})
-        view = q.views[row]
-        for s, j in zip(sims[row], idx[row]):
-            if j < 0:
-                break
-            ref = rid[j]
-            if exclude_self and ref == qid:
-                continue
-            if s > cands.get(ref, (-np.inf, ""))[0]:
-                cands[ref] = (float(s), view)
-    for qid, cands in merged.items():
-        out[qid] = dict(sorted(cands.items(), key=lambda kv: (-kv[1][0], kv[0]))[:k])
-    return out
+    qnames, rnames = np.asarray(q.ids), np.asarray(r.ids)
+    row = np.repeat(np.arange(len(qnames)), idx.shape[1])
+    j, s = idx.ravel(), sims.ravel()
+    ok = j >= 0
+    if exclude_self:
+        ok &= rnames[np.maximum(j, 0)] != qnames[row]
+    row, j, s = row[ok], j[ok], s[ok]
+    _, qcode = np.unique(qnames, return_inverse=True)
+    qc = qcode.ravel()[row]
+    # best view per (query, reference): sort by query, reference, score descending; keep the first
+    o = np.lexsort((-s, j, qc))
+    row, j, s, qc = row[o], j[o], s[o], qc[o]
+    first = np.ones(len(o), bool)
+    first[1:] = (qc[1:] != qc[:-1]) | (j[1:] != j[:-1])
+    row, j, s, qc = row[first], j[first], s[first], qc[first]
+    # top k per query by score, ties by reference id
+    rrank = np.empty(len(rnames), np.int64)
+    rrank[np.argsort(rnames, kind="stable")] = np.arange(len(rnames))
+    o = np.lexsort((rrank[j], -s, qc))
+    row, j, s, qc = row[o], j[o], s[o], qc[o]
+    start = np.ones(len(o), bool)
+    start[1:] = qc[1:] != qc[:-1]
+    pos = np.arange(len(o)) - np.maximum.accumulate(np.where(start, np.arange(len(o)), 0))
+    keep = pos < k
+    return Shortlist(qnames[row[keep]], rnames[j[keep]], s[keep].astype(np.float32),
+                     np.asarray(q.views)[row[keep]])
 
 
 def thumbnail_pairs(query_dir: Path, ref_dir: Path, floor: float, exclude_self: bool) -> dict[tuple[str, str], float]:
@@ -284,7 +323,7 @@ def _verify_shard(paths: list[Path]) -> dict:
             for image_id, view, a, e in group_rows(b.image_ids, b.views):
                 per_image.setdefault(image_id, {})[view] = (b.vectors[a:e], b.xy[a:e])
             for qid, views in per_image.items():
-                for ref, (n, model, view) in verify_candidates(views, sorted(cands.get(qid, {})), store, cfg).items():
+                for ref, (n, model, view) in verify_candidates(views, sorted(cands.get(qid, [])), store, cfg).items():
                     s = inlier_score(n, cfg.inlier_half)
                     if s >= floor and n > 0:
                         found[(qid, ref)] = Pair(qid, ref, s, float(n), n, s >= cfg.threshold, model, view)
@@ -303,13 +342,15 @@ def match_shortlisted(query_dir: Path, ref_dir: Path, index: ShortlistIndex, q: 
     from ops.images.matching import Pair, inlier_score
 
     t0 = time.perf_counter()
-    cands = shortlist(q, index.refs, cfg.shortlist_k, exclude_self=exclude_self)
+    short = shortlist(q, index.refs, cfg.shortlist_k, exclude_self=exclude_self)
     floor = min(cfg.threshold, cfg.keep_below) if cfg.keep_below else cfg.threshold
     thumbs = thumbnail_pairs(query_dir, ref_dir, max(floor, cfg.thumb_floor), exclude_self) \
         if cfg.thumb_floor < 1.0 else {}
-    for (qid, ref) in thumbs:
-        cands.setdefault(qid, {}).setdefault(ref, (float("nan"), ""))
     t1 = time.perf_counter()
+    cands = short.by_query()  # per query, for verification (timed there)
+    for (qid, ref) in thumbs:
+        if ref not in cands.setdefault(qid, []):
+            cands[qid].append(ref)
     found: dict[tuple[str, str], Pair] = {}
     paths = sorted(Path(query_dir).glob("shard-*.parquet"))
     _VERIFY.update(cands=cands, store=index.store, cfg=cfg, floor=floor)
