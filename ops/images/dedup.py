@@ -150,8 +150,9 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
         ref_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "reference"}
         pairs, bad_pairs = appearance_filter(pairs, bench_paths, ref_paths, work_dir / "reference", cfg,
                                              sift=descriptor)
+        # within the benchmark a pair without inliers links nothing (see ``linked``): not checked
         self_pairs, bad_self = appearance_filter(self_pairs, bench_paths, bench_paths, self_ref, cfg,
-                                                 sift=descriptor)
+                                                 sift=descriptor, skip_unverified=True)
         rejected = [("against_reference", p) for p in bad_pairs] + [("within_benchmark", p) for p in bad_self]
     if cfg.verify and not local:
         from ops.images.verify import verify_pairs

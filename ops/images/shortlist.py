@@ -248,14 +248,15 @@ def _top2(q: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 def verify_candidates(views: dict[str, tuple[np.ndarray, np.ndarray]], candidates: list[str],
                       store: KeypointStore, cfg) -> dict[str, tuple[int, tuple | None, str]]:
-    """Keypoint verification of one query against its shortlisted references: per query view,
-    2-NN of every query keypoint over the candidates' keypoints together, Lowe's ratio test across
-    them (a keypoint that matches several candidates about equally votes for none), votes grouped
-    by candidate, RANSAC (``matching._verify_model``) on candidates with ≥ ``cfg.min_matches``
-    votes. Every candidate is tried in every view (the global cosine cannot tell a flipped copy
-    from a look-alike). Returns reference id → (inliers, affine, view) of the best view."""
-    from ops.images.matching import _verify_model
-
+    """Keypoint verification of one query against its shortlisted references: 2-NN of every query
+    keypoint over the candidates' keypoints together, Lowe's ratio test across them (a keypoint
+    that matches several candidates about equally votes for none), votes grouped by candidate,
+    RANSAC (``matching._verify_model``) on candidates with ≥ ``cfg.min_matches`` votes. Every
+    candidate is tried in every view (the global cosine cannot tell a flipped copy from a
+    look-alike). When the views are one keypoint set (the mirrored view derived row by row), the
+    ratio test is taken over both views at once: a keypoint whose mirror matches another
+    candidate about as well — a template shared by both in mirrored form — votes for none.
+    Returns reference id → (inliers, affine, view) of the best view."""
     best: dict[str, tuple[int, tuple | None, str]] = {}
     cands = [c for c in candidates if c in store.row and store.count[store.row[c]] > 0]
     if not cands:
@@ -266,22 +267,40 @@ def verify_candidates(views: dict[str, tuple[np.ndarray, np.ndarray]], candidate
     owner = np.concatenate([np.full(len(f[0]), i) for i, f in enumerate(feats)])
     if len(allv) < 2:
         return best
-    for view, (qv, qxy) in views.items():
-        if len(qv) < cfg.min_matches:
-            continue
-        s1, i1, s2 = _top2(np.ascontiguousarray(qv, dtype=np.float32), allv)
-        rows = np.nonzero((2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2))[0]
+    usable = {v: (np.ascontiguousarray(qv, dtype=np.float32), qxy) for v, (qv, qxy) in views.items()
+              if len(qv) >= cfg.min_matches}
+    top = {v: _top2(qv, allv) for v, (qv, _) in usable.items()}
+    if len(top) == 2 and len({len(qv) for qv, _ in usable.values()}) == 1:
+        (va, (a1, ai, a2)), (vb, (b1, bi, b2)) = top.items()
+        a_wins = a1 >= b1  # the best of the two views, and the second best over both
+        s1 = np.where(a_wins, a1, b1)
+        s2 = np.where(a_wins, np.maximum(a2, b1), np.maximum(b2, a1))
+        votes = [(va, a_wins), (vb, ~a_wins)]
+        passed = (2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2)
+        groups = [(v, np.nonzero(passed & mask)[0]) for v, mask in votes]
+    else:
+        groups = [(v, np.nonzero((2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2))[0]) for v, (s1, _, s2) in top.items()]
+    for view, rows in groups:
         if len(rows) < cfg.min_matches:
             continue
-        who = owner[i1[rows]]
-        for c in np.unique(who):
-            sel = rows[who == c]
-            if len(sel) < cfg.min_matches:
-                continue
-            n, model = _verify_model(qxy[sel], allxy[i1[sel]], cfg.ransac_px)
-            if n > best.get(cands[c], (0,))[0]:
-                best[cands[c]] = (n, model, view)
+        qxy, i1 = usable[view][1], top[view][1]
+        _ransac_by_candidate(rows, owner[i1[rows]], qxy, allxy[i1], cands, view, cfg, best)
     return best
+
+
+def _ransac_by_candidate(rows: np.ndarray, who: np.ndarray, qxy: np.ndarray, matched_xy: np.ndarray,
+                         cands: list[str], view: str, cfg, best: dict) -> None:
+    """RANSAC on each candidate's votes (≥ ``cfg.min_matches``); ``best`` keeps each candidate's
+    highest inlier count over views."""
+    from ops.images.matching import _verify_model
+
+    for c in np.unique(who):
+        sel = rows[who == c]
+        if len(sel) < cfg.min_matches:
+            continue
+        n, model = _verify_model(qxy[sel], matched_xy[sel], cfg.ransac_px)
+        if n > best.get(cands[c], (0,))[0]:
+            best[cands[c]] = (n, model, view)
 
 
 @dataclasses.dataclass
