@@ -257,6 +257,8 @@ def verify_candidates(views: dict[str, tuple[np.ndarray, np.ndarray]], candidate
     ratio test is taken over both views at once: a keypoint whose mirror matches another
     candidate about as well — a template shared by both in mirrored form — votes for none.
     Returns reference id → (inliers, affine, view) of the best view."""
+    from ops.images.matching import ratio_test
+
     best: dict[str, tuple[int, tuple | None, str]] = {}
     cands = [c for c in candidates if c in store.row and store.count[store.row[c]] > 0]
     if not cands:
@@ -276,10 +278,10 @@ def verify_candidates(views: dict[str, tuple[np.ndarray, np.ndarray]], candidate
         s1 = np.where(a_wins, a1, b1)
         s2 = np.where(a_wins, np.maximum(a2, b1), np.maximum(b2, a1))
         votes = [(va, a_wins), (vb, ~a_wins)]
-        passed = (2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2)
+        passed = ratio_test(s1, s2, cfg)
         groups = [(v, np.nonzero(passed & mask)[0]) for v, mask in votes]
     else:
-        groups = [(v, np.nonzero((2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2))[0]) for v, (s1, _, s2) in top.items()]
+        groups = [(v, np.nonzero(ratio_test(s1, s2, cfg))[0]) for v, (s1, _, s2) in top.items()]
     for view, rows in groups:
         if len(rows) < cfg.min_matches:
             continue
@@ -360,12 +362,14 @@ def match_shortlisted(query_dir: Path, ref_dir: Path, index: ShortlistIndex, q: 
 
     from ops.images.matching import Pair, inlier_score
 
-    t0 = time.perf_counter()
+    from ops.progress import cpu_seconds
+
+    t0, c0 = time.perf_counter(), cpu_seconds()
     short = shortlist(q, index.refs, cfg.shortlist_k, exclude_self=exclude_self)
     floor = min(cfg.threshold, cfg.keep_below) if cfg.keep_below else cfg.threshold
     thumbs = thumbnail_pairs(query_dir, ref_dir, max(floor, cfg.thumb_floor), exclude_self) \
         if cfg.thumb_floor < 1.0 else {}
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), cpu_seconds()
     cands = short.by_query()  # per query, for verification (timed there)
     for (qid, ref) in thumbs:
         if ref not in cands.setdefault(qid, []):
@@ -394,5 +398,7 @@ def match_shortlisted(query_dir: Path, ref_dir: Path, index: ShortlistIndex, q: 
     if timings is not None:
         timings["shortlist_s"] = timings.get("shortlist_s", 0.0) + (t1 - t0)
         timings["verify_s"] = timings.get("verify_s", 0.0) + (time.perf_counter() - t1)
+        timings["shortlist_cpu_s"] = timings.get("shortlist_cpu_s", 0.0) + (c1 - c0)
+        timings["verify_cpu_s"] = timings.get("verify_cpu_s", 0.0) + (cpu_seconds() - c1)
         timings["candidates"] = timings.get("candidates", 0) + sum(len(c) for c in cands.values())
     return sorted(found.values(), key=lambda p: (-p.score, p.query_id, p.reference_id))

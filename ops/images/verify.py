@@ -9,7 +9,7 @@ import numpy as np
 
 from ops.images.descriptors import Features, RootSift
 from ops.images.loading import BadImage, load_image
-from ops.images.matching import MatchConfig, Pair, _verify
+from ops.images.matching import MatchConfig, Pair, _verify, ratio_test
 
 
 def count_inliers(a: Features, b: Features, cfg: MatchConfig) -> int:
@@ -20,7 +20,7 @@ def count_inliers(a: Features, b: Features, cfg: MatchConfig) -> int:
     top = np.argsort(-sims, axis=1)[:, :2]
     s1 = np.take_along_axis(sims, top[:, :1], 1)[:, 0]
     s2 = np.take_along_axis(sims, top[:, 1:2], 1)[:, 0]
-    good = np.nonzero((2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2))[0]
+    good = np.nonzero(ratio_test(s1, s2, cfg))[0]
     if len(good) < cfg.min_matches:
         return 0
     return _verify(a.xy[good], b.xy[top[good, 0]], cfg.ransac_px)
@@ -45,7 +45,7 @@ def _matches_across(q: Features, refs: list[Features | None], cfg: MatchConfig) 
     top = np.argsort(-sims, axis=1)[:, :2]
     s1 = np.take_along_axis(sims, top[:, :1], 1)[:, 0]
     s2 = np.take_along_axis(sims, top[:, 1:2], 1)[:, 0]
-    good = (2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2)
+    good = ratio_test(s1, s2, cfg)
     for i in usable:
         rows = np.nonzero(good & (owner[top[:, 0]] == i))[0]
         if len(rows) >= cfg.min_matches:
