@@ -14,7 +14,8 @@
   per stage (CPU, this process and its workers, is the fair measure on a shared machine).
 
 ``TRAINYARD_BENCH_IMAGES_PARTS=dedup`` (comma-separated: descriptors, matching, memory, dedup)
-runs only those parts."""
+runs only those parts; ``TRAINYARD_BENCH_IMAGES_SET_DIR=DIR`` keeps the generated dedup set in DIR
+and reuses it next time (generation is untimed but slow at 10k on 2 cores)."""
 import os
 import subprocess
 import sys
@@ -201,7 +202,11 @@ def bench_dedup_scale(rows: list[BenchRow], n: int, workers: int = 2, k: int = 1
     size = f"{n // 1000}k×{n // 1000}k" if n >= 1000 else f"{n}×{n}"
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        s = write_scale_set(Path(tmp) / "set", n, n, side=256, seed=0, workers=workers)
+        # TRAINYARD_BENCH_IMAGES_SET_DIR: keep the generated set there and reuse it on the next run
+        # (same n and seed: the same images); otherwise it is generated into the temporary folder
+        cache = os.environ.get("TRAINYARD_BENCH_IMAGES_SET_DIR")
+        set_dir = Path(cache) / f"n{n}-s0" if cache else Path(tmp) / "set"
+        s = write_scale_set(set_dir, n, n, side=256, seed=0, workers=workers, keep_existing=bool(cache))
         gen = time.perf_counter() - t0
         cfg = MatchConfig(keep_below=1e-9, shortlist_k=k)  # every scored pair (µAP); decisions at 0.95
         timings: dict = {}

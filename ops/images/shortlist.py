@@ -331,12 +331,16 @@ _VERIFY: dict = {}  # what forked verification workers read (set by match_shortl
 
 def _verify_shard(paths: list[Path]) -> dict:
     """Verified pairs of the query shards ``paths`` against their shortlists (``_VERIFY``), with
-    BLAS on one thread: the per-query products are small, and a second BLAS thread only spins."""
+    BLAS on one thread: the per-query products are small, and a second BLAS thread only spins.
+    A grey-thumbnail pair (``_VERIFY['thumbs']``) whose inliers stay below the floor comes back
+    as a Pair with no inliers but with its RANSAC affine: the appearance check then aligns it by
+    its keypoints instead of frame to frame (a padded or cropped copy is not frame-aligned)."""
     from threadpoolctl import threadpool_limits
 
     from ops.images.matching import Pair, inlier_score
 
     cands, store, cfg, floor = _VERIFY["cands"], _VERIFY["store"], _VERIFY["cfg"], _VERIFY["floor"]
+    thumbs = _VERIFY.get("thumbs", {})
     found = {}
     with threadpool_limits(1):
         for b in read_blocks(None, paths=paths):
@@ -348,6 +352,9 @@ def _verify_shard(paths: list[Path]) -> dict:
                     s = inlier_score(n, cfg.inlier_half)
                     if s >= floor and n > 0:
                         found[(qid, ref)] = Pair(qid, ref, s, float(n), n, s >= cfg.threshold, model, view)
+                    elif (qid, ref) in thumbs and model is not None:
+                        t = thumbs[(qid, ref)]
+                        found[(qid, ref)] = Pair(qid, ref, t, t, 0, False, model, view)
     return found
 
 
@@ -376,7 +383,7 @@ def match_shortlisted(query_dir: Path, ref_dir: Path, index: ShortlistIndex, q: 
             cands[qid].append(ref)
     found: dict[tuple[str, str], Pair] = {}
     paths = sorted(Path(query_dir).glob("shard-*.parquet"))
-    _VERIFY.update(cands=cands, store=index.store, cfg=cfg, floor=floor)
+    _VERIFY.update(cands=cands, store=index.store, cfg=cfg, floor=floor, thumbs=thumbs)
     try:
         if workers > 1 and len(paths) > 1:  # forked workers share the keypoint store copy-on-write
             import multiprocessing

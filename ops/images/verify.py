@@ -199,7 +199,7 @@ def _thumbs(dir_) -> dict[str, np.ndarray]:
 
 
 def appearance_filter(pairs: list[Pair], query_paths: dict[str, str], ref_paths: dict[str, str],
-                      ref_thumb_dir, cfg: MatchConfig, n_rivals: int = 4,
+                      ref_thumb_dir, cfg: MatchConfig, n_rivals: int = 2,
                       sift: RootSift | None = None, skip_unverified: bool = False,
                       template_share: float = 0.1) -> tuple[list[Pair], list[Pair]]:
     """(pairs that pass ``appearance_agreement`` ≥ ``cfg.appearance_min``, pairs that fail it, with
