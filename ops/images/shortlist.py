@@ -204,9 +204,12 @@ def shortlist(q: GlobalVectors, r: GlobalVectors, k: int, exclude_self: bool = F
                      np.asarray(q.views)[row[keep]])
 
 
-def thumbnail_pairs(query_dir: Path, ref_dir: Path, floor: float, exclude_self: bool) -> dict[tuple[str, str], float]:
+def thumbnail_pairs(query_dir: Path, ref_dir: Path, floor: float, exclude_self: bool,
+                    k: int | None = None) -> dict[tuple[str, str], float]:
     """(query id, reference id) → grey-thumbnail cosine for pairs ≥ ``floor`` (FAISS range search
-    over the 256-d thumbnails: a global descriptor too, cheap at any size here)."""
+    over the 256-d thumbnails: a global descriptor too, cheap at any size here). ``k``: keep only
+    each query's ``k`` best references (a set framed in one template has near-identical
+    thumbnails: without a cap its pairs, and the keypoint verification of them, grow as n²)."""
     from kernels.similarity import range_search_blocks
     from ops.images.store import read_all
 
@@ -224,16 +227,25 @@ def thumbnail_pairs(query_dir: Path, ref_dir: Path, floor: float, exclude_self: 
             yield offset, b.vectors
             offset += len(b.vectors)
 
-    out: dict[tuple[str, str], float] = {}
     qi, ri, sims = range_search_blocks(qt.vectors, blocks(), floor, index="flat")
-    for a, b, s in zip(qi, ri, sims):
-        qid, ref = str(qt.image_ids[a]), str(ref_ids[b])
-        if exclude_self and qid == ref:
-            continue
-        s = float(min(s, 1.0))
-        if s > out.get((qid, ref), -1.0):
-            out[(qid, ref)] = s
-    return out
+    qi, ri, sims = np.asarray(qi, np.int64), np.asarray(ri, np.int64), np.minimum(np.asarray(sims, np.float64), 1.0)
+    qids, rids = np.asarray(qt.image_ids, dtype=str)[qi], np.asarray(ref_ids, dtype=str)[ri]
+    keep = qids != rids if exclude_self else np.ones(len(qi), bool)
+    qids, rids, sims = qids[keep], rids[keep], sims[keep]
+    # best view per (query, reference), then (with k) each query's k best references
+    o = np.lexsort((-sims, rids, qids))
+    qids, rids, sims = qids[o], rids[o], sims[o]
+    first = np.ones(len(o), bool)
+    first[1:] = (qids[1:] != qids[:-1]) | (rids[1:] != rids[:-1])
+    qids, rids, sims = qids[first], rids[first], sims[first]
+    if k is not None:
+        o = np.lexsort((rids, -sims, qids))
+        qids, rids, sims = qids[o], rids[o], sims[o]
+        start = np.ones(len(o), bool)
+        start[1:] = qids[1:] != qids[:-1]
+        pos = np.arange(len(o)) - np.maximum.accumulate(np.where(start, np.arange(len(o)), 0))
+        qids, rids, sims = qids[pos < k], rids[pos < k], sims[pos < k]
+    return dict(zip(zip(qids.tolist(), rids.tolist()), sims.tolist()))
 
 
 def _top2(q: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -361,7 +373,9 @@ def _verify_shard(paths: list[Path]) -> dict:
 def match_shortlisted(query_dir: Path, ref_dir: Path, index: ShortlistIndex, q: GlobalVectors, cfg,
                       exclude_self: bool = False, timings: dict | None = None, workers: int = 1):
     """``matching.match_local``'s pairs, found sub-quadratically: candidates are each query's
-    top-``cfg.shortlist_k`` references by VLAD cosine (best of its views) plus its grey-thumbnail pairs ≥ ``cfg.thumb_floor``; only those are verified with keypoints.
+    top-``cfg.shortlist_k`` references by VLAD cosine (best of its views) plus its
+    ``cfg.shortlist_k`` best grey-thumbnail pairs ≥ ``cfg.thumb_floor``; only those are verified
+    with keypoints.
     Same scores and floor as ``match_local``. ``workers`` > 1 verifies query shards in that many
     forked processes."""
     import dataclasses as dc
@@ -374,7 +388,7 @@ def match_shortlisted(query_dir: Path, ref_dir: Path, index: ShortlistIndex, q: 
     t0, c0 = time.perf_counter(), cpu_seconds()
     short = shortlist(q, index.refs, cfg.shortlist_k, exclude_self=exclude_self)
     floor = min(cfg.threshold, cfg.keep_below) if cfg.keep_below else cfg.threshold
-    thumbs = thumbnail_pairs(query_dir, ref_dir, max(floor, cfg.thumb_floor), exclude_self) \
+    thumbs = thumbnail_pairs(query_dir, ref_dir, max(floor, cfg.thumb_floor), exclude_self, k=cfg.shortlist_k) \
         if cfg.thumb_floor < 1.0 else {}
     t1, c1 = time.perf_counter(), cpu_seconds()
     cands = short.by_query()  # per query, for verification (timed there)
