@@ -106,12 +106,14 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
     seconds per stage."""
     import time
 
+    from ops.progress import cpu_seconds
+
     cfg = cfg or MatchConfig()
     local = descriptor.kind == "local"
     self_ref = work_dir / ("benchmark_ref" if local else "benchmark")
     n_ref = sum(i["role"] == "reference" for i in images)
     n_bench = sum(i["role"] == "benchmark" for i in images)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     if local and (cfg.use_shortlist(n_ref) or cfg.use_shortlist(n_bench)):
         from ops.images.shortlist import ShortlistIndex, match_shortlisted, query_globals
 
@@ -119,16 +121,18 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
         q_global = query_globals(work_dir / "benchmark", ref_index.centroids)
         if timings is not None:
             timings["global_describe_s"] = time.perf_counter() - t0
+            timings["global_describe_cpu_s"] = cpu_seconds() - c0
         if cfg.use_shortlist(n_ref):
             pairs = match_shortlisted(work_dir / "benchmark", work_dir / "reference", ref_index, q_global, cfg,
                                       timings=timings, workers=workers)
         else:
             pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, background_dir)
         if cfg.use_shortlist(n_bench):
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), cpu_seconds()
             self_index = ShortlistIndex.build(self_ref, centroids=ref_index.centroids)
             if timings is not None:
                 timings["global_describe_s"] += time.perf_counter() - t1
+                timings["global_describe_cpu_s"] += cpu_seconds() - c1
             self_pairs = match_shortlisted(work_dir / "benchmark", self_ref, self_index, q_global, cfg,
                                            exclude_self=True, timings=timings, workers=workers)
         else:
@@ -136,9 +140,10 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
     else:
         pairs = match(descriptor, work_dir / "benchmark", work_dir / "reference", cfg, background_dir)
         self_pairs = match(descriptor, work_dir / "benchmark", self_ref, cfg, background_dir, exclude_self=True)
-    t_match = time.perf_counter()
+    t_match, c_match = time.perf_counter(), cpu_seconds()
     if timings is not None:
         timings["match_s"] = t_match - t0
+        timings["match_cpu_s"] = c_match - c0
     scored = [("against_reference", p) for p in pairs] + [("within_benchmark", p) for p in self_pairs]
     pairs = [p for p in pairs if p.score >= cfg.threshold]
     self_pairs = [p for p in self_pairs if p.score >= cfg.threshold]
@@ -150,8 +155,9 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
         ref_paths = {i["image_id"]: i["path"] for i in images if i["role"] == "reference"}
         pairs, bad_pairs = appearance_filter(pairs, bench_paths, ref_paths, work_dir / "reference", cfg,
                                              sift=descriptor)
+        # within the benchmark a pair without inliers links nothing (see ``linked``): not checked
         self_pairs, bad_self = appearance_filter(self_pairs, bench_paths, bench_paths, self_ref, cfg,
-                                                 sift=descriptor)
+                                                 sift=descriptor, skip_unverified=True)
         rejected = [("against_reference", p) for p in bad_pairs] + [("within_benchmark", p) for p in bad_self]
     if cfg.verify and not local:
         from ops.images.verify import verify_pairs
@@ -170,6 +176,7 @@ def match_all(descriptor: Descriptor, work_dir: Path, benchmark_ids: list[str], 
     linked = lambda p: p.verified or not local or p.n_inliers > 0  # noqa: E731
     if timings is not None:
         timings["appearance_verify_s"] = time.perf_counter() - t_match
+        timings["appearance_verify_cpu_s"] = cpu_seconds() - c_match
     decisions = decide(benchmark_ids, pixels,
                        [(p.query_id, p.reference_id, p.score, "reference", linked(p)) for p in pairs]
                        + [(p.query_id, p.reference_id, p.score, "benchmark", linked(p)) for p in self_pairs],
@@ -195,12 +202,15 @@ def run_dedup(benchmark: list[tuple[str, str]], reference: list[tuple[str, str]]
     describing shards; ``timings`` (a dict) collects seconds per stage."""
     import time
 
-    t0 = time.perf_counter()
+    from ops.progress import cpu_seconds
+
+    t0, c0 = time.perf_counter(), cpu_seconds()
     if not reference:
         raise EmptyReferenceSet("the reference set is empty: nothing to dedup against")
     images, bad = describe_all(benchmark, reference, descriptor, work_dir, shard_size, workers=workers)
     if timings is not None:
         timings["describe_s"] = time.perf_counter() - t0
+        timings["describe_cpu_s"] = cpu_seconds() - c0
     if not any(i["role"] == "reference" for i in images):
         raise EmptyReferenceSet(f"none of the {len(reference)} reference files could be read "
                                 f"(first: {bad[-1][0] if bad else '?'}: {bad[-1][1] if bad else '?'})")

@@ -25,6 +25,10 @@ class MatchConfig:
     threshold: float = 0.95         # on the score (raw cosine, normalised margin or calibrated inliers)
     index: str = "flat"             # 'flat' exact | 'hnsw' approximate
     ratio: float = 0.8              # Lowe's ratio test (distances)
+    # ... which a second neighbour this close (squared L2 of unit vectors; 1e-3 = cosine 0.9995)
+    # fails whatever the first: a near-exact duplicate patch (a template shared by two images,
+    # the same patch mirrored) makes the ratio of two tiny distances mere rounding noise
+    ratio_min_second: float = 1e-3
     min_matches: int = 4            # tentative matches needed before RANSAC
     ransac_px: float = 8.0          # RANSAC reprojection threshold, pixels of the resized image
     inlier_half: float = 0.5        # score = n / (n + inlier_half)
@@ -71,6 +75,13 @@ class Pair:
     # appearance check in ``ops.images.verify``
     model: tuple | None = None
     view: str = ""
+
+
+def ratio_test(s1: np.ndarray, s2: np.ndarray, cfg: "MatchConfig") -> np.ndarray:
+    """Lowe's ratio test on the cosines of unit vectors to the nearest and second-nearest
+    neighbour (squared distance 2 − 2s), failing where the second is a near-exact duplicate."""
+    d2 = 2 - 2 * s2
+    return ((2 - 2 * s1) < cfg.ratio ** 2 * d2) & (d2 >= cfg.ratio_min_second)
 
 
 def inlier_score(n: int, half: float) -> float:
@@ -128,11 +139,9 @@ def match_local(query_dir: Path, ref_dir: Path, cfg: MatchConfig, exclude_self: 
         order = np.argsort(own, axis=1, kind="stable")[:, :2]
         sims = np.where(np.take_along_axis(own, order, 1), -np.inf, np.take_along_axis(sims, order, 1))
         idx = np.where(np.take_along_axis(own, order, 1), -1, np.take_along_axis(idx, order, 1))
-    d1 = 2 - 2 * sims[:, 0]
     # no second neighbour (e.g. all others were the query's own keypoints: a mirrored view of a
     # symmetric structure matches its own original) means no ratio test was possible: no vote
-    d2 = 2 - 2 * sims[:, 1]
-    good = np.nonzero((idx[:, 0] >= 0) & (idx[:, 1] >= 0) & (d1 < cfg.ratio ** 2 * d2))[0]
+    good = np.nonzero((idx[:, 0] >= 0) & (idx[:, 1] >= 0) & ratio_test(sims[:, 0], sims[:, 1], cfg))[0]
     groups: dict[tuple[str, str, str], list[int]] = {}
     for row in good:
         ref = ref_ids[idx[row, 0]]

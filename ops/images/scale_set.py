@@ -65,9 +65,12 @@ def _write_one(job: tuple) -> list[str]:
     image has its own seed, so the set does not depend on how the work is split."""
     from ops.images.transforms import make_copy
 
+    kind, out_dir, side, seed, j = job[:5]
+    if job[-1] == "keep" and (Path(out_dir) / ("reference" if kind == "ref" else "benchmark")
+                              / (f"r{j:05d}.png" if kind == "ref" else f"b{j:05d}.png")).is_file():
+        return []  # written by an earlier call with the same seed (transform names not kept)
     if not _PHOTOS:
         _PHOTOS.extend(_base_photos())
-    kind, out_dir, side, seed, j = job[:5]
     if kind == "ref":
         generated_image(_PHOTOS, np.random.default_rng([seed, 0, j]), side).save(
             Path(out_dir) / "reference" / f"r{j:05d}.png", compress_level=1)
@@ -82,10 +85,11 @@ def _write_one(job: tuple) -> list[str]:
 
 
 def write_scale_set(out_dir: Path, n_reference: int, n_benchmark: int, copy_fraction: float = 0.5,
-                    side: int = 256, seed: int = 0, workers: int = 1) -> dict:
+                    side: int = 256, seed: int = 0, workers: int = 1, keep_existing: bool = False) -> dict:
     """Write ``out_dir/reference/r{i}.png`` and ``out_dir/benchmark/b{i}.png``; a fraction
     ``copy_fraction`` of the benchmark are transformed copies of distinct random references, the
-    rest transformed distractors (``workers`` processes). Returns {'reference': [(id, path)],
+    rest transformed distractors (``workers`` processes). ``keep_existing``: files already there
+    (from an earlier call with the same arguments) are kept, not drawn again. Returns {'reference': [(id, path)],
     'benchmark': [(id, path)], 'truth': {benchmark id: reference id}, 'transforms': {benchmark id:
     [names]}}."""
     out_dir = Path(out_dir)
@@ -95,9 +99,10 @@ def write_scale_set(out_dir: Path, n_reference: int, n_benchmark: int, copy_frac
     n_copies = min(n_reference, int(round(n_benchmark * copy_fraction)))
     sources = sorted(int(i) for i in rng.choice(n_reference, n_copies, replace=False)) if n_copies else []
     slots = rng.permutation(n_benchmark)
-    jobs = [("ref", str(out_dir), side, seed, i) for i in range(n_reference)]
-    jobs += [("copy", str(out_dir), side, seed, j, sources[int(slots[j])]) if slots[j] < len(sources)
-             else ("new", str(out_dir), side, seed, j) for j in range(n_benchmark)]
+    keep = "keep" if keep_existing else "draw"
+    jobs = [("ref", str(out_dir), side, seed, i, keep) for i in range(n_reference)]
+    jobs += [("copy", str(out_dir), side, seed, j, sources[int(slots[j])], keep) if slots[j] < len(sources)
+             else ("new", str(out_dir), side, seed, j, keep) for j in range(n_benchmark)]
     if workers > 1:
         import multiprocessing
 

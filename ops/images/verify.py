@@ -6,11 +6,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from PIL import ImageOps
 
 from ops.images.descriptors import Features, RootSift
 from ops.images.loading import BadImage, load_image
-from ops.images.matching import MatchConfig, Pair, _verify
+from ops.images.matching import MatchConfig, Pair, _verify, ratio_test
 
 
 def count_inliers(a: Features, b: Features, cfg: MatchConfig) -> int:
@@ -21,7 +20,7 @@ def count_inliers(a: Features, b: Features, cfg: MatchConfig) -> int:
     top = np.argsort(-sims, axis=1)[:, :2]
     s1 = np.take_along_axis(sims, top[:, :1], 1)[:, 0]
     s2 = np.take_along_axis(sims, top[:, 1:2], 1)[:, 0]
-    good = np.nonzero((2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2))[0]
+    good = np.nonzero(ratio_test(s1, s2, cfg))[0]
     if len(good) < cfg.min_matches:
         return 0
     return _verify(a.xy[good], b.xy[top[good, 0]], cfg.ransac_px)
@@ -46,7 +45,7 @@ def _matches_across(q: Features, refs: list[Features | None], cfg: MatchConfig) 
     top = np.argsort(-sims, axis=1)[:, :2]
     s1 = np.take_along_axis(sims, top[:, :1], 1)[:, 0]
     s2 = np.take_along_axis(sims, top[:, 1:2], 1)[:, 0]
-    good = (2 - 2 * s1) < cfg.ratio ** 2 * (2 - 2 * s2)
+    good = ratio_test(s1, s2, cfg)
     for i in usable:
         rows = np.nonzero(good & (owner[top[:, 0]] == i))[0]
         if len(rows) >= cfg.min_matches:
@@ -114,11 +113,22 @@ def verify_pairs(pairs: list[Pair], paths: dict[str, str], cfg: MatchConfig,
     return [result[(p.query_id, p.reference_id)] for p in pairs]
 
 
-def _ncc(a: np.ndarray, b: np.ndarray) -> float:
-    sa, sb = a.std(), b.std()
-    if sa < 1e-3 or sb < 1e-3:
-        return 0.0
-    return float(((a - a.mean()) * (b - b.mean())).mean() / (sa * sb))
+def _cells(a: np.ndarray, cell: int) -> np.ndarray:
+    """(n_cells, cell²) float32: the full ``cell``×``cell`` tiles of a 2-D array, row-major."""
+    h, w = (a.shape[0] // cell) * cell, (a.shape[1] // cell) * cell
+    return np.ascontiguousarray(a[:h, :w].reshape(h // cell, cell, w // cell, cell).transpose(0, 2, 1, 3)
+                                ).reshape(-1, cell * cell).astype(np.float32)
+
+
+def _ncc_rows(a: np.ndarray, b: np.ndarray, sa: np.ndarray | None = None) -> np.ndarray:
+    """Normalised cross-correlation of each row of ``a`` with the same row of ``b`` (0 where
+    either row is flat), all cells at once."""
+    za = a - a.mean(axis=1, keepdims=True)
+    zb = b - b.mean(axis=1, keepdims=True)
+    sa = np.sqrt((za * za).mean(axis=1)) if sa is None else sa
+    sb = np.sqrt((zb * zb).mean(axis=1))
+    ok = (sa >= 1e-3) & (sb >= 1e-3)
+    return np.where(ok, (za * zb).mean(axis=1) / np.where(ok, sa * sb, 1.0), 0.0)
 
 
 def appearance_agreement(query: "Image.Image", reference: "Image.Image", pair: Pair, sift: RootSift | None = None,
@@ -131,14 +141,37 @@ def appearance_agreement(query: "Image.Image", reference: "Image.Image", pair: P
     Both images are resized as the descriptor resized them; the query view (mirrored for
     'hflip') is warped onto the reference; the reference frame is cut into ``cell``-pixel cells
     and every textured cell (grey std ≥ ``min_std``) fully covered by the warped query is compared
-    by normalised cross-correlation. Returns (fraction of those cells with NCC ≥ ``ncc_min``,
-    number of cells compared). A pair without an affine (grey-thumbnail route) is compared
-    frame to frame."""
+    by normalised cross-correlation. Cells the reference shares with any of ``others`` (its
+    look-alike references: NCC ≥ ``shared_ncc``) say nothing about this pair and are left out.
+    Returns (fraction of the compared cells with NCC ≥ ``ncc_min``, number of cells compared).
+    A pair without an affine (grey-thumbnail route) is compared frame to frame."""
+    sift = sift or RootSift()
+    rg = sift._grey(reference)
+    shared = shared_cells(rg, [sift._grey(o) for o in others], cell, shared_ncc)
+    return agreement_on_grey(sift._grey(query), rg, pair, shared, cell, min_std, ncc_min)
+
+
+def shared_cells(rg: np.ndarray, rivals: list[np.ndarray], cell: int = 32, shared_ncc: float = 0.8) -> np.ndarray:
+    """(n_cells,) bool: the reference's cells that one of ``rivals`` (grey images, resized to the
+    reference's frame) reproduces (NCC ≥ ``shared_ncc``): a template or layout, not content."""
     import cv2
 
-    sift = sift or RootSift()
-    qg = sift._grey(ImageOps.mirror(query) if pair.view == "hflip" else query).astype(np.float32)
-    rg = sift._grey(reference).astype(np.float32)
+    h, w = rg.shape
+    a = _cells(rg, cell)
+    out = np.zeros(len(a), bool)
+    for o in rivals:
+        o = cv2.resize(o.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
+        out |= _ncc_rows(a, _cells(o, cell)) >= shared_ncc
+    return out
+
+
+def agreement_on_grey(qg: np.ndarray, rg: np.ndarray, pair: Pair, shared: np.ndarray | None = None,
+                      cell: int = 32, min_std: float = 25.0, ncc_min: float = 0.5) -> tuple[float, int]:
+    """``appearance_agreement`` on the descriptor's grey arrays (the query's unmirrored one), with
+    the reference's ``shared`` cells (``shared_cells``) already known."""
+    import cv2
+
+    qg = (qg[:, ::-1] if pair.view == "hflip" else qg).astype(np.float32)
     h, w = rg.shape
     if pair.model is not None:
         m = np.array(pair.model, np.float32).reshape(2, 3)
@@ -146,22 +179,16 @@ def appearance_agreement(query: "Image.Image", reference: "Image.Image", pair: P
         m = np.array([[w / qg.shape[1], 0, 0], [0, h / qg.shape[0], 0]], np.float32)
     warped = cv2.warpAffine(qg, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
     cover = cv2.warpAffine(np.ones_like(qg), m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
-    # cells the reference shares with other candidate references (a template, a layout) say
-    # nothing about this pair: a global test across the reference set, at the pixel level
-    rivals = [cv2.resize(sift._grey(o).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) for o in others]
-    good = total = 0
-    for y in range(0, h - cell + 1, cell):
-        for x in range(0, w - cell + 1, cell):
-            if cover[y:y + cell, x:x + cell].min() < 1:
-                continue
-            a = rg[y:y + cell, x:x + cell]
-            if a.std() < min_std:
-                continue
-            if any(_ncc(a, o[y:y + cell, x:x + cell]) >= shared_ncc for o in rivals):
-                continue
-            total += 1
-            good += _ncc(a, warped[y:y + cell, x:x + cell]) >= ncc_min
-    return (good / total if total else 1.0), total
+    a = _cells(rg, cell)
+    sa = a.std(axis=1)
+    sel = (_cells(cover, cell).min(axis=1) >= 1) & (sa >= min_std)
+    if shared is not None:
+        sel &= ~shared
+    total = int(sel.sum())
+    if not total:
+        return 1.0, 0
+    good = int((_ncc_rows(a[sel], _cells(warped, cell)[sel], sa[sel]) >= ncc_min).sum())
+    return good / total, total
 
 
 def _thumbs(dir_) -> dict[str, np.ndarray]:
@@ -173,35 +200,60 @@ def _thumbs(dir_) -> dict[str, np.ndarray]:
 
 def appearance_filter(pairs: list[Pair], query_paths: dict[str, str], ref_paths: dict[str, str],
                       ref_thumb_dir, cfg: MatchConfig, n_rivals: int = 2,
-                      sift: RootSift | None = None) -> tuple[list[Pair], list[Pair]]:
+                      sift: RootSift | None = None, skip_unverified: bool = False,
+                      template_share: float = 0.1) -> tuple[list[Pair], list[Pair]]:
     """(pairs that pass ``appearance_agreement`` ≥ ``cfg.appearance_min``, pairs that fail it, with
     ``verified`` False). Rivals of a reference: the ``n_rivals`` other images of its set with the
     most similar grey thumbnail (same template or layout when there is one). ``sift``: the
-    descriptor that produced the pairs (its resizing defines the affine's pixel frames)."""
+    descriptor that produced the pairs (its resizing defines the affine's pixel frames).
+    ``skip_unverified``: pairs without inliers (grey-thumbnail route) are passed through
+    unchecked (within the benchmark they link nothing, so checking them decides nothing).
+
+    Pairs with ≥ ``cfg.appearance_max_inliers`` inliers skip the check, unless the reference
+    shares ≥ ``template_share`` of its textured cells with its rivals: then it sits in a template
+    (a screenshot frame, a slide layout) whose keypoints alone can give hundreds of inliers, and
+    only its own cells — its content — decide. Each image's grey array and each reference's
+    shared cells are computed once."""
+    from functools import lru_cache
+
     sift = sift or RootSift()
     thumbs = _thumbs(ref_thumb_dir)
     ids = sorted(thumbs)
     mat = np.stack([thumbs[i] for i in ids]) if ids else np.zeros((0, 256), np.float32)
-    cache: dict[str, "Image.Image | None"] = {}
 
-    def image(path: str):
-        if path not in cache:
-            try:
-                cache[path] = load_image(path).image
-            except BadImage:
-                cache[path] = None
-        return cache[path]
+    @lru_cache(maxsize=1024)
+    def grey(path: str) -> np.ndarray | None:
+        try:
+            return sift._grey(load_image(path).image)
+        except BadImage:
+            return None
+
+    @lru_cache(maxsize=1024)
+    def shared(ref: str, rivals: tuple[str, ...]) -> tuple[np.ndarray, bool]:
+        """(the reference's cells its rivals share, whether that makes it a template image)."""
+        rg = grey(ref_paths[ref])
+        cells = shared_cells(rg, [g for g in (grey(ref_paths[i]) for i in rivals if i in ref_paths) if g is not None])
+        textured = _cells(rg, 32).std(axis=1) >= 25.0
+        return cells, bool(textured.any() and (cells & textured).sum() >= template_share * textured.sum())
 
     kept, failed = [], []
     for p in pairs:
-        q, r = image(query_paths.get(p.query_id, "")), image(ref_paths.get(p.reference_id, ""))
-        if q is None or r is None or p.reference_id not in thumbs or p.n_inliers >= cfg.appearance_max_inliers:
+        if (skip_unverified and p.n_inliers == 0) or p.reference_id not in thumbs:
             kept.append(p)
             continue
-        sims = mat @ thumbs[p.reference_id]
-        order = [ids[i] for i in np.argsort(-sims) if ids[i] not in (p.reference_id, p.query_id)][:n_rivals]
-        rivals = [im for im in (image(ref_paths[i]) for i in order if i in ref_paths) if im is not None]
-        frac, _ = appearance_agreement(q, r, p, sift, others=rivals)
+        q, r = grey(query_paths.get(p.query_id, "")), grey(ref_paths.get(p.reference_id, ""))
+        if q is None or r is None:
+            kept.append(p)
+            continue
+        top = np.argpartition(-(mat @ thumbs[p.reference_id]), min(len(ids) - 1, n_rivals + 2))[:n_rivals + 3] \
+            if len(ids) > n_rivals + 3 else np.arange(len(ids))
+        top = top[np.argsort(-(mat[top] @ thumbs[p.reference_id]), kind="stable")]
+        rivals = tuple([ids[i] for i in top if ids[i] not in (p.reference_id, p.query_id)][:n_rivals])
+        cells, template = shared(p.reference_id, rivals)
+        if p.n_inliers >= cfg.appearance_max_inliers and not template:
+            kept.append(p)
+            continue
+        frac, _ = agreement_on_grey(q, r, p, cells)
         (kept if frac >= cfg.appearance_min else failed).append(
             p if frac >= cfg.appearance_min else dataclasses.replace(p, verified=False))
     return kept, failed

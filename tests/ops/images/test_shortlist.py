@@ -38,13 +38,20 @@ def test_shortlist_recovers_true_references_with_k_n_candidates(scale_set):
     q = query_globals(work / "benchmark", index.centroids)
     k = 4
     cands = shortlist(q, index.refs, k)
-    # k per query view (orig + mirrored): k·n, not n·m
-    assert sum(len(c) for c in cands.values()) <= 2 * k * len(s["benchmark"]) < len(s["benchmark"]) * len(s["reference"])
-    hits = sum(ref in cands[qid] for qid, ref in s["truth"].items())
+    # k per query (best of its views orig + mirrored): k·n, not n·m
+    per_query = cands.by_query()
+    assert max(len(c) for c in per_query.values()) == k
+    assert len(cands) <= k * len(s["benchmark"]) < len(s["benchmark"]) * len(s["reference"])
+    assert len(cands.pairs()) == len(cands)  # one row per (query, reference): views merged
+    hits = sum((qid, ref) in cands.pairs() for qid, ref in s["truth"].items())
     assert hits >= len(s["truth"]) - 1, (hits, len(s["truth"]))
     # chance level for comparison: k of 40 references, ~10 % per copy
     within = shortlist(q, query_globals(work / "benchmark", index.centroids), k, exclude_self=True)
-    assert all(qid not in c for qid, c in within.items())
+    assert len(within) and not (within.query_ids == within.ref_ids).any()
+    # best cosine first within each query
+    for qid, refs in within.by_query().items():
+        sc = within.scores[within.query_ids == qid]
+        assert (np.diff(sc) <= 1e-7).all()
 
 
 def test_shortlisted_dedup_finds_the_copies_and_keeps_distractors(scale_set, tmp_path):
