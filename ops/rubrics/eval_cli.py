@@ -227,44 +227,46 @@ def run_drb_loo(query_path: Path, criteria_path: Path, k: int = 6, per_dimension
 
 
 def run_probe(judge: bool = True) -> int:
-    """Agreement of the criterion-satisfaction scorers with the hand-written held-out probe set
-    (95 % Wilson intervals), the development set's figure beside it (fitted there: not an estimate)."""
+    """Agreement of the criterion-satisfaction scorers with the hand-written probe set (95 % Wilson
+    intervals), overall and per dated group; the held-out group (written before the scorer change it
+    measures) is marked, the development set's and older groups' figures are fitted, not estimates."""
     from ops.rubrics.criterion_checks import CriterionChecks
-    from ops.rubrics.probe import ADDED_ROUND3, ADDED_ROUND3B, ORIGINAL, PROBES
+    from ops.rubrics.probe import GROUPS, HELD_OUT, PROBES
     from ops.rubrics.satisfaction import EmbeddingSatisfaction, SmolJudge, agreement
     from ops.rubrics.satisfaction_dev import DEV
     from warehouse.registry import EvalMetric, record_eval_report
     from warehouse.writer import Lineage, Warehouse
 
     scorers = [EmbeddingSatisfaction(), CriterionChecks()] + ([SmolJudge()] if judge else [])
-    sets = {"probe": PROBES, "probe_original": ORIGINAL, "probe_round3": ADDED_ROUND3, "probe_round3b": ADDED_ROUND3B,
-            "dev": DEV}
+    sets = {"probe": PROBES, **{f"probe_{g}": cases for g, cases in GROUPS.items()}, "dev": DEV}
     metrics = []
-    print(f"held-out probe set: {len(PROBES)} cases ({len(ORIGINAL)} original, {len(ADDED_ROUND3)} added in round 3 "
-          f"before criterion-checks was built, {len(ADDED_ROUND3B)} (round3b) after its first measurement); "
-          f"development set: {len(DEV)} cases (scorer variants chosen there)")
+    print(f"probe set: {len(PROBES)} cases in groups " + ", ".join(f"{g} {len(c)}" for g, c in GROUPS.items())
+          + f"; held out (never used to choose a scorer): {', '.join(HELD_OUT)}; "
+          f"development set: {len(DEV)} cases (scorer variants chosen there and on the older groups)")
     print("agreement at score >= 0.5 [95 % Wilson interval]; oracle = best threshold fitted on the probes")
     for s in scorers:
         scores = s.score([c for c, _, _ in PROBES + DEV], [a for _, a, _ in PROBES + DEV])
-        n_o, n_3 = len(ORIGINAL), len(ORIGINAL) + len(ADDED_ROUND3)
-        by_set = {"probe": scores[:len(PROBES)], "probe_original": scores[:n_o], "probe_round3": scores[n_o:n_3],
-                  "probe_round3b": scores[n_3:len(PROBES)], "dev": scores[len(PROBES):]}
+        by_set, start = {"probe": scores[:len(PROBES)], "dev": scores[len(PROBES):]}, 0
+        for g, cases in GROUPS.items():
+            by_set[f"probe_{g}"], start = scores[start:start + len(cases)], start + len(cases)
         for key, cases in sets.items():
             a = agreement(s.name, by_set[key], [y for _, _, y in cases])
             suffix = "" if key == "probe" else f"/{key.removeprefix('probe_')}"
             metrics.append(EvalMetric(f"agreement@0.5/{a.scorer}{suffix}", a.at_half, a.n, a.ci_low, a.ci_high))
             if key == "probe":
                 metrics.append(EvalMetric(f"agreement@oracle/{a.scorer}", a.at_best, a.n))
-            print(f"  {a.scorer:22} {key:15} {a.at_half:.3f} [{a.ci_low:.3f}, {a.ci_high:.3f}] n={a.n}"
+            held = " (held out)" if key.removeprefix("probe_") in HELD_OUT else ""
+            print(f"  {a.scorer:22} {key + held:25} {a.at_half:.3f} [{a.ci_low:.3f}, {a.ci_high:.3f}] n={a.n}"
                   + (f"   oracle {a.at_best:.3f} (threshold {a.best_threshold:.3f})" if key == "probe" else ""))
         if isinstance(s, CriterionChecks):
             for r, v, (c, ans, y) in zip(s.route([c for c, _, _ in PROBES]), by_set["probe"], PROBES):
                 if (v >= 0.5) != y:
-                    print(f"    miss: {c!r} routed to {r.property} ({r.sign:+d}, cos {r.similarity:.2f}) "
+                    print(f"    miss: {c!r} routed to {r.property} ({r.sign:+d}, {r.via}, cos {r.similarity:.2f}) "
                           f"scored {v:.2f}, labelled {y}: {ans[:70]!r}")
     record_eval_report(Warehouse(), report_id="rubrics_probe/satisfaction", subject_kind="probe_set",
                        subject="ops.rubrics.probe", suite="rubrics_probe",
-                       summary={"probes": len(PROBES), "dev": len(DEV)},
+                       summary={"probes": len(PROBES), "dev": len(DEV), "held_out": list(HELD_OUT),
+                                "groups": {g: len(c) for g, c in GROUPS.items()}},
                        html_path="", lineage=Lineage.adhoc("rubrics_probe"), source_key="ops.rubrics.probe",
                        metrics=metrics)
     return 0

@@ -4,8 +4,10 @@ Written for the tests (not drawn from any data set). Each criterion appears with
 that meets it and one that does not, and most wrong answers are on the same topic as the criterion,
 so a scorer that measures topic similarity cannot pass by topic alone.
 
-Held out: no scorer is fitted or chosen on these cases. Variants are chosen on the separate
-development set ``ops.rubrics.satisfaction_dev`` (other criteria and answers)."""
+Held out: scorer variants are chosen on the separate development set
+``ops.rubrics.satisfaction_dev`` (other criteria and answers) and on the probe groups older than
+the newest; the newest group (``HELD_OUT``) was written before the scorer change it measures and
+never used to choose anything. ``GROUPS`` names the dated groups."""
 from __future__ import annotations
 
 ORIGINAL: tuple[tuple[str, str, bool], ...] = (
@@ -419,4 +421,10 @@ ADDED_ROUND4: tuple[tuple[str, str, bool], ...] = (
      "这几年居民收入增长很快，生活水平明显提高。", False),
 )
 
+# Groups in the order they were written. Held out from scorer choices: only the newest group.
+# ``original``, ``round3`` and ``round3b`` were used (with the development set) to choose the
+# round-4 criterion-checks rules; their figures are fitted, not estimates.
+GROUPS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "original": ORIGINAL, "round3": ADDED_ROUND3, "round3b": ADDED_ROUND3B, "round4": ADDED_ROUND4}
+HELD_OUT = ("round4",)
 PROBES = ORIGINAL + ADDED_ROUND3 + ADDED_ROUND3B + ADDED_ROUND4

@@ -3,19 +3,32 @@ detectors, and its agreement with the held-out probe set beside the embedding ba
 import numpy as np
 import pytest
 
-from ops.rubrics.criterion_checks import (PROPERTIES, CriterionChecks, coverage, harmful_compliance,
+from ops.rubrics.criterion_checks import (PROPERTIES, CriterionChecks, _any, coverage, harmful_compliance,
                                           latin_language, statistics, timeline)
-from ops.rubrics.probe import PROBES
+from ops.rubrics.probe import ADDED_ROUND4, GROUPS, HELD_OUT, PROBES
 from ops.rubrics.satisfaction_dev import DEV
 
 
 def test_dev_set_is_separate_from_the_probe_set_and_descriptions_copy_no_probe():
-    assert len(DEV) >= 40
+    assert len(DEV) >= 40 and set(GROUPS) >= {"original", "round3", "round3b", "round4"} and HELD_OUT == ("round4",)
+    assert sum(len(g) for g in GROUPS.values()) == len(PROBES) and len(ADDED_ROUND4) >= 40
     probe_crits = {c.lower().strip() for c, _, _ in PROBES}
     assert not probe_crits & {c.lower().strip() for c, _, _ in DEV}
     assert not {a for _, a, _ in PROBES} & {a for _, a, _ in DEV}
     descriptions = {d.lower() for p in PROPERTIES for d, _ in p.descriptions}
     assert not descriptions & probe_crits
+
+
+def test_detectors_keep_their_regexes_own_flags():
+    """Regression (round 4): ``_any`` recompiled ``pattern.pattern`` with IGNORECASE, so the code
+    detector lost re.M (an indented line after the first was not code) and the heading rule's capital
+    letter matched lowercase prose ending in a colon."""
+    det = {p.name: p.detect for p in PROPERTIES}
+    assert det["code"]("Run this:\n    make build\nand wait.") == 1.0
+    assert det["headings"]("so here is the plan:\nwe start on Monday.") == 0.0
+    assert det["headings"]("Plan:\nwe start on Monday.") == 1.0
+    with pytest.raises(TypeError):
+        _any(r"\bcode\b")
 
 
 def test_detectors_on_hand_examples():
@@ -47,6 +60,28 @@ def test_routing_negation_refusal_language_and_fallback(checks):
     assert r["Mentions the Treaty of Westphalia"].property == "fallback:coverage"
     s = checks.score(["Never swears at the user"] * 2, ["Happy to help!", "Shut up, idiot."])
     assert s.tolist() == [1.0, 0.0]
+
+
+def test_negated_criterion_falling_back_to_coverage_is_flipped(checks):
+    """Regression (round 4): the coverage fallback ignored a leading negation."""
+    crit = "Does not mention the Treaty of Westphalia"
+    (r,) = checks.route([crit])
+    assert (r.property, r.sign) == ("fallback:coverage", -1)
+    s = checks.score([crit] * 2, ["The Treaty of Westphalia ended the war in 1648.", "The war ended in 1648."])
+    assert s.tolist() == [0.0, 1.0]
+
+
+def test_generator_forms_route_by_their_content(checks):
+    """The learned generator's "Does not match: …" negations and the DRB writer's "Covers: …" prefix."""
+    r = {x.criterion: x for x in checks.route([
+        "Does not match: uses profanity or crude language", "Covers: the drawbacks of nuclear power",
+        "Admits it does not know instead of inventing an answer", "覆盖：数据来源"])}
+    assert (r["Does not match: uses profanity or crude language"].property,
+            r["Does not match: uses profanity or crude language"].sign) == ("offensive", -1)
+    assert r["Covers: the drawbacks of nuclear power"].property == "drawbacks"
+    assert (r["Admits it does not know instead of inventing an answer"].property,
+            r["Admits it does not know instead of inventing an answer"].sign) == ("uncertainty", 1)
+    assert coverage("数据来源", "根据国家统计局的数据来源") == 1.0 and coverage("数据来源", "收入增长很快") == 0.0
 
 
 def test_agreement_on_the_held_out_probe_set_beside_the_embedding_baseline(checks):
