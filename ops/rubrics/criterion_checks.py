@@ -2,17 +2,20 @@
 
 A labelled rule scorer, not a language-understanding model (no offline entailment model or judge
 good enough was installable from a registry package; see docs/rubrics.md). Each ``Property`` has
-descriptions of what a criterion asking for it says, with a sign (+1: the criterion asks for the
-property, -1: it asks for its absence), and a detector ``answer -> [0, 1]``. A criterion is routed
-to the description nearest in MiniLM space after its leading negation ("Does not", "Avoids",
-"Gives no", ...) is stripped; the negation flips the sign. Language criteria ("Answers in Chinese")
-are parsed, not embedded. A criterion no description is near (cosine < ``route_min``) falls back to
-content-word coverage: the share of the criterion's content words the answer contains, the route
-labelled ``fallback:coverage``. ``route_min`` and the descriptions were set on the development set
-(``ops.rubrics.satisfaction_dev``), never on the held-out probe set.
+a detector ``answer -> [0, 1]`` and descriptions of what a criterion asking for it says, with a
+sign (+1: the criterion asks for the property, -1: for its absence). A criterion is normalised
+(the report writer's "Covers: …" prefix and a trailing "instead of …" dropped; leading negations
+such as "Does not", "Avoids", "Gives no", the learned generator's "Does not match: …", and inner
+ones such as "Shows little …" stripped and counted), then routed: language criteria ("Answers in
+Chinese") are parsed, "Refuses …" / "Declines …" go to harmful compliance, then the first matching
+lexical cue (``_CUES``) decides, else the description nearest in MiniLM space. An odd number of
+negations flips the score. A criterion no description is near (cosine < ``route_min``) falls back
+to content-word coverage, the route labelled ``fallback:coverage`` (negations flip it too). Cues,
+descriptions and ``route_min`` were set on the development set (``ops.rubrics.satisfaction_dev``)
+and the older probe groups, never on the held-out probe group (``ops.rubrics.probe.HELD_OUT``).
 
-What it cannot do: judge whether content is correct, relevant or well argued; a criterion about
-anything outside the property list is judged by word coverage only.
+What it cannot do: judge whether content is correct, complete, relevant or well argued; a
+criterion about anything outside the property list is judged by word coverage only.
 """
 from __future__ import annotations
 

@@ -99,6 +99,24 @@ def test_agreement_on_the_held_out_probe_set_beside_the_embedding_baseline(check
     assert np.isfinite(base.ci_low)
 
 
+def test_probe_target_on_the_held_out_group(checks):
+    """Issue #13 target: the scorer agrees on >= 90 % of probe cases. Asserted on the group written
+    before the round-4 changes and never used to choose them (measured 0.952 [0.884, 0.981] of 84;
+    0.583 before the changes), and on the whole probe set (0.979 of 190, three groups of which were
+    used to choose the rules, so that figure is partly fitted)."""
+    from ops.rubrics.satisfaction import agreement
+
+    for name in HELD_OUT:
+        cases = GROUPS[name]
+        a = agreement("criterion-checks", checks.score([c for c, _, _ in cases], [x for _, x, _ in cases]),
+                      [y for _, _, y in cases])
+        print(f"held-out {name}: {a.at_half:.3f} [{a.ci_low:.3f}, {a.ci_high:.3f}] n={a.n}")
+        assert a.n >= 40 and a.at_half >= 0.90
+    a = agreement("criterion-checks", checks.score([c for c, _, _ in PROBES], [x for _, x, _ in PROBES]),
+                  [y for _, _, y in PROBES])
+    assert a.at_half >= 0.90
+
+
 def test_rubric_check_satisfied_uses_the_criterion_checks_scorer(checks):
     from ops.rubrics.rubric import Criterion
     from ops.rubrics.scorer import criterion_matrix
@@ -121,5 +139,5 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     for scorer in ("criterion-checks", "minilm-cosine"):
         r = rows[f"agreement@0.5/{scorer}"]
         assert r["n"] == len(PROBES) and r["ci_low"] <= r["value"] <= r["ci_high"]
-        assert all(f"agreement@0.5/{scorer}/{s}" in rows for s in ("dev", "original", "round3", "round3b"))
+        assert all(f"agreement@0.5/{scorer}/{s}" in rows for s in ("dev", *GROUPS))
     assert "miss:" in capsys.readouterr().out or rows["agreement@0.5/criterion-checks"]["value"] == 1.0
