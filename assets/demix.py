@@ -472,7 +472,7 @@ def demix_fidelity_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from kernels.merge_linear import LinearMergeConfig, mergekit_yaml
     from ops.demix.proxies import ProxyScorer
-    from ops.demix.search import dirichlet_pool, run_search
+    from ops.demix.search import REGRESSORS, dirichlet_pool, refit_final, run_search
     from ops.demix.study import parse_proxy_key, split_prior, weights_json
     from ops.demix.training import load_tokens
 
@@ -493,6 +493,10 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     offset = _prior_offset(wh, names, merge_kind, alpha)
     result = run_search(lambda w: [x + offset(w) for x in scorer(w, scale, norm)], names, pool, sizes.rounds,
                         sizes.per_round, sizes.top_k, log=context.log.info)
+    # the final regressor: the REGRESSORS setting that ranks the selection half's trained mixtures best
+    trained_fid = _trained_fidelity(wh, names)
+    reg_name, reg_scores = _choose_final_regressor(result, trained_fid)
+    result = refit_final(result, sizes.top_k, REGRESSORS[reg_name])
     proxy_rows = [{"mixture_id": f"search/{e['index']}", "purpose": "search", "variant": merge_kind,
                    "round": e["round"], "weights_json": weights_json(names, pool[e["index"]]), "domain": d,
                    "loss": v - offset(pool[e["index"]]), "source_key": f"search/{e['index']}"}
@@ -522,7 +526,7 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             f"  - model: {c}\n    parameters:\n      weight: {scale * w / total:.6f}\n"
             for c, w in zip(comps, result.final_weights)) + "parameters:\n  normalize: false\ndtype: float32\n"
     (artifact_dir("demix") / "chosen_mergekit.yml").write_text(yaml_text)
-    trained = _regressor_vs_trained(wh, lineage, names, pool, result)
+    trained = _regressor_vs_trained(wh, lineage, pool, result, trained_fid, reg_name, reg_scores)
     wh.write("demix_choice", [{
         "choice": "chosen", "variant": variant, "weights_json": weights_json(names, result.final_weights),
         "top_k": sizes.top_k, "proxies_scored": len(result.evaluated),
@@ -534,6 +538,7 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     return dg.MaterializeResult(metadata={
         "variant": variant, "chosen": dict(zip(names, [round(w, 4) for w in result.final_weights])),
         "proxies_scored": len(result.evaluated), "regressor_cv_spearman": result.regressor_cv_spearman,
+        "final_regressor": reg_name,
         "regressor_trained_spearman": trained["spearman"], "regressor_trained_spearman_all_k": trained["all_k"],
         "proxy_seconds_each": scorer.seconds / max(1, scorer.count)})
 
@@ -556,26 +561,50 @@ def _prior_offset(wh, names, merge_kind: str, alpha: float):
     return lambda w: float(scale * prior_terms([w])[0, -1])
 
 
-def _regressor_vs_trained(wh, lineage, names, pool, result) -> dict:
-    """The search's final regressor (fitted on all scored proxies) predicts the really-trained
-    fidelity mixtures; Spearman against their trained mean loss on the evaluation half (and on
-    all K), stored in demix_choice and as an eval report."""
-    import numpy as np
-
-    from ops.demix.fidelity import spearman, spearman_ci
-    from ops.demix.search import predict_aggregate
-    from ops.demix.study import EVALUATION, fidelity_split
+def _trained_fidelity(wh, names) -> dict:
+    """The really-trained fidelity mixtures: weights, seed-mean aggregate loss, and the
+    indices of each half."""
+    from ops.demix.study import EVALUATION, SELECTION, fidelity_split
     from warehouse.readers import read_sql
-    from warehouse.registry import EvalMetric, record_eval_report
 
     frame = read_sql("SELECT mixture_id, any_value(weights_json) AS w, avg(loss) AS l FROM demix_real_evals "
                      "WHERE purpose = 'fidelity' AND asset_key = 'demix_fidelity' GROUP BY 1 ORDER BY 1", path=wh.path)
-    weights = [[json.loads(w)[d] for d in names] for w in frame["w"]]
-    real = frame["l"].to_list()
-    X = np.stack([pool[e["index"]] for e in result.evaluated])
-    Y = np.array([e["losses"] for e in result.evaluated])
-    pred = predict_aggregate(X, Y, weights).tolist()
-    ev = [i for i, m in enumerate(frame["mixture_id"]) if fidelity_split(int(m.rsplit("/", 1)[1])) == EVALUATION]
+    half = [fidelity_split(int(m.rsplit("/", 1)[1])) for m in frame["mixture_id"]]
+    return {"weights": [[json.loads(w)[d] for d in names] for w in frame["w"]], "real": frame["l"].to_list(),
+            SELECTION: [i for i, h in enumerate(half) if h == SELECTION],
+            EVALUATION: [i for i, h in enumerate(half) if h == EVALUATION]}
+
+
+def _scored(result):
+    import numpy as np
+
+    return (np.stack([result.pool[e["index"]] for e in result.evaluated]),
+            np.array([e["losses"] for e in result.evaluated]))
+
+
+def _choose_final_regressor(result, trained: dict):
+    """(name, Spearman per setting): the ``REGRESSORS`` setting chosen on the selection half."""
+    from ops.demix.search import choose_regressor
+    from ops.demix.study import SELECTION
+
+    X, Y = _scored(result)
+    return choose_regressor(X, Y, trained["weights"], trained["real"], trained[SELECTION])
+
+
+def _regressor_vs_trained(wh, lineage, pool, result, trained: dict, reg_name: str, reg_scores: dict) -> dict:
+    """The search's final regressor (setting ``reg_name``, chosen on the selection half; fitted
+    on all scored proxies) predicts the really-trained fidelity mixtures; Spearman against their
+    trained mean loss on the evaluation half (and on all K), stored in demix_choice and as an
+    eval report."""
+    from ops.demix.fidelity import spearman, spearman_ci
+    from ops.demix.search import REGRESSORS, predict_aggregate
+    from ops.demix.study import EVALUATION
+    from warehouse.registry import EvalMetric, record_eval_report
+
+    weights, real = trained["weights"], trained["real"]
+    X, Y = _scored(result)
+    pred = predict_aggregate(X, Y, weights, params=REGRESSORS[reg_name]).tolist()
+    ev = trained[EVALUATION]
     rho, lo, hi = spearman_ci([pred[i] for i in ev], [real[i] for i in ev])
     # the search only predicts inside the floored pool: the same figure on the evaluation
     # mixtures inside it (the rest are extrapolations)
@@ -583,6 +612,7 @@ def _regressor_vs_trained(wh, lineage, names, pool, result) -> dict:
     ev_in = [i for i in ev if min(weights[i]) >= floor - 1e-9]
     rho_in, lo_in, hi_in = spearman_ci([pred[i] for i in ev_in], [real[i] for i in ev_in])
     out = {"spearman": rho, "ci_low": lo, "ci_high": hi, "k": len(ev), "all_k": spearman(pred, real),
+           "final_regressor": reg_name, "selection_half_spearman_per_setting": reg_scores,
            "inside_floor_spearman": rho_in, "inside_floor_ci": [lo_in, hi_in], "inside_floor_k": len(ev_in)}
     record_eval_report(wh, report_id=f"{lineage.asset_key}/regressor", subject_kind="dataset",
                        subject="demix_fidelity", suite="demix_search", summary=out, html_path="",
