@@ -429,12 +429,12 @@ def read_verdict(path) -> dict:
     from warehouse.readers import read_sql
 
     rows = read_sql("SELECT split, variant, method, domain, spearman, ci_low, ci_high, k FROM demix_fidelity "
-                    "WHERE asset_key = 'demix_fidelity'", path=path).to_dicts()
+                    "WHERE asset_key = 'demix_fidelity' ORDER BY rowid", path=path).to_dicts()  # domains in order
     ev = [r for r in rows if r["split"] == EVALUATION]
     diff = {r["domain"]: r for r in ev if r["method"] == "proxy_minus_best_baseline"}
     kinds = {d: r["variant"] for d, r in diff.items()}
     proxy = {r["domain"]: r for r in ev if r["method"] == "proxy" and kinds.get(r["domain"]) == r["variant"]}
-    order = [d for d in proxy if d != "aggregate"] + ["aggregate"]
+    order = [d for d in diff if d != "aggregate"] + ["aggregate"]
     cells = [{"domain": d, "proxy": proxy[d]["spearman"], "diff": diff[d]["spearman"],
               "beats": bool(diff[d]["spearman"] > 0)} for d in order]
 
