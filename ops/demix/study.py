@@ -200,7 +200,15 @@ def best_variant(rows: Sequence[dict], split: str = SELECTION) -> str:
     if not scores:
         raise ValueError("no proxy fidelity rows")
     cells = max(len(v) for v in scores.values())
-    return max(scores, key=lambda v: (sum(scores[v]) - (cells - len(scores[v]))) / cells)
+    mean = {v: (sum(sc) - (cells - len(sc))) / cells for v, sc in scores.items()}
+    return _first_best(mean)
+
+
+def _first_best(mean: dict[str, float], tol: float = 1e-9) -> str:
+    """The first listed key whose value is within ``tol`` of the highest (ties: listed order,
+    not floating-point noise)."""
+    top = max(mean.values())
+    return next(v for v in mean if mean[v] >= top - tol)
 
 
 def tie_order(kind: str, costs: dict[str, float] | None = None) -> tuple:
@@ -276,6 +284,21 @@ def heldout_cells(names: Sequence[str], mixtures, real_losses, proxies, componen
     return out
 
 
+def _rank_corr(pred, y):
+    """Spearman of every predictor column with ``y`` at once: ``pred`` (P, n, C), ``y`` (n, C)
+    → (P, C); NaN where a side is constant or has a NaN (as ``fidelity.spearman``)."""
+    import numpy as np
+    from scipy.stats import rankdata
+
+    rp = rankdata(pred, axis=1)
+    ry = rankdata(y, axis=0)[None]
+    rp -= rp.mean(axis=1, keepdims=True)
+    ry = ry - ry.mean(axis=1, keepdims=True)
+    num, den = (rp * ry).sum(axis=1), np.sqrt((rp**2).sum(axis=1) * (ry**2).sum(axis=1))
+    bad = np.isnan(pred).any(axis=1) | (den <= 1e-12 * np.maximum(1.0, np.abs(num)))
+    return np.where(bad, np.nan, num / np.where(den > 0, den, 1.0))
+
+
 def split_repeats(names, mixtures, real_losses, proxies, component_losses, regmix, repeats: int,
                   seed: int = 0, costs: dict[str, float] | None = None) -> dict:
     """The held-out figure over ``repeats`` random halvings of the K mixtures: on one half the
@@ -284,54 +307,53 @@ def split_repeats(names, mixtures, real_losses, proxies, component_losses, regmi
     from the kind's components, or RegMix). Mean and 2.5/97.5 % of the aggregate Spearman and
     of proxy − best baseline on the aggregate, mean cells won, and the share of halvings in
     which the proxy beats the best baseline in ≥ 3/4 of the cells; ``all_cell_rule``: the same
-    figures when one kind is chosen for all cells (``best_variant``' rule), for comparison."""
+    figures on the same halvings when one kind is chosen for all cells (``best_variant``' rule),
+    for comparison."""
     import numpy as np
 
-    from ops.demix.fidelity import spearman, with_aggregate
+    from ops.demix.fidelity import with_aggregate
 
+    rng = np.random.default_rng(seed)
     k, n_cells = len(mixtures), len(names) + 1
     preds = predictors_for(mixtures, proxies, component_losses, regmix)
-    full = {key: np.array([with_aggregate(x) if len(x) == len(names) else list(x) for x in p], dtype=float)
-            for key, p in preds.items()}
+    keys = list(preds)
+    full = np.stack([np.array([with_aggregate(x) if len(x) == len(names) else list(x) for x in preds[key]], dtype=float)
+                     for key in keys])  # (predictors, K, cells)
     real = np.array([with_aggregate(r) for r in real_losses], dtype=float)
     need = math.ceil(0.75 * n_cells)
-
-    def rho(pred, rows, j):
-        return spearman(pred[rows, j], real[rows, j])
-
-    def best_baseline(v, rows, j):
-        base = [rho(full[key], rows, j) for key in full
-                if key[1] in FREE_BASELINES and key[0] in (parse_proxy_key(v)[0], "-")
-                and not np.isnan(full[key][rows, j]).any()]
-        return max((x for x in base if x == x), default=-1.0)
-
-    out = {}
-    for rule in ("per_cell", "all_cell"):
-        agg, diff, won = [], [], []
-        r = np.random.default_rng(seed)
-        for _ in range(repeats):
-            perm = r.permutation(k)
-            sel, ev = perm[: k // 2], perm[k // 2:]
-            cell_scores = {v: [rho(full[(v, "proxy")], sel, j) for j in range(n_cells)] for v in proxies}
-            if rule == "per_cell":
-                chosen = [pick_kind({v: s[j] for v, s in cell_scores.items()}, costs) for j in range(n_cells)]
-            else:
-                mean = {v: float(np.mean(np.nan_to_num(s, nan=-1.0))) for v, s in cell_scores.items()}
-                chosen = [max(mean, key=lambda x: mean[x])] * n_cells
-            cells_won = 0
+    kinds = [v for v, m in keys if m == "proxy"]
+    proxy_row = {v: keys.index((v, "proxy")) for v in kinds}
+    baseline_rows = {v: [i for i, (bv, m) in enumerate(keys) if m in FREE_BASELINES and bv in (parse_proxy_key(v)[0], "-")]
+                     for v in kinds}
+    stats = {rule: {"agg": [], "diff": [], "won": []} for rule in ("per_cell", "all_cell")}
+    for _ in range(repeats):
+        perm = rng.permutation(k)
+        sel, ev = perm[: k // 2], perm[k // 2:]
+        rho_sel, rho_ev = _rank_corr(full[:, sel], real[sel]), _rank_corr(full[:, ev], real[ev])
+        cell_scores = {v: rho_sel[proxy_row[v]] for v in kinds}
+        mean = {v: float(np.mean(np.nan_to_num(sc, nan=-1.0))) for v, sc in cell_scores.items()}
+        all_cell = _first_best(mean)
+        for rule in stats:
+            chosen = ([pick_kind({v: float(sc[j]) for v, sc in cell_scores.items()}, costs) for j in range(n_cells)]
+                      if rule == "per_cell" else [all_cell] * n_cells)
+            won = 0
             for j, v in enumerate(chosen):
-                p, b = rho(full[(v, "proxy")], ev, j), best_baseline(v, ev, j)
-                cells_won += int(p == p and p > b)
+                p = rho_ev[proxy_row[v], j]
+                base = rho_ev[baseline_rows[v], j]
+                b = float(np.nanmax(base)) if np.isfinite(base).any() else -1.0
+                won += int(p == p and p > b)
                 if j == n_cells - 1:
-                    agg.append(p)
-                    diff.append(p - b)
-            won.append(cells_won)
-        agg, diff = np.nan_to_num(agg, nan=0.0), np.nan_to_num(diff, nan=0.0)
+                    stats[rule]["agg"].append(p)
+                    stats[rule]["diff"].append(p - b)
+            stats[rule]["won"].append(won)
+    out = {}
+    for rule, st in stats.items():
+        agg, diff = np.nan_to_num(st["agg"], nan=0.0), np.nan_to_num(st["diff"], nan=0.0)
         out[rule] = {"aggregate_mean": float(agg.mean()), "aggregate_low": float(np.quantile(agg, 0.025)),
                      "aggregate_high": float(np.quantile(agg, 0.975)), "diff_mean": float(diff.mean()),
                      "diff_low": float(np.quantile(diff, 0.025)), "diff_high": float(np.quantile(diff, 0.975)),
-                     "cells_won_mean": float(np.mean(won)),
-                     "share_beats_3of4": float(np.mean([w >= need for w in won]))}
+                     "cells_won_mean": float(np.mean(st["won"])),
+                     "share_beats_3of4": float(np.mean([w >= need for w in st["won"]]))}
     return {"repeats": repeats, "rule": "per_cell", **out["per_cell"], "all_cell_rule": out["all_cell"]}
 
 
