@@ -38,6 +38,7 @@ class DemixCorporaConfig(dg.Config):
     vocab: int = 0
     device: str = ""  # auto | cpu | cuda
     dtype: str = ""  # fp32 | bf16
+    fidelity_k: int = 0  # really-trained fidelity mixtures (0: the profile's K)
 
 
 def _overrides_path():
@@ -219,8 +220,8 @@ def _component_losses(wh, names, variant):
 def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ops.demix.proxies import ProxyScorer
     from ops.demix.study import (
-        EVALUATION, SELECTION, best_variant, fidelity_rows, fidelity_split, fidelity_verdict, heldout_cells,
-        mixture_of, plan_fidelity, plan_regmix, proxy_key, regmix_predictions, split_indices, split_repeats, weights_json,
+        EVALUATION, SELECTION, best_kinds, best_variant, fidelity_rows, fidelity_split, fidelity_verdict,
+        heldout_cells, mixture_of, plan_fidelity, plan_regmix, proxy_key, regmix_predictions, split_indices, split_repeats, weights_json,
     )
     from ops.demix.training import load_tokens
 
@@ -263,28 +264,36 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     regmix_pred = regmix_predictions([s["weights"] for s in regmix], [s["domain_loss"] for s in regmix], mixtures)
     real_losses = [s["domain_loss"] for s in real]
     fid = fidelity_rows(names, mixtures, real_losses, proxies, comp_losses, regmix_pred)
-    best = best_variant(fid, SELECTION)
+    # per-cell selection on the selection half (ties: plain merge, then cheaper components)
+    costs = {v.name: v.steps_scale for v in sizes.variants}
+    kinds = best_kinds(fid, SELECTION, costs)
     held = split_indices(len(mixtures))[EVALUATION]
-    cells = heldout_cells(names, mixtures, real_losses, proxies, comp_losses, regmix_pred, best, held)
-    fid += [{"variant": best, "method": "proxy_minus_best_baseline", "domain": c["domain"], "spearman": c["diff"],
+    cells = heldout_cells(names, mixtures, real_losses, proxies, comp_losses, regmix_pred, kinds, held)
+    # the one-kind-for-all-cells rule, for comparison only (not judged)
+    all_cell = best_variant(fid, SELECTION)
+    all_cell_verdict = fidelity_verdict(heldout_cells(names, mixtures, real_losses, proxies, comp_losses,
+                                                      regmix_pred, all_cell, held, n_boot=200))
+    fid += [{"variant": c["variant"], "method": "proxy_minus_best_baseline", "domain": c["domain"], "spearman": c["diff"],
              "ci_low": c["diff_ci_low"], "ci_high": c["diff_ci_high"], "k": c["k"], "split": EVALUATION}
             for c in cells]
     wh.write("demix_fidelity", [{**r, "source_key": f"{r['split']}/{r['variant']}/{r['method']}/{r['domain']}"}
                                 for r in fid], lineage)
-    repeats = split_repeats(names, mixtures, real_losses, proxies, comp_losses, regmix_pred, sizes.split_repeats)
+    repeats = split_repeats(names, mixtures, real_losses, proxies, comp_losses, regmix_pred, sizes.split_repeats,
+                            costs=costs)
     verdict = fidelity_verdict(cells)
     inside = [min(w) >= sizes.min_weight - 1e-9 for w in mixtures]
     from ops.demix.training import eval_windows
 
     windows, owner = eval_windows(tokens, sizes)  # held-out tokens each loss is measured on
     eval_tokens = {d: int((owner == j).sum()) * (windows.shape[1] - 1) for j, d in enumerate(names)}
-    rendered, report_id, summary = _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeats,
+    rendered, report_id, summary = _fidelity_report(wh, lineage, names, real, proxies, fid, kinds, cells, repeats,
                                                     verdict, inside, [fidelity_split(k) for k in range(len(real))],
-                                                    sizes, eval_tokens)
-    _progress(f"fidelity: variant {best} (chosen on the selection half); held-out aggregate Spearman "
+                                                    sizes, eval_tokens, (all_cell, all_cell_verdict))
+    _progress(f"fidelity: kinds {kinds} (chosen per cell on the selection half); held-out aggregate Spearman "
               f"{verdict['aggregate_spearman']:.3f}, cells won {verdict['cells_won']}/{verdict['cells']}")
     return dg.MaterializeResult(metadata={
-        "best_variant": best, **{k: v for k, v in summary.items() if isinstance(v, (float, int, bool))},
+        "best_variant": kinds["aggregate"], "kinds_per_cell": kinds,
+        **{k: v for k, v in summary.items() if isinstance(v, (float, int, bool))},
         **report_metadata(rendered, report_id)})
 
 
@@ -305,8 +314,8 @@ def _prior_kinds(proxies: dict, mixtures, alphas) -> dict:
     return out
 
 
-def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeats, verdict, inside, splits, sizes,
-                     eval_tokens):
+def _fidelity_report(wh, lineage, names, real, proxies, fid, kinds, cells, repeats, verdict, inside, splits, sizes,
+                     eval_tokens, all_cell):
     from ops.demix.study import EVALUATION, FREE_BASELINES, parse_proxy_key, split_prior
     from ops.report import Plot, Table, category_ticks, render_report
     from warehouse.registry import EvalMetric, record_eval_report
@@ -318,7 +327,8 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
     agg = next(c for c in cells if c["domain"] == "aggregate")
     summary = {"k_mixtures": len(real), "k_selection": sum(s != EVALUATION for s in splits),
                "k_evaluation": sum(s == EVALUATION for s in splits), "k_inside_floor": sum(inside),
-               "min_weight": sizes.min_weight, "selected_variant": best,
+               "min_weight": sizes.min_weight, "selection_rule": "per cell (ties: plain merge, then cheaper)",
+               "selected_kinds": kinds, "selected_variant": kinds["aggregate"],
                "eval_tokens_per_domain": eval_tokens, "fidelity_seeds": sizes.fidelity_seeds,
                "heldout_proxy_aggregate_spearman": agg["proxy"],
                "heldout_proxy_aggregate_ci": [agg["proxy_ci_low"], agg["proxy_ci_high"]],
@@ -329,17 +339,18 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
                "heldout_cells_won": verdict["cells_won"], "heldout_cells": verdict["cells"],
                "targets_met": verdict["passed"],
                "split_repeats": repeats,
-               "in_sample_proxy_aggregate_spearman_all_k": rho(best, "proxy", split="all")["spearman"],
-               "merged_only_kind": split_prior(best)[0],
-               "heldout_merged_only_aggregate_spearman": rho(split_prior(best)[0], "proxy")["spearman"],
+               "all_cell_rule": {"kind": all_cell[0], **all_cell[1]},
+               "in_sample_proxy_aggregate_spearman_all_k": rho(kinds["aggregate"], "proxy", split="all")["spearman"],
+               "merged_only_kind": split_prior(kinds["aggregate"])[0],
+               "heldout_merged_only_aggregate_spearman": rho(split_prior(kinds["aggregate"])[0], "proxy")["spearman"],
                "regmix_heldout_aggregate_spearman": rho("-", "regmix")["spearman"]}
     for c in cells:
         summary[f"heldout_proxy_{c['domain']}_spearman"] = c["proxy"]
     cell_table = Table(
-        f"Held-out cells (evaluation half, k={agg['k']}; variant {best} chosen on the selection half)",
-        ["domain", "proxy", "ci_low", "ci_high", "best free baseline", "its spearman", "proxy - best", "diff ci_low",
+        f"Held-out cells (evaluation half, k={agg['k']}; proxy kind chosen per cell on the selection half)",
+        ["domain", "kind", "proxy", "ci_low", "ci_high", "best free baseline", "its spearman", "proxy - best", "diff ci_low",
          "diff ci_high", "beats"],
-        [[c["domain"], c["proxy"], c["proxy_ci_low"], c["proxy_ci_high"], c["best_baseline"],
+        [[c["domain"], c["variant"], c["proxy"], c["proxy_ci_low"], c["proxy_ci_high"], c["best_baseline"],
           c["best_baseline_spearman"], c["diff"], c["diff_ci_low"], c["diff_ci_high"], c["beats"]] for c in cells])
     table = Table("Spearman vs really-trained mixtures (all rows)",
                   ["split", "variant", "method", "domain", "spearman", "ci_low", "ci_high", "k"],
@@ -359,7 +370,7 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
     def draw_bars(ax):
         labels = [c["domain"] for c in cells]
         x = range(len(cells))
-        ax.bar([i - 0.2 for i in x], [c["proxy"] for c in cells], 0.4, label=f"proxy ({best})")
+        ax.bar([i - 0.2 for i in x], [c["proxy"] for c in cells], 0.4, label="proxy (kind chosen per cell)")
         ax.bar([i + 0.2 for i in x], [c["best_baseline_spearman"] for c in cells], 0.4, label="best free baseline")
         category_ticks(ax, list(x), labels); ax.set_ylabel("held-out Spearman"); ax.axhline(0.9, ls="--", c="gray")
         ax.legend()
@@ -371,14 +382,16 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
                                     Plot("spearman", "Held-out Spearman: proxy vs best free baseline", draw_bars,
                                          n_categories=2 * len(cells))])
     metrics = []
-    merge_kind = summary["merged_only_kind"]
-    components = parse_proxy_key(best)[0]
     for r in fid:
+        best = kinds.get(r["domain"])
+        if best is None:
+            continue
+        merge_kind, components = split_prior(best)[0], parse_proxy_key(best)[0]
         if merge_kind != best and r["variant"] == merge_kind and r["method"] == "proxy" and r["split"] == EVALUATION:
-            # the selected +prior kind's merged proxy alone, beside it (what the prior adds)
+            # the cell's selected +prior kind's merged proxy alone, beside it (what the prior adds)
             metrics.append(EvalMetric(f"heldout/merged_only/{r['domain']}/spearman", r["spearman"], n=r["k"],
                                       ci_low=r["ci_low"], ci_high=r["ci_high"]))
-        # the selected kind's figures and, beside them, the free baselines it is judged against
+        # the cell's selected kind and, beside it, the free baselines it is judged against
         # (built from the same components; RegMix under '-')
         judged = r["variant"] in (best, "-") or (r["variant"] == components and r["method"] in FREE_BASELINES)
         if judged and r["split"] == EVALUATION:
@@ -392,6 +405,15 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
     metrics.append(EvalMetric("split_repeats/proxy_minus_best_baseline/aggregate", repeats["diff_mean"],
                               n=repeats["repeats"], ci_low=repeats["diff_low"], ci_high=repeats["diff_high"]))
     metrics.append(EvalMetric("split_repeats/share_beats_3of4", repeats["share_beats_3of4"], n=repeats["repeats"]))
+    metrics.append(EvalMetric("split_repeats/cells_won_mean", repeats["cells_won_mean"], n=repeats["repeats"]))
+    alt = repeats["all_cell_rule"]
+    metrics.append(EvalMetric("split_repeats_all_cell_rule/proxy/aggregate/spearman", alt["aggregate_mean"],
+                              n=repeats["repeats"], ci_low=alt["aggregate_low"], ci_high=alt["aggregate_high"]))
+    metrics.append(EvalMetric("split_repeats_all_cell_rule/share_beats_3of4", alt["share_beats_3of4"],
+                              n=repeats["repeats"]))
+    metrics.append(EvalMetric("heldout_all_cell_rule/proxy/aggregate/spearman", all_cell[1]["aggregate_spearman"],
+                              n=agg["k"]))
+    metrics.append(EvalMetric("heldout_all_cell_rule/cells_won", all_cell[1]["cells_won"], n=all_cell[1]["cells"]))
     metrics.append(EvalMetric("heldout/cells_won", verdict["cells_won"], n=verdict["cells"]))
     record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject="demix_components",
                        suite="demix_fidelity", summary=summary, html_path=str(rendered.html_path),
@@ -400,37 +422,41 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, best, cells, repeat
 
 
 def read_verdict(path) -> dict:
-    """The held-out fidelity verdict from demix_fidelity (what the asset check and the CLI judge)."""
-    from ops.demix.study import EVALUATION, SELECTION, best_variant, fidelity_verdict
+    """The held-out fidelity verdict from demix_fidelity (what the asset check and the CLI judge):
+    per cell the kind chosen on the selection half, as ``demix_fidelity`` recorded it on the
+    cell's ``proxy_minus_best_baseline`` row."""
+    from ops.demix.study import EVALUATION, fidelity_verdict
     from warehouse.readers import read_sql
 
     rows = read_sql("SELECT split, variant, method, domain, spearman, ci_low, ci_high, k FROM demix_fidelity "
-                    "WHERE asset_key = 'demix_fidelity'", path=path).to_dicts()
-    best = best_variant(rows, SELECTION)
+                    "WHERE asset_key = 'demix_fidelity' ORDER BY rowid", path=path).to_dicts()  # domains in order
     ev = [r for r in rows if r["split"] == EVALUATION]
-    proxy = {r["domain"]: r for r in ev if r["variant"] == best and r["method"] == "proxy"}
     diff = {r["domain"]: r for r in ev if r["method"] == "proxy_minus_best_baseline"}
+    kinds = {d: r["variant"] for d, r in diff.items()}
+    proxy = {r["domain"]: r for r in ev if r["method"] == "proxy" and kinds.get(r["domain"]) == r["variant"]}
+    order = [d for d in diff if d != "aggregate"] + ["aggregate"]
     cells = [{"domain": d, "proxy": proxy[d]["spearman"], "diff": diff[d]["spearman"],
-              "beats": bool(diff[d]["spearman"] > 0)} for d in proxy]
+              "beats": bool(diff[d]["spearman"] > 0)} for d in order]
+
     def ci(r):
         return [round(r["spearman"], 4), round(r["ci_low"], 4), round(r["ci_high"], 4)]
 
-    return {"variant": best, **fidelity_verdict(cells),
-            "proxy": {d: round(c["proxy"], 4) for d, c in zip(proxy, cells)},
+    return {"variant": kinds["aggregate"], "kinds": {d: kinds[d] for d in order}, **fidelity_verdict(cells),
+            "proxy": {c["domain"]: round(c["proxy"], 4) for c in cells},
             "proxy_minus_best_baseline": {c["domain"]: round(c["diff"], 4) for c in cells},
             # [point, 95 % low, 95 % high] (bootstrap over the evaluation mixtures; paired for the difference)
-            "proxy_ci": {d: ci(proxy[d]) for d in proxy},
-            "proxy_minus_best_baseline_ci": {d: ci(diff[d]) for d in proxy}}
+            "proxy_ci": {d: ci(proxy[d]) for d in order},
+            "proxy_minus_best_baseline_ci": {d: ci(diff[d]) for d in order}}
 
 
 @dg.asset_check(asset=demix_fidelity, description="On the evaluation half of the trained mixtures (the "
-                "variant chosen on the selection half): merged proxies rank the aggregate with Spearman "
+                "proxy kind chosen per cell on the selection half): merged proxies rank the aggregate with Spearman "
                 "≥ 0.90 and beat the best free baseline in ≥ 3/4 of the cells (domains + aggregate).")
 def demix_fidelity_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     v = read_verdict(warehouse.get().path)
     return dg.AssetCheckResult(
         passed=v["passed"], severity=dg.AssetCheckSeverity.WARN,
-        metadata={"variant": v["variant"], "aggregate": round(v["aggregate_spearman"], 4),
+        metadata={"variant": v["variant"], "kinds_per_cell": v["kinds"], "aggregate": round(v["aggregate_spearman"], 4),
                   "cells_won": f"{v['cells_won']}/{v['cells']} (need {v['cells_needed']})",
                   "heldout_proxy": v["proxy"], "proxy_minus_best_baseline": v["proxy_minus_best_baseline"],
                   "heldout_proxy_ci95": v["proxy_ci"], "proxy_minus_best_baseline_ci95": v["proxy_minus_best_baseline_ci"]})
@@ -446,18 +472,16 @@ def demix_fidelity_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from kernels.merge_linear import LinearMergeConfig, mergekit_yaml
     from ops.demix.proxies import ProxyScorer
-    from ops.demix.search import dirichlet_pool, run_search
-    from ops.demix.study import SELECTION, best_variant, parse_proxy_key, split_prior, weights_json
+    from ops.demix.search import REGRESSORS, dirichlet_pool, refit_final, run_search
+    from ops.demix.study import parse_proxy_key, split_prior, weights_json
     from ops.demix.training import load_tokens
-    from warehouse.readers import read_sql
 
     sizes = _sizes()
     tokenizer, tokens = load_tokens(_data_dir())
     names = tokens.names
     wh, lineage = warehouse.get(), lineage_of(context)
-    fid = read_sql("SELECT split, variant, method, domain, spearman FROM demix_fidelity "
-                   "WHERE asset_key = 'demix_fidelity'", path=wh.path).to_dicts()
-    variant = best_variant(fid, SELECTION)
+    # the search ranks candidates by the aggregate: the kind chosen for that cell on the selection half
+    variant = read_verdict(wh.path)["variant"]
     component_variant, scale, norm = parse_proxy_key(variant)
     comps = [_model_dir(f"component/{component_variant}/{d}") for d in names]
     scorer = ProxyScorer(comps, tokens, sizes, artifact_dir("demix", "scratch") / "search_proxy",
@@ -469,6 +493,10 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     offset = _prior_offset(wh, names, merge_kind, alpha)
     result = run_search(lambda w: [x + offset(w) for x in scorer(w, scale, norm)], names, pool, sizes.rounds,
                         sizes.per_round, sizes.top_k, log=context.log.info)
+    # the final regressor: the REGRESSORS setting that ranks the selection half's trained mixtures best
+    trained_fid = _trained_fidelity(wh, names)
+    reg_name, reg_scores = _choose_final_regressor(result, trained_fid)
+    result = refit_final(result, sizes.top_k, REGRESSORS[reg_name])
     proxy_rows = [{"mixture_id": f"search/{e['index']}", "purpose": "search", "variant": merge_kind,
                    "round": e["round"], "weights_json": weights_json(names, pool[e["index"]]), "domain": d,
                    "loss": v - offset(pool[e["index"]]), "source_key": f"search/{e['index']}"}
@@ -498,7 +526,7 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             f"  - model: {c}\n    parameters:\n      weight: {scale * w / total:.6f}\n"
             for c, w in zip(comps, result.final_weights)) + "parameters:\n  normalize: false\ndtype: float32\n"
     (artifact_dir("demix") / "chosen_mergekit.yml").write_text(yaml_text)
-    trained = _regressor_vs_trained(wh, lineage, names, pool, result)
+    trained = _regressor_vs_trained(wh, lineage, pool, result, trained_fid, reg_name, reg_scores)
     wh.write("demix_choice", [{
         "choice": "chosen", "variant": variant, "weights_json": weights_json(names, result.final_weights),
         "top_k": sizes.top_k, "proxies_scored": len(result.evaluated),
@@ -510,6 +538,7 @@ def demix_search(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     return dg.MaterializeResult(metadata={
         "variant": variant, "chosen": dict(zip(names, [round(w, 4) for w in result.final_weights])),
         "proxies_scored": len(result.evaluated), "regressor_cv_spearman": result.regressor_cv_spearman,
+        "final_regressor": reg_name,
         "regressor_trained_spearman": trained["spearman"], "regressor_trained_spearman_all_k": trained["all_k"],
         "proxy_seconds_each": scorer.seconds / max(1, scorer.count)})
 
@@ -532,26 +561,50 @@ def _prior_offset(wh, names, merge_kind: str, alpha: float):
     return lambda w: float(scale * prior_terms([w])[0, -1])
 
 
-def _regressor_vs_trained(wh, lineage, names, pool, result) -> dict:
-    """The search's final regressor (fitted on all scored proxies) predicts the really-trained
-    fidelity mixtures; Spearman against their trained mean loss on the evaluation half (and on
-    all K), stored in demix_choice and as an eval report."""
-    import numpy as np
-
-    from ops.demix.fidelity import spearman, spearman_ci
-    from ops.demix.search import predict_aggregate
-    from ops.demix.study import EVALUATION, fidelity_split
+def _trained_fidelity(wh, names) -> dict:
+    """The really-trained fidelity mixtures: weights, seed-mean aggregate loss, and the
+    indices of each half."""
+    from ops.demix.study import EVALUATION, SELECTION, fidelity_split
     from warehouse.readers import read_sql
-    from warehouse.registry import EvalMetric, record_eval_report
 
     frame = read_sql("SELECT mixture_id, any_value(weights_json) AS w, avg(loss) AS l FROM demix_real_evals "
                      "WHERE purpose = 'fidelity' AND asset_key = 'demix_fidelity' GROUP BY 1 ORDER BY 1", path=wh.path)
-    weights = [[json.loads(w)[d] for d in names] for w in frame["w"]]
-    real = frame["l"].to_list()
-    X = np.stack([pool[e["index"]] for e in result.evaluated])
-    Y = np.array([e["losses"] for e in result.evaluated])
-    pred = predict_aggregate(X, Y, weights).tolist()
-    ev = [i for i, m in enumerate(frame["mixture_id"]) if fidelity_split(int(m.rsplit("/", 1)[1])) == EVALUATION]
+    half = [fidelity_split(int(m.rsplit("/", 1)[1])) for m in frame["mixture_id"]]
+    return {"weights": [[json.loads(w)[d] for d in names] for w in frame["w"]], "real": frame["l"].to_list(),
+            SELECTION: [i for i, h in enumerate(half) if h == SELECTION],
+            EVALUATION: [i for i, h in enumerate(half) if h == EVALUATION]}
+
+
+def _scored(result):
+    import numpy as np
+
+    return (np.stack([result.pool[e["index"]] for e in result.evaluated]),
+            np.array([e["losses"] for e in result.evaluated]))
+
+
+def _choose_final_regressor(result, trained: dict):
+    """(name, Spearman per setting): the ``REGRESSORS`` setting chosen on the selection half."""
+    from ops.demix.search import choose_regressor
+    from ops.demix.study import SELECTION
+
+    X, Y = _scored(result)
+    return choose_regressor(X, Y, trained["weights"], trained["real"], trained[SELECTION])
+
+
+def _regressor_vs_trained(wh, lineage, pool, result, trained: dict, reg_name: str, reg_scores: dict) -> dict:
+    """The search's final regressor (setting ``reg_name``, chosen on the selection half; fitted
+    on all scored proxies) predicts the really-trained fidelity mixtures; Spearman against their
+    trained mean loss on the evaluation half (and on all K), stored in demix_choice and as an
+    eval report."""
+    from ops.demix.fidelity import spearman, spearman_ci
+    from ops.demix.search import REGRESSORS, predict_aggregate
+    from ops.demix.study import EVALUATION
+    from warehouse.registry import EvalMetric, record_eval_report
+
+    weights, real = trained["weights"], trained["real"]
+    X, Y = _scored(result)
+    pred = predict_aggregate(X, Y, weights, params=REGRESSORS[reg_name]).tolist()
+    ev = trained[EVALUATION]
     rho, lo, hi = spearman_ci([pred[i] for i in ev], [real[i] for i in ev])
     # the search only predicts inside the floored pool: the same figure on the evaluation
     # mixtures inside it (the rest are extrapolations)
@@ -559,6 +612,7 @@ def _regressor_vs_trained(wh, lineage, names, pool, result) -> dict:
     ev_in = [i for i in ev if min(weights[i]) >= floor - 1e-9]
     rho_in, lo_in, hi_in = spearman_ci([pred[i] for i in ev_in], [real[i] for i in ev_in])
     out = {"spearman": rho, "ci_low": lo, "ci_high": hi, "k": len(ev), "all_k": spearman(pred, real),
+           "final_regressor": reg_name, "selection_half_spearman_per_setting": reg_scores,
            "inside_floor_spearman": rho_in, "inside_floor_ci": [lo_in, hi_in], "inside_floor_k": len(ev_in)}
     record_eval_report(wh, report_id=f"{lineage.asset_key}/regressor", subject_kind="dataset",
                        subject="demix_fidelity", suite="demix_search", summary=out, html_path="",

@@ -87,12 +87,13 @@ def report_verdict() -> int:
     from warehouse.writer import Warehouse
 
     v = read_verdict(Warehouse().path)
-    print(f"\nfidelity (held out): variant {v['variant']!r} chosen on the selection half; evaluation half: "
+    print(f"\nfidelity (held out): proxy kind chosen per cell on the selection half; evaluation half: "
           f"aggregate Spearman {v['aggregate_spearman']:.3f}, proxy beats the best free baseline in "
           f"{v['cells_won']}/{v['cells']} cells (need {v['cells_needed']})")
     for d, (p, lo, hi) in v["proxy_ci"].items():
         dd, dlo, dhi = v["proxy_minus_best_baseline_ci"][d]
-        print(f"  {d}: proxy {p:.3f} [{lo:.2f}, {hi:.2f}], proxy - best free baseline {dd:+.3f} [{dlo:+.2f}, {dhi:+.2f}]")
+        print(f"  {d} ({v['kinds'][d]}): proxy {p:.3f} [{lo:.2f}, {hi:.2f}], proxy - best free baseline "
+              f"{dd:+.3f} [{dlo:+.2f}, {dhi:+.2f}]")
     reg = read_sql("SELECT regressor_trained_spearman AS r, regressor_trained_ci_low AS lo, "
                    "regressor_trained_ci_high AS hi, regressor_trained_k AS k FROM demix_choice")
     if reg.height:
@@ -130,7 +131,8 @@ def add_cli(subparsers) -> dict:
                              ("lr", float, "learning rate"), ("base-steps", int, "base model steps"),
                              ("component-steps", int, "steps per component"),
                              ("final-steps", int, "final-run steps"), ("vocab", int, "BPE vocabulary"),
-                             ("eval-tokens", int, "held-out tokens per domain")):
+                             ("eval-tokens", int, "held-out tokens per domain"),
+                             ("fidelity-k", int, "really-trained fidelity mixtures (the profile's come first)")):
         study.add_argument(f"--{flag}", type=kind, default=0, help=f"{what} (0: the profile's)")
     study.add_argument("--device", default="", choices=["", "auto", "cpu", "cuda"], help="model device")
     study.add_argument("--dtype", default="", choices=["", "fp32", "bf16"], help="weights dtype")

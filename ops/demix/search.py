@@ -15,6 +15,12 @@ LGB_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 4,
               "verbose": -1, "num_threads": 1, "deterministic": True,
               "force_col_wise": True}
 NUM_ROUNDS = 300
+# the final regressor's settings tried on the selection half of the trained fidelity mixtures
+# (``choose_regressor``): the search rounds use ``lgb``; ``lgb_linear`` fits a linear model in
+# each leaf, so it extrapolates beyond the pool (mixtures under the floor) along a slope
+# instead of flat; ``lgb_leaves8`` allows more interactions
+REGRESSORS = {"lgb": {}, "lgb_linear": {"linear_tree": True, "linear_lambda": 1e-3},
+              "lgb_leaves8": {"num_leaves": 8}}
 
 
 def features(X):
@@ -60,15 +66,15 @@ def dirichlet_pool(n_domains: int, size: int, max_weight: float, seed: int = 0,
     return np.stack(rows)
 
 
-def fit_regressor(X, y, seed: int = 0):
+def fit_regressor(X, y, seed: int = 0, params: dict | None = None):
     """One LightGBM booster (native API) predicting ``y`` from mixture weights ``X`` (and
-    their entropy, see ``features``)."""
+    their entropy, see ``features``); ``params`` override ``LGB_PARAMS`` (see ``REGRESSORS``)."""
     import lightgbm as lgb
     import numpy as np
 
     data = lgb.Dataset(features(X), label=np.asarray(y, dtype=float),
-                       params={"min_data_in_bin": 1, "verbose": -1})
-    return Regressor(lgb.train({**LGB_PARAMS, "seed": seed}, data, num_boost_round=NUM_ROUNDS))
+                       params={"min_data_in_bin": 1, "verbose": -1, **(params or {})})
+    return Regressor(lgb.train({**LGB_PARAMS, "seed": seed, **(params or {})}, data, num_boost_round=NUM_ROUNDS))
 
 
 def cross_val_spearman(X, y, folds: int = 4, seed: int = 0) -> float:
@@ -143,16 +149,49 @@ def run_search(score: Scorer, domains: Sequence[str], pool, rounds: int, per_rou
                         cross_val_spearman(X, y, seed=seed))
 
 
-def predict_aggregate(X, Y, targets, seed: int = 0):
+def predict_aggregate(X, Y, targets, seed: int = 0, params: dict | None = None):
     """Fit one booster per domain loss and one for the aggregate on mixtures ``X`` with losses
     ``Y`` (rows × domains); the predicted aggregate for ``targets`` is the mean of the two
     estimates (per-domain models see more structure per target)."""
     import numpy as np
 
     X, Y, T = (np.asarray(v, dtype=float) for v in (X, Y, targets))
-    per_domain = np.stack([fit_regressor(X, Y[:, d], seed).predict(T) for d in range(Y.shape[1])], 1)
-    direct = fit_regressor(X, Y.mean(axis=1), seed).predict(T)
+    per_domain = np.stack([fit_regressor(X, Y[:, d], seed, params).predict(T) for d in range(Y.shape[1])], 1)
+    direct = fit_regressor(X, Y.mean(axis=1), seed, params).predict(T)
     return 0.5 * (per_domain.mean(axis=1) + direct)
+
+
+def choose_regressor(X, Y, weights, real, idx, seed: int = 0) -> tuple[str, dict[str, float]]:
+    """The ``REGRESSORS`` setting whose predictions (fitted on the scored proxies ``X``, ``Y``)
+    rank the trained mixtures ``weights[idx]`` best by their mean loss ``real[idx]`` (Spearman;
+    ties: the first listed, the search's own ``lgb``); returns (name, Spearman per setting).
+    ``idx`` must be the selection half: the evaluation half then stays held out."""
+    import numpy as np
+
+    from ops.demix.fidelity import spearman
+
+    T = np.asarray(weights, dtype=float)[list(idx)]
+    y = np.asarray(real, dtype=float)[list(idx)]
+    scores = {}
+    for name, params in REGRESSORS.items():
+        r = spearman(predict_aggregate(X, Y, T, seed, params), y)
+        scores[name] = -1.0 if r != r else r
+    best = max(scores.values())
+    return next(n for n in REGRESSORS if scores[n] >= best - 1e-9), scores
+
+
+def refit_final(result: "SearchResult", top_k: int, params: dict, seed: int = 0) -> "SearchResult":
+    """``result`` with its last prediction, top-k and chosen mixture redone by the final
+    regressor ``params`` (fitted on every scored proxy); earlier rounds are kept as run."""
+    import numpy as np
+
+    pool = result.pool
+    X = np.stack([pool[e["index"]] for e in result.evaluated])
+    Y = np.array([e["losses"] for e in result.evaluated])
+    pred = predict_aggregate(X, Y, pool, seed, params)
+    top = [int(i) for i in np.argsort(pred)[:top_k]]
+    return dataclasses.replace(result, predictions=[*result.predictions[:-1], pred],
+                               final_weights=[float(x) for x in pool[top].mean(axis=0)], top_k_indices=top)
 
 
 def _predict_aggregate(pool, scored: dict[int, list[float]], seed: int):

@@ -65,6 +65,9 @@ class DemixSizes:
     # ``ops.demix.fidelity.with_prior``); () = merged proxies only. Chosen with the rest on the
     # selection half.
     prior_alphas: tuple[float, ...] = ()
+    # fidelity mixtures come in blocks of this many (0 = fidelity_k) with the same inside share;
+    # ``--fidelity-k`` sets it to the profile's K, so a larger study starts with the profile's mixtures
+    fidelity_block: int = 0
 
 
 VARIANTS = (
@@ -103,9 +106,10 @@ SIZES = {
 # Explicit size/step flags (CLI ``trainyard demix study --layers ...`` / ``demix_corpora`` run config):
 # 0 or "" keeps the profile's value. ``eval_tokens`` sets held-out windows per domain
 # (``eval_batches = ceil(eval_tokens / (batch_size * seq_len))``); ``device``/``dtype`` go to the
-# ModelSpec every DeMix model is built with (proxies are scored on that device too).
+# ModelSpec every DeMix model is built with (proxies are scored on that device too). ``fidelity_k``
+# sets the number of really-trained fidelity mixtures (the profile's K come first).
 OVERRIDE_KEYS = ("layers", "width", "heads", "intermediate", "seq_len", "batch_size", "lr", "base_steps",
-                 "component_steps", "final_steps", "eval_tokens", "vocab", "device", "dtype")
+                 "component_steps", "final_steps", "eval_tokens", "vocab", "device", "dtype", "fidelity_k")
 
 
 def apply_overrides(sizes: DemixSizes, overrides: dict) -> DemixSizes:
@@ -129,6 +133,11 @@ def apply_overrides(sizes: DemixSizes, overrides: dict) -> DemixSizes:
     for k in ("lr", "base_steps", "component_steps", "final_steps", "vocab"):
         if k in o:
             changes[k] = type(getattr(sizes, k))(o[k])
+    if "fidelity_k" in o:  # more (or fewer) trained mixtures: the profile's K first (see fidelity_mixtures)
+        if int(o["fidelity_k"]) < 4:
+            raise ValueError(f"fidelity_k must be at least 4 (two per half), got {o['fidelity_k']}")
+        changes["fidelity_k"] = int(o["fidelity_k"])
+        changes["fidelity_block"] = sizes.fidelity_block or sizes.fidelity_k
     if "eval_tokens" in o:
         changes["eval_batches"] = max(1, -(-int(o["eval_tokens"]) // (batch * seq_len)))
     return dataclasses.replace(sizes, **changes)

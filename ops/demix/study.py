@@ -68,19 +68,27 @@ def plan_components(names: Sequence[str], sizes: DemixSizes, variant: Variant, b
 def fidelity_mixtures(n_domains: int, sizes: DemixSizes):
     """K mixtures for the fidelity check (own seed, so they are not the search's candidates):
     ``fidelity_inside`` of them inside the floored region the search may choose (every weight ≥
-    ``min_weight``; the uniform mix first), the rest anywhere under the cap."""
+    ``min_weight``; the uniform mix first), the rest anywhere under the cap. They come in
+    blocks of ``fidelity_block`` (0: K) with that composition, drawn from two prefix-stable
+    streams, so a study with more mixtures (``--fidelity-k``) starts with the profile's own K
+    (their trained runs are reused from the cache) and its halves keep their members."""
     import numpy as np
 
     k = sizes.fidelity_k
-    n_in = min(k, round(k * sizes.fidelity_inside)) if sizes.min_weight > 0 else 0
-    parts = []
-    if n_in:
-        parts.append(dirichlet_pool(n_domains, n_in, sizes.max_weight, seed=FIDELITY_SEED,
-                                    min_weight=sizes.min_weight))
-    if k - n_in:
-        # row 0 of a pool is the uniform mix: drop it when the inside part already has it
-        extra = dirichlet_pool(n_domains, k - n_in + (1 if n_in else 0), sizes.max_weight, seed=FIDELITY_SEED + 1)
-        parts.append(extra[1:] if n_in else extra)
+    block = sizes.fidelity_block or k
+    sizes_b = [min(block, k - start) for start in range(0, k, block)]
+    n_in = [min(b, round(b * sizes.fidelity_inside)) if sizes.min_weight > 0 else 0 for b in sizes_b]
+    total_in, total_out = sum(n_in), k - sum(n_in)
+    inside = (dirichlet_pool(n_domains, total_in, sizes.max_weight, seed=FIDELITY_SEED, min_weight=sizes.min_weight)
+              if total_in else np.zeros((0, n_domains)))
+    # row 0 of a pool is the uniform mix: the outside stream drops it when the inside one has it
+    outside = (dirichlet_pool(n_domains, total_out + (1 if total_in else 0), sizes.max_weight,
+                              seed=FIDELITY_SEED + 1)[(1 if total_in else 0):]
+               if total_out else np.zeros((0, n_domains)))
+    parts, i, o = [], 0, 0
+    for b, m in zip(sizes_b, n_in):
+        parts += [inside[i:i + m], outside[o:o + b - m]]
+        i, o = i + m, o + b - m
     return np.concatenate(parts)
 
 
@@ -176,18 +184,61 @@ def fidelity_rows(names: Sequence[str], mixtures, real_losses, proxies: dict[str
     return rows
 
 
+def _score(r) -> float:
+    return -1.0 if r["spearman"] != r["spearman"] else r["spearman"]
+
+
 def best_variant(rows: Sequence[dict], split: str = SELECTION) -> str:
-    """The proxy kind that ranks mixtures best on the ``split`` half: the highest mean Spearman
-    over the cells the check judges (each domain and the aggregate; a missing or NaN cell counts
-    as −1; ties: first listed). Rows without a ``split`` count as that half (older tables)."""
+    """The one-kind-for-all-cells rule (the previous selection; kept for comparison): the proxy
+    kind with the highest mean Spearman over the cells the check judges on the ``split`` half
+    (each domain and the aggregate; a missing or NaN cell counts as −1; ties: first listed).
+    Rows without a ``split`` count as that half (older tables)."""
     scores: dict[str, list[float]] = {}
     for r in rows:
         if r["method"] == "proxy" and r.get("split", split) == split:
-            scores.setdefault(r["variant"], []).append(-1.0 if r["spearman"] != r["spearman"] else r["spearman"])
+            scores.setdefault(r["variant"], []).append(_score(r))
     if not scores:
         raise ValueError("no proxy fidelity rows")
     cells = max(len(v) for v in scores.values())
-    return max(scores, key=lambda v: (sum(scores[v]) - (cells - len(scores[v]))) / cells)
+    mean = {v: (sum(sc) - (cells - len(sc))) / cells for v, sc in scores.items()}
+    return _first_best(mean)
+
+
+def _first_best(mean: dict[str, float], tol: float = 1e-9) -> str:
+    """The first listed key whose value is within ``tol`` of the highest (ties: listed order,
+    not floating-point noise)."""
+    top = max(mean.values())
+    return next(v for v in mean if mean[v] >= top - tol)
+
+
+def tie_order(kind: str, costs: dict[str, float] | None = None) -> tuple:
+    """Sort key among kinds tied on Spearman: the plain linear merge first, then a task-vector
+    merge, then a ``+prior`` kind; within each, cheaper components first (``costs``: component
+    variant → relative training cost, 1 when absent); then the listed order (a stable sort)."""
+    merge, alpha = split_prior(kind)
+    level = 0 if merge_is_plain(kind) else 2 if alpha else 1
+    return level, (costs or {}).get(parse_proxy_key(kind)[0], 1.0)
+
+
+def pick_kind(scores: dict[str, float], costs: dict[str, float] | None = None, tol: float = 1e-9) -> str:
+    """The kind with the highest score (NaN = −1); ties within ``tol`` broken by ``tie_order``."""
+    clean = {k: (-1.0 if v != v else v) for k, v in scores.items()}
+    top = max(clean.values())
+    return min((k for k in clean if clean[k] >= top - tol), key=lambda k: tie_order(k, costs))
+
+
+def best_kinds(rows: Sequence[dict], split: str = SELECTION, costs: dict[str, float] | None = None) -> dict[str, str]:
+    """Per-cell selection: for each cell (each domain and the aggregate) the proxy kind with the
+    highest Spearman in that cell on the ``split`` half, ties broken by ``tie_order`` (plain
+    merge first, then cheaper components, then the listed order). A held-out choice as long as
+    ``split`` is not the half that is reported."""
+    cells: dict[str, dict[str, float]] = {}
+    for r in rows:
+        if r["method"] == "proxy" and r.get("split", split) == split:
+            cells.setdefault(r["domain"], {})[r["variant"]] = _score(r)
+    if not cells:
+        raise ValueError("no proxy fidelity rows")
+    return {d: pick_kind(s, costs) for d, s in cells.items()}
 
 
 def _cell(pred, j):
@@ -195,9 +246,10 @@ def _cell(pred, j):
 
 
 def heldout_cells(names: Sequence[str], mixtures, real_losses, proxies, component_losses, regmix,
-                  variant: str, idx: Sequence[int], n_boot: int = 1000) -> list[dict]:
-    """Per cell (each domain and the aggregate) on the mixtures ``idx``: the ``variant``'s proxy
-    Spearman with its interval, the best free baseline there (the highest Spearman among
+                  variant: str | dict[str, str], idx: Sequence[int], n_boot: int = 1000) -> list[dict]:
+    """Per cell (each domain and the aggregate) on the mixtures ``idx``: the proxy kind's
+    Spearman with its interval (``variant``: one kind for every cell, or cell → kind as
+    ``best_kinds`` picks them), the best free baseline there (the highest Spearman among
     −entropy, Σwᵢ·Lᵢ, −w_d and RegMix: chosen on the same mixtures, so the comparison favours
     the baselines), and proxy − best baseline with a paired bootstrap interval."""
     from ops.demix.fidelity import spearman, spearman_ci, spearman_diff_ci, with_aggregate
@@ -205,8 +257,10 @@ def heldout_cells(names: Sequence[str], mixtures, real_losses, proxies, componen
     preds = predictors_for(mixtures, proxies, component_losses, regmix)
     real = [with_aggregate(r) for r in _subset(real_losses, idx)]
     out = []
+    kinds = variant if isinstance(variant, dict) else {d: variant for d in [*names, "aggregate"]}
     for j, dom in enumerate([*names, "aggregate"]):
         y = _cell(real, j)
+        variant = kinds[dom]
 
         def full(p):
             p = _subset(p, idx)
@@ -230,46 +284,77 @@ def heldout_cells(names: Sequence[str], mixtures, real_losses, proxies, componen
     return out
 
 
+def _rank_corr(pred, y):
+    """Spearman of every predictor column with ``y`` at once: ``pred`` (P, n, C), ``y`` (n, C)
+    → (P, C); NaN where a side is constant or has a NaN (as ``fidelity.spearman``)."""
+    import numpy as np
+    from scipy.stats import rankdata
+
+    rp = rankdata(pred, axis=1)
+    ry = rankdata(y, axis=0)[None]
+    rp -= rp.mean(axis=1, keepdims=True)
+    ry = ry - ry.mean(axis=1, keepdims=True)
+    num, den = (rp * ry).sum(axis=1), np.sqrt((rp**2).sum(axis=1) * (ry**2).sum(axis=1))
+    bad = np.isnan(pred).any(axis=1) | (den <= 1e-12 * np.maximum(1.0, np.abs(num)))
+    return np.where(bad, np.nan, num / np.where(den > 0, den, 1.0))
+
+
 def split_repeats(names, mixtures, real_losses, proxies, component_losses, regmix, repeats: int,
-                  seed: int = 0) -> dict:
-    """The held-out figure over ``repeats`` random halvings of the K mixtures (proxy kind
-    chosen on one half by mean Spearman over the cells, as ``best_variant``; scored on the other): mean and 2.5/97.5 % of the
-    aggregate Spearman, of proxy − best free baseline on the aggregate, and the share of
-    halvings in which the proxy beats the best baseline in ≥ 3/4 of the cells."""
+                  seed: int = 0, costs: dict[str, float] | None = None) -> dict:
+    """The held-out figure over ``repeats`` random halvings of the K mixtures: on one half the
+    proxy kind is chosen per cell (``best_kinds``' rule: that cell's Spearman, ties by
+    ``tie_order``), on the other it is scored against the best free baseline of that cell (built
+    from the kind's components, or RegMix). Mean and 2.5/97.5 % of the aggregate Spearman and
+    of proxy − best baseline on the aggregate, mean cells won, and the share of halvings in
+    which the proxy beats the best baseline in ≥ 3/4 of the cells; ``all_cell_rule``: the same
+    figures on the same halvings when one kind is chosen for all cells (``best_variant``' rule),
+    for comparison."""
     import numpy as np
 
-    from ops.demix.fidelity import spearman, with_aggregate
+    from ops.demix.fidelity import with_aggregate
 
     rng = np.random.default_rng(seed)
-    k = len(mixtures)
+    k, n_cells = len(mixtures), len(names) + 1
     preds = predictors_for(mixtures, proxies, component_losses, regmix)
-    full = {key: np.array([with_aggregate(x) if len(x) == len(names) else list(x) for x in p], dtype=float)
-            for key, p in preds.items()}
+    keys = list(preds)
+    full = np.stack([np.array([with_aggregate(x) if len(x) == len(names) else list(x) for x in preds[key]], dtype=float)
+                     for key in keys])  # (predictors, K, cells)
     real = np.array([with_aggregate(r) for r in real_losses], dtype=float)
-    need = math.ceil(0.75 * (len(names) + 1))
-    agg, diff, wins = [], [], []
+    need = math.ceil(0.75 * n_cells)
+    kinds = [v for v, m in keys if m == "proxy"]
+    proxy_row = {v: keys.index((v, "proxy")) for v in kinds}
+    baseline_rows = {v: [i for i, (bv, m) in enumerate(keys) if m in FREE_BASELINES and bv in (parse_proxy_key(v)[0], "-")]
+                     for v in kinds}
+    stats = {rule: {"agg": [], "diff": [], "won": []} for rule in ("per_cell", "all_cell")}
     for _ in range(repeats):
         perm = rng.permutation(k)
         sel, ev = perm[: k // 2], perm[k // 2:]
-        scores = {v: np.mean(np.nan_to_num([spearman(full[(v, "proxy")][sel, j], real[sel, j])
-                                            for j in range(len(names) + 1)], nan=-1.0)) for v in proxies}
-        v = max(scores, key=lambda x: scores[x])
-        cells_won = 0
-        for j in range(len(names) + 1):
-            p = spearman(full[(v, "proxy")][ev, j], real[ev, j])
-            base = [spearman(full[key][ev, j], real[ev, j]) for key in full
-                    if key[1] in FREE_BASELINES and key[0] in (parse_proxy_key(v)[0], "-") and not np.isnan(full[key][ev, j]).any()]
-            b = max((x for x in base if x == x), default=-1.0)
-            cells_won += int(p == p and p > b)
-            if j == len(names):
-                agg.append(p)
-                diff.append(p - b)
-        wins.append(cells_won >= need)
-    agg, diff = np.nan_to_num(agg, nan=0.0), np.nan_to_num(diff, nan=0.0)
-    return {"repeats": repeats, "aggregate_mean": float(agg.mean()),
-            "aggregate_low": float(np.quantile(agg, 0.025)), "aggregate_high": float(np.quantile(agg, 0.975)),
-            "diff_mean": float(diff.mean()), "diff_low": float(np.quantile(diff, 0.025)),
-            "diff_high": float(np.quantile(diff, 0.975)), "share_beats_3of4": float(np.mean(wins))}
+        rho_sel, rho_ev = _rank_corr(full[:, sel], real[sel]), _rank_corr(full[:, ev], real[ev])
+        cell_scores = {v: rho_sel[proxy_row[v]] for v in kinds}
+        mean = {v: float(np.mean(np.nan_to_num(sc, nan=-1.0))) for v, sc in cell_scores.items()}
+        all_cell = _first_best(mean)
+        for rule in stats:
+            chosen = ([pick_kind({v: float(sc[j]) for v, sc in cell_scores.items()}, costs) for j in range(n_cells)]
+                      if rule == "per_cell" else [all_cell] * n_cells)
+            won = 0
+            for j, v in enumerate(chosen):
+                p = rho_ev[proxy_row[v], j]
+                base = rho_ev[baseline_rows[v], j]
+                b = float(np.nanmax(base)) if np.isfinite(base).any() else -1.0
+                won += int(p == p and p > b)
+                if j == n_cells - 1:
+                    stats[rule]["agg"].append(p)
+                    stats[rule]["diff"].append(p - b)
+            stats[rule]["won"].append(won)
+    out = {}
+    for rule, st in stats.items():
+        agg, diff = np.nan_to_num(st["agg"], nan=0.0), np.nan_to_num(st["diff"], nan=0.0)
+        out[rule] = {"aggregate_mean": float(agg.mean()), "aggregate_low": float(np.quantile(agg, 0.025)),
+                     "aggregate_high": float(np.quantile(agg, 0.975)), "diff_mean": float(diff.mean()),
+                     "diff_low": float(np.quantile(diff, 0.025)), "diff_high": float(np.quantile(diff, 0.975)),
+                     "cells_won_mean": float(np.mean(st["won"])),
+                     "share_beats_3of4": float(np.mean([w >= need for w in st["won"]]))}
+    return {"repeats": repeats, "rule": "per_cell", **out["per_cell"], "all_cell_rule": out["all_cell"]}
 
 
 def fidelity_verdict(cells: Sequence[dict], target: float = 0.90) -> dict:

@@ -12,6 +12,15 @@ def test_study_arguments_become_run_config():
     assert set(handlers) == {"demix"} and args.profile == "tiny" and args.no_embedded
     cfg = study_run_config(args.corpora, not args.no_embedded)
     assert cfg == {"ops": {"demix_corpora": {"config": {"domains": ["a=x.txt", "y.jsonl"], "embedded": False}}}}
+    # --fidelity-k reaches the corpora asset's config (which records it with the other size overrides)
+    from assets.demix import DemixCorporaConfig
+    from ops.demix.sizes import OVERRIDE_KEYS
+
+    args = parser.parse_args(["demix", "study", "--fidelity-k", "48"])
+    overrides = {k: getattr(args, k) for k in OVERRIDE_KEYS if getattr(args, k, None)}
+    assert overrides == {"fidelity_k": 48}
+    cfg = study_run_config(args.corpora, True, overrides)["ops"]["demix_corpora"]["config"]
+    assert DemixCorporaConfig(**cfg).fidelity_k == 48
 
 
 def test_job_and_check_registered():
@@ -28,10 +37,13 @@ def _fidelity_rows(proxy_agg, diffs):
     for split in ("selection", "evaluation"):
         rows += [{"split": split, "variant": v, "method": "proxy", "domain": "aggregate", "spearman": s,
                   "ci_low": 0.0, "ci_high": 1.0, "k": 12} for v, s in (("plain", 0.5), ("lr0.3", proxy_agg))]
-        rows += [{"split": split, "variant": "lr0.3", "method": "proxy", "domain": d, "spearman": 0.9,
-                  "ci_low": 0.0, "ci_high": 1.0, "k": 12} for d in ("a", "b", "c")]
-    rows += [{"split": "evaluation", "variant": "lr0.3", "method": "proxy_minus_best_baseline", "domain": d,
-              "spearman": x, "ci_low": -0.1, "ci_high": 0.1, "k": 12} for d, x in zip(("a", "b", "c", "aggregate"), diffs)]
+        rows += [{"split": split, "variant": v, "method": "proxy", "domain": d, "spearman": s,
+                  "ci_low": 0.0, "ci_high": 1.0, "k": 12}
+                 for d in ("a", "b", "c") for v, s in (("lr0.3", 0.9), ("plain", 0.95 if d == "a" else 0.1))]
+    # per-cell selection: domain a's kind is plain, the other cells' lr0.3 (the row's variant)
+    rows += [{"split": "evaluation", "variant": "plain" if d == "a" else "lr0.3", "method": "proxy_minus_best_baseline",
+              "domain": d, "spearman": x, "ci_low": -0.1, "ci_high": 0.1, "k": 12}
+             for d, x in zip(("a", "b", "c", "aggregate"), diffs)]
     return [{**r, "source_key": f"{r['split']}/{r['variant']}/{r['method']}/{r['domain']}"} for r in rows]
 
 
@@ -46,10 +58,11 @@ def test_study_exit_code_follows_the_heldout_verdict(trainyard_home, capsys):
     wh.write("demix_fidelity", _fidelity_rows(0.95, [0.01, 0.0, 0.02, 0.05]), lineage)
     assert report_verdict() == 0
     out = capsys.readouterr().out
-    assert "variant 'lr0.3' chosen on the selection half" in out
-    # every held-out cell is printed with its interval and proxy − best baseline with its paired interval
-    assert "aggregate: proxy 0.950 [0.00, 1.00], proxy - best free baseline +0.050 [-0.10, +0.10]" in out
-    assert "c: proxy 0.900 [0.00, 1.00], proxy - best free baseline +0.020 [-0.10, +0.10]" in out
+    assert "proxy kind chosen per cell on the selection half" in out
+    # every held-out cell is printed with its kind, its interval and proxy − best baseline with its paired interval
+    assert "aggregate (lr0.3): proxy 0.950 [0.00, 1.00], proxy - best free baseline +0.050 [-0.10, +0.10]" in out
+    assert "c (lr0.3): proxy 0.900 [0.00, 1.00], proxy - best free baseline +0.020 [-0.10, +0.10]" in out
+    assert "a (plain): proxy 0.950 [0.00, 1.00]" in out
     wh.write("demix_fidelity", _fidelity_rows(0.95, [0.01, 0.0, -0.02, 0.05]), lineage)  # 2 of 4 cells
     assert report_verdict() == 3
     wh.write("demix_fidelity", _fidelity_rows(0.85, [0.01, 0.01, 0.02, 0.05]), lineage)  # aggregate < 0.90

@@ -158,3 +158,63 @@ def test_proxy_plus_prior_kinds_and_selection_by_mean_over_cells():
             for d, s in zip(["a", "b", "c", "aggregate"], ss)]
     assert best_variant(fake, SELECTION) == "all_cells"
     assert best_variant(fake[:4] + fake[4:6], SELECTION) == "agg_only"  # a missing cell counts as −1
+
+
+def test_per_cell_selection_differs_from_the_all_cell_rule_and_wins_where_it_should():
+    """One kind ranks every domain (but not the mean loss), another only the mean loss: the
+    all-cell rule takes the first everywhere and misses the aggregate; per-cell selection takes
+    each where it ranks, on the selection half, and the held-out verdict follows."""
+    import numpy as np
+
+    from ops.demix.study import best_kinds
+
+    names, mixtures, real, _, comps, regmix = _synthetic(k=32, seed=5)
+    rng = np.random.default_rng(1)
+    agg = [sum(r) / 3 for r in real]
+    proxies = {"dom": [[*r, float(rng.standard_normal())] for r in real],          # rows with the aggregate given
+               "agg": [[*rng.standard_normal(3).tolist(), a] for a in agg]}
+    comps = {v: comps["good"] for v in proxies}
+    rows = fidelity_rows(names, mixtures, real, proxies, comps, regmix, n_boot=20)
+    assert best_variant(rows, SELECTION) == "dom"
+    kinds = best_kinds(rows, SELECTION)
+    assert kinds == {"a": "dom", "b": "dom", "c": "dom", "aggregate": "agg"}
+    ev = split_indices(len(mixtures))[EVALUATION]
+    per_cell = heldout_cells(names, mixtures, real, proxies, comps, regmix, kinds, ev, n_boot=20)
+    assert [c["variant"] for c in per_cell] == ["dom", "dom", "dom", "agg"]
+    all_cell = heldout_cells(names, mixtures, real, proxies, comps, regmix, "dom", ev, n_boot=20)
+    assert fidelity_verdict(per_cell)["passed"] and fidelity_verdict(per_cell)["aggregate_spearman"] > 0.95
+    assert not fidelity_verdict(all_cell)["passed"]
+    rep = split_repeats(names, mixtures, real, proxies, comps, regmix, repeats=30)
+    assert rep["rule"] == "per_cell" and rep["share_beats_3of4"] > 0.9 and rep["aggregate_mean"] > 0.95
+    assert rep["all_cell_rule"]["aggregate_mean"] < 0.5  # it wins the 3 domains but not the aggregate
+    assert rep["cells_won_mean"] > rep["all_cell_rule"]["cells_won_mean"]
+
+
+def test_kind_ties_prefer_the_plain_merge_then_cheaper_components():
+    from ops.demix.study import best_kinds, pick_kind
+
+    assert pick_kind({"a@tv2": 0.9, "b+prior": 0.9, "b": 0.9}) == "b"
+    assert pick_kind({"a@tv2+prior": 0.9, "b@tv1.5": 0.9}) == "b@tv1.5"
+    assert pick_kind({"long2": 0.9, "short0.5": 0.9, "plain": 0.9}, {"long2": 2.0, "short0.5": 0.5}) == "short0.5"
+    assert pick_kind({"x@tv2": 0.95, "y": 0.9}) == "x@tv2"  # a higher Spearman wins over simplicity
+    assert pick_kind({"y": float("nan"), "x@tv2": 0.1}) == "x@tv2"  # NaN counts as −1
+    rows = [{"method": "proxy", "split": s, "variant": v, "domain": "aggregate", "spearman": r}
+            for s, v, r in ((SELECTION, "a", 0.5), (SELECTION, "b", 0.7), (EVALUATION, "a", 0.9))]
+    assert best_kinds(rows, SELECTION) == {"aggregate": "b"}  # the evaluation half never chooses
+
+
+def test_more_fidelity_mixtures_start_with_the_profiles_own():
+    import numpy as np
+
+    from ops.demix.sizes import apply_overrides
+
+    s = SIZES["demo"]
+    big = apply_overrides(s, {"fidelity_k": 2 * s.fidelity_k})
+    assert big.fidelity_k == 2 * s.fidelity_k and big.fidelity_block == s.fidelity_k
+    mix, own = fidelity_mixtures(3, big), fidelity_mixtures(3, s)
+    assert len(mix) == big.fidelity_k and np.array_equal(mix[: s.fidelity_k], own)
+    assert len({tuple(m) for m in mix.round(9).tolist()}) == len(mix)
+    extra = mix[s.fidelity_k:]
+    assert sum(m.min() >= s.min_weight - 1e-9 for m in extra) >= round(s.fidelity_k * s.fidelity_inside)
+    with pytest.raises(ValueError, match="fidelity_k"):
+        apply_overrides(s, {"fidelity_k": 2})

@@ -67,3 +67,26 @@ def test_features_add_the_mixture_entropy():
     assert f.shape == (2, 4)
     assert f[0, 3] == pytest.approx(np.log(3)) and f[1, 3] == pytest.approx(0.0, abs=1e-9)
     assert np.array_equal(f[:, :3], [[1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0]])
+
+
+def test_final_regressor_chosen_on_trained_mixtures_and_refit():
+    """Proxies scored inside the floored pool, trained mixtures partly outside it: a linear trend
+    continues there, so the setting with linear leaves ranks them best and is chosen; the
+    refit redoes only the final prediction, top-k and chosen mixture."""
+    from ops.demix.search import REGRESSORS, choose_regressor, refit_final
+
+    slope = np.array([1.0, 0.4, -0.6])
+    pool = dirichlet_pool(3, 400, max_weight=0.8, seed=3, min_weight=0.15)
+    res = run_search(lambda w: [float(np.dot(w, slope)) + x for x in (0.0, 0.1, 0.2)], ["a", "b", "c"], pool,
+                     rounds=2, per_round=12, top_k=4)
+    X = np.stack([pool[e["index"]] for e in res.evaluated])
+    Y = np.array([e["losses"] for e in res.evaluated])
+    targets = dirichlet_pool(3, 40, max_weight=0.95, seed=9)  # many below the floor
+    real = targets @ slope
+    name, scores = choose_regressor(X, Y, targets, real, range(0, 40, 2))
+    assert set(scores) == set(REGRESSORS) and name == max(scores, key=scores.get)
+    assert name == "lgb_linear" and scores["lgb_linear"] > scores["lgb"]
+    refit = refit_final(res, 4, REGRESSORS[name])
+    assert len(refit.predictions) == len(res.predictions) and refit.evaluated == res.evaluated
+    assert np.allclose(refit.final_weights, pool[refit.top_k_indices].mean(axis=0))
+    assert float(np.dot(refit.final_weights, slope)) <= float(np.dot(res.final_weights, slope)) + 0.02
