@@ -183,7 +183,8 @@ def distill_targets(pairs: Sequence[PreferencePair], deltas: np.ndarray, embedde
     n_queries = len({p.query for p in pairs})
     # bank criteria only: the policy writes bank codes (library criteria and query templates have none)
     model = fit_learned(pairs, LearnedConfig(n_query_clusters=max(1, min(sizes.n_clusters, n_queries // 20)),
-                                             library=False, query_templates=False, seed=sizes.seed), embedder)
+                                             library=False, query_templates=False, behaviours=False,
+                                             query_kinds=(), seed=sizes.seed), embedder)
     bank = [j for j, c in enumerate(model.candidates) if c.origin == "bank"]
     order = [[model.candidates[j].criterion for j in bank].index(BY_KEY[c].criterion) for c in CODES]
     queries = list(dict.fromkeys(p.query for p in pairs))
