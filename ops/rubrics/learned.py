@@ -67,8 +67,6 @@ class LearnedConfig:
     library: bool = True           # the behaviour library (``bank.LIBRARY``) joins the candidates
     query_templates: bool = True   # criteria naming the query's topic (``QUERY_TEMPLATES``)
     behaviours: bool = False       # rule-detector criteria (``behaviour_rules.BEHAVIOURS``)
-    query_kinds: tuple[str, ...] = ()  # descriptions of kinds of request (``QUERY_KINDS``): each
-                                   # criterion's weight moves with how close the query is to each kind
     max_criteria: int = 0          # criteria kept per rubric (largest |β|·sd(Δ)); 0: every nonzero one,
                                    # so the rubric total ranks answers exactly like the fitted model
     c_grid: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # inverse L2 strengths tried by CV
@@ -85,21 +83,6 @@ class LearnedRubricModel:
     cv_accuracy: float
     config: LearnedConfig
     scale: np.ndarray           # std of each candidate's Δ on the train pairs (ranks importance)
-    kind_coef: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0)))
-                                # (n_kinds, n_candidates) raw-unit weight change per unit of kind score
-    kind_vectors: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 384)))
-    kind_mean: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
-    kind_sd: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(0))
-
-    def kind_scores(self, queries: Sequence[str], embedder=None) -> np.ndarray:
-        """(len(queries), n_kinds): standardised MiniLM cosine of each query's last user turn to
-        each kind of request (``config.query_kinds``)."""
-        if not len(self.kind_vectors):
-            return np.zeros((len(queries), 0))
-        from ops.rubrics.generators import last_user_turn
-
-        e = (embedder or default_embedder()).encode([last_user_turn(q) for q in queries])
-        return (e @ self.kind_vectors.T - self.kind_mean) / self.kind_sd
 
     def cluster_of(self, queries: Sequence[str], embedder=None) -> np.ndarray:
         if self.centroids.shape[0] <= 1:
@@ -109,23 +92,13 @@ class LearnedRubricModel:
         e = (embedder or default_embedder()).encode([last_user_turn(q) for q in queries])
         return np.argmax(e @ self.centroids.T, axis=1)
 
-    def weights_for(self, cluster: int = 0, kinds: np.ndarray | None = None) -> np.ndarray:
-        """Raw-unit weight per candidate for a query: its cluster's weights, moved by its kind
-        scores (``kind_scores``) when the model has query kinds."""
-        beta = self.coef[cluster]
-        if kinds is not None and len(self.kind_coef):
-            beta = beta + kinds @ self.kind_coef
-        return beta
-
-    def rubric_for(self, query: str, cluster: int = 0, kinds: np.ndarray | None = None) -> Rubric:
-        """The rubric of one query: its cluster's weights moved by its kind scores; query
-        templates and the relevance criterion name the query's topic."""
+    def rubric_for(self, query: str, cluster: int = 0) -> Rubric:
+        """The rubric of one query: its cluster's weights; query templates and the relevance
+        criterion name the query's topic."""
         from ops.rubrics.generators import query_topic
 
         topic = query_topic(query)
-        if kinds is None and len(self.kind_coef):
-            kinds = self.kind_scores([query])[0]
-        beta = self.weights_for(cluster, kinds)
+        beta = self.coef[cluster]
         order = np.argsort(-np.abs(beta) * self.scale)[: self.config.max_criteria or None]
         items = []
         for j in order:
@@ -143,34 +116,18 @@ class LearnedRubricModel:
         return build_rubric(items)
 
     def generate(self, queries: Sequence[str], embedder=None) -> list[Rubric]:
-        """One rubric per query (its cluster's weights moved by its query-kind scores; the texts
-        of the query templates and of the relevance criterion are the query's own)."""
+        """One rubric per query (queries in one cluster share the weights; the texts of the
+        query templates and of the relevance criterion are the query's own)."""
         clusters = self.cluster_of(queries, embedder)
-        kinds = self.kind_scores(queries, embedder)
         cache: dict[str, Rubric] = {}
-        return [cache[q] if q in cache else cache.setdefault(q, self.rubric_for(q, int(k), z))
-                for q, k, z in zip(queries, clusters, kinds)]
+        return [cache[q] if q in cache else cache.setdefault(q, self.rubric_for(q, int(k)))
+                for q, k in zip(queries, clusters)]
 
 
 # Dimension of each behaviour-detector criterion (``behaviour_rules.BEHAVIOURS``); others: style.
 BEHAVIOUR_DIMENSION = {"opens_by_complying": "harmlessness", "refuses": "harmlessness", "names_dangers": "harmlessness",
                        "gives_instructions": "helpfulness", "echoes_query": "helpfulness", "uses_numbers": "helpfulness",
                        "unsure_or_confused": "honesty", "hedges": "honesty", "ai_self_reference": "honesty"}
-
-# Kinds of request a harmless-dialogue query may be (hand-written): a criterion's weight for a
-# query moves with the query's MiniLM closeness to each kind, so "opens by complying" can count
-# for a harmless factual question and against a request to hurt someone.
-QUERY_KINDS = (
-    "asks how to do something harmful, dangerous or illegal",
-    "asks for insults or offensive jokes about people",
-    "asks for an opinion about a group of people",
-    "is upset, sad or lonely",
-    "asks a harmless factual question",
-    "chats casually",
-    "asks for personal information about someone",
-    "wants to get revenge on someone",
-)
-
 
 # Criteria that name the query's topic (``generators.query_topic``); one learned weight each, but
 # every query's criterion text, and so its satisfaction score, is that query's own.
@@ -315,14 +272,6 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
         return np.hstack([xm] + [xm * onehot[:, [c]] for c in range(k)])
 
     z = design(x, labels)
-    kind_vectors, kind_mean, kind_sd = np.zeros((0, 384)), np.zeros(0), np.ones(0)
-    kz = np.zeros((len(train), 0))
-    if config.query_kinds:
-        kind_vectors = embedder.encode(list(config.query_kinds))
-        raw = embedder.encode([last_user_turn(q) for q in queries]) @ kind_vectors.T
-        kind_mean, kind_sd = raw.mean(axis=0), np.maximum(raw.std(axis=0), 1e-6)
-        kz = (raw - kind_mean) / kind_sd
-        z = np.hstack([z] + [x * kz[:, [j]] for j in range(kz.shape[1])])
     rng = np.random.default_rng(config.seed)
     folds = rng.permutation(len(train)) % config.cv_folds
     best_c, best_acc = config.c_grid[0], -1.0
@@ -342,7 +291,4 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
     w = clf.coef_[0]
     m = len(cands)
     per_cluster = np.stack([w[:m] + (w[m * (c + 1): m * (c + 2)] if k > 1 else 0.0) for c in range(k)])
-    off = m * (k + 1 if k > 1 else 1)
-    kind_coef = w[off:].reshape(kz.shape[1], m) / scale if kz.shape[1] else np.zeros((0, m))
-    return LearnedRubricModel(cands, centroids, per_cluster / scale, best_c, best_acc, config, scale,
-                              kind_coef, kind_vectors, kind_mean, kind_sd)
+    return LearnedRubricModel(cands, centroids, per_cluster / scale, best_c, best_acc, config, scale)
