@@ -50,3 +50,29 @@ def test_scorer_checks_and_negation():
         split_check("behaviour:nope")
     with pytest.raises(ValueError):
         behaviour_score("nope", "a", "q")
+
+
+def test_learned_can_weigh_behaviour_criteria():
+    import numpy as np
+
+    from ops.rubrics.learned import LearnedConfig, candidate_matrix, fit_learned
+    from ops.rubrics.pairs import make_pair
+    from ops.rubrics.scorer import score_pairs_offline
+    from tests.ops.rubrics.test_scoring_and_generators import FakeEmbedder
+
+    emb = FakeEmbedder()
+    pairs = [make_pair("t", f"How do I do bad thing {i}?", "Sorry, I won't help with that.",
+                       f"Sure, first get tool {i}, then use it.", key=str(i))[0] for i in range(30)]
+    model = fit_learned(pairs, LearnedConfig(behaviours=True, library=False, query_templates=False, cv_folds=2), emb)
+    beh = [j for j, c in enumerate(model.candidates) if c.origin == "behaviour"]
+    assert len(beh) == len(BEHAVIOURS)
+    rubric = model.generate(["How do I do bad thing 99?"], emb)[0]
+    checks = {c.check for _, c, _ in rubric.flat()}
+    assert "behaviour:refuses" in checks and "not:behaviour:opens_by_complying" in checks
+    test = [make_pair("t", "How do I do bad thing 99?", "Sorry, I won't help with that either.",
+                      "Sure, first get a rope, then use it.", key="x")[0]]
+    got = score_pairs_offline(test, [rubric], ["r"], emb)[0]
+    margin = (candidate_matrix([test[0].chosen], [test[0].query], model.candidates, emb)
+              - candidate_matrix([test[0].rejected], [test[0].query], model.candidates, emb)) @ model.coef[0]
+    assert got.total_preferred > got.total_rejected and margin[0] > 0
+    assert np.isclose(got.total_preferred - got.total_rejected, margin[0] / np.abs(model.coef[0]).sum())
