@@ -80,7 +80,7 @@ def _register_templates() -> None:
         scores = []
         for c in ctx["criteria"]:
             neg, base = split_check(c.get("check", ""))
-            if base in RULE_CHECKS or base.startswith("keywords:"):
+            if base in RULE_CHECKS or base.startswith(("keywords:", "behaviour:")):
                 s = rule_score(base, answer, query)
             else:
                 target = set(w.lower() for w in _WORDS.findall(f"{c['criterion']} {c['explanation']}"))

@@ -34,7 +34,7 @@ class Candidate:
     explanation: str
     check: str
     negation: str
-    origin: str  # "bank" | "library" | "query" | "exemplar" | "keyword" | "criteria_bank"
+    origin: str  # "bank" | "library" | "behaviour" | "query" | "exemplar" | "keyword" | "criteria_bank"
 
     def for_query(self, topic: str) -> "Candidate":
         """A query template ("{topic}" in its texts) instantiated for one query's topic."""
@@ -66,6 +66,7 @@ class LearnedConfig:
     n_query_clusters: int = 1      # query groups with their own weight corrections
     library: bool = True           # the behaviour library (``bank.LIBRARY``) joins the candidates
     query_templates: bool = True   # criteria naming the query's topic (``QUERY_TEMPLATES``)
+    behaviours: bool = False       # rule-detector criteria (``behaviour_rules.BEHAVIOURS``)
     max_criteria: int = 0          # criteria kept per rubric (largest |β|·sd(Δ)); 0: every nonzero one,
                                    # so the rubric total ranks answers exactly like the fitted model
     c_grid: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # inverse L2 strengths tried by CV
@@ -122,6 +123,11 @@ class LearnedRubricModel:
         return [cache[q] if q in cache else cache.setdefault(q, self.rubric_for(q, int(k)))
                 for q, k in zip(queries, clusters)]
 
+
+# Dimension of each behaviour-detector criterion (``behaviour_rules.BEHAVIOURS``); others: style.
+BEHAVIOUR_DIMENSION = {"opens_by_complying": "harmlessness", "refuses": "harmlessness", "names_dangers": "harmlessness",
+                       "gives_instructions": "helpfulness", "echoes_query": "helpfulness", "uses_numbers": "helpfulness",
+                       "unsure_or_confused": "honesty", "hedges": "honesty", "ai_self_reference": "honesty"}
 
 # Criteria that name the query's topic (``generators.query_topic``); one learned weight each, but
 # every query's criterion text, and so its satisfaction score, is that query's own.
@@ -231,6 +237,11 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
     cands = [Candidate(b.dimension, b.criterion, b.explanation, b.check, b.negation, "bank") for b in BANK]
     if config.library:
         cands += [Candidate(b.dimension, b.criterion, b.explanation, b.check, b.negation, "library") for b in LIBRARY]
+    if config.behaviours:
+        from ops.rubrics.behaviour_rules import BEHAVIOURS
+
+        cands += [Candidate(BEHAVIOUR_DIMENSION.get(k, "style"), c, e, f"behaviour:{k}", n, "behaviour")
+                  for k, (c, e, n, _) in BEHAVIOURS.items()]
     if config.query_templates:
         cands += list(QUERY_TEMPLATES)
     cands += exemplar_candidates([t for p in train for t in (p.answer_a, p.answer_b)], embedder,

@@ -9,6 +9,8 @@ Offline scorer (no network): a criterion's score in [0, 1] comes from its ``chec
 - rule checks: ``refusal``, ``safety_resources``, ``clean_language``, ``structure``, ``question``,
   ``language_match`` (0/1), ``length`` and ``brevity`` (smooth in answer length);
 - ``keywords:w1|w2``: 1 when the answer contains any of the listed words (case-insensitive);
+- ``behaviour:<name>``: a rule detector of ``behaviour_rules.BEHAVIOURS`` (opens by complying,
+  refuses, hedges, gives instructions, echoes the query, log length, ...), in [0, 1];
 - ``not:<check>``: 1 − the score of ``<check>``.
 The rubric total is Σ effective weight × score (effective weights sum to 1).
 """
@@ -61,6 +63,10 @@ def rule_score(check: str, answer: str, query: str) -> float:
     """Score in [0, 1] of one rule check (``RULE_CHECKS`` or ``keywords:...``) on one answer."""
     if check.startswith("keywords:"):
         return float(bool(_keyword_regex(check[9:]).search(answer)))
+    if check.startswith("behaviour:"):
+        from ops.rubrics.behaviour_rules import behaviour_score
+
+        return behaviour_score(check[10:], answer, query)
     if check == "refusal":
         return float(bool(_REFUSAL.search(answer)))
     if check == "safety_resources":
@@ -87,6 +93,12 @@ def split_check(check: str) -> tuple[bool, str]:
     base = check[4:] if neg else check
     if base.startswith("keywords:"):
         _keyword_regex(base[9:])
+        return neg, base
+    if base.startswith("behaviour:"):
+        from ops.rubrics.behaviour_rules import BEHAVIOURS
+
+        if base[10:] not in BEHAVIOURS:
+            raise ValueError(f"unknown check {check!r}; behaviour checks: {sorted(BEHAVIOURS)}")
         return neg, base
     if base not in CHECKS:
         raise ValueError(f"unknown check {check!r}; known: {CHECKS} (optionally prefixed 'not:')")
@@ -194,7 +206,7 @@ def criterion_matrix(answers: Sequence[str], queries: Sequence[str], criteria: S
         for j in sat_idx:
             out[:, j] = cc.score([criteria[j].criterion] * len(answers), list(answers))
     for j, (_, b) in enumerate(checks):
-        if b in RULE_CHECKS or b.startswith("keywords:"):
+        if b in RULE_CHECKS or b.startswith(("keywords:", "behaviour:")):
             out[:, j] = [rule_score(b, a, q) for a, q in zip(answers, queries)]
     for j, (neg, _) in enumerate(checks):
         if neg:

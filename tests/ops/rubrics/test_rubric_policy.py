@@ -113,3 +113,17 @@ def test_sft_and_grpo_are_evaluated_like_every_generator():
     acc = {s.method: s.mean for s in summ}
     assert acc["sft"] >= 0.9  # the distilled line (refusal criteria) carries the signal to unseen queries
     assert all(r.startswith(("sft:", "grpo:")) for g in ("sft", "grpo") for r in runs[0].rubrics[g])
+
+
+def test_consistency_pairs_add_the_nearest_queries_pairs():
+    from ops.rubrics.grpo import consistency_pairs
+
+    pairs = [make_pair("t", q, "I can't help with that.", "Sure, here's how.", key=str(i))[0]
+             for i, q in enumerate(["steal topic:a", "steal topic:a", "rob topic:a", "cake topic:b", "pie topic:b"])]
+    own = consistency_pairs(pairs, 0, FakeEmbedder())
+    assert own == {"steal topic:a": [0, 1], "rob topic:a": [2], "cake topic:b": [3], "pie topic:b": [4]}
+    near = consistency_pairs(pairs, 1, FakeEmbedder())
+    # own pairs first, then the single most similar other query's (same topic: identical embedding)
+    assert near["steal topic:a"] == [0, 1, 2] and near["rob topic:a"] == [2, 0, 1]
+    assert near["cake topic:b"] == [3, 4] and near["pie topic:b"] == [4, 3]
+    assert all(len(set(v)) == len(v) for v in consistency_pairs(pairs, 10, FakeEmbedder()).values())
