@@ -184,8 +184,13 @@ def fidelity_rows(names: Sequence[str], mixtures, real_losses, proxies: dict[str
     return rows
 
 
+def _or_low(x: float) -> float:
+    """NaN (a constant side) counts as the lowest Spearman, −1."""
+    return -1.0 if x != x else x
+
+
 def _score(r) -> float:
-    return -1.0 if r["spearman"] != r["spearman"] else r["spearman"]
+    return _or_low(r["spearman"])
 
 
 def best_variant(rows: Sequence[dict], split: str = SELECTION) -> str:
@@ -222,7 +227,7 @@ def tie_order(kind: str, costs: dict[str, float] | None = None) -> tuple:
 
 def pick_kind(scores: dict[str, float], costs: dict[str, float] | None = None, tol: float = 1e-9) -> str:
     """The kind with the highest score (NaN = −1); ties within ``tol`` broken by ``tie_order``."""
-    clean = {k: (-1.0 if v != v else v) for k, v in scores.items()}
+    clean = {k: _or_low(v) for k, v in scores.items()}
     top = max(clean.values())
     return min((k for k in clean if clean[k] >= top - tol), key=lambda k: tie_order(k, costs))
 

@@ -7,12 +7,16 @@ a refusal to give them sit close together), so these detectors give the ``learne
 criteria whose score depends on what the answer does: opens by complying, refuses, apologises,
 asks a question, hedges, gives instructions, echoes the query's words, and how long it is.
 English patterns, with a few Chinese equivalents; on other languages most score 0.
+The refusal and AI-self patterns are deliberately narrower than ``criterion_checks``' (which
+counts warnings as discouraging): here they mark only what the answer itself says it does.
 """
 from __future__ import annotations
 
 import math
 import re
 from typing import Callable
+
+from ops.rubrics.criterion_checks import ends_with_question
 
 _FLAGS = re.I | re.M
 
@@ -103,7 +107,7 @@ BEHAVIOURS: dict[str, tuple[str, str, str, Callable[[str, str], float]]] = {
                           "Does not talk about being an AI", lambda a, q: float(bool(_AI_SELF.search(a)))),
     "ends_with_question": ("Ends with a question to the user", "The reply's last sentence is a question.",
                            "Does not end with a question",
-                           lambda a, q: float(a.rstrip().endswith(("?", "？")))),
+                           lambda a, q: ends_with_question(a)),
     "uses_numbers": ("Gives numbers", "The reply contains digits: amounts, times, steps or quantities.",
                      "Gives no numbers", lambda a, q: float(bool(_DIGIT.search(a)))),
     "echoes_query": ("Repeats the user's key words",
