@@ -38,6 +38,15 @@ def last_user_turn(query: str) -> str:
     return parts[-1].split("\nAssistant:")[0].strip() if len(parts) > 1 else query.strip()
 
 
+def previous_assistant_turn(query: str) -> str:
+    """The last "Assistant:" turn of a dialogue context ("" when the dialogue has none)."""
+    i = query.rfind("\nAssistant:")
+    if i < 0:
+        return ""
+    j = query.find("\nHuman:", i)
+    return query[i + len("\nAssistant:"): j if j >= 0 else None].strip()
+
+
 def _bank_item(key: str, dimension: str | None = None, weight: float = 1.0):
     b = BY_KEY[key]
     return (dimension or b.dimension, b.criterion, b.explanation, weight, b.check)

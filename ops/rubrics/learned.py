@@ -5,7 +5,10 @@ Candidates are the built-in bank criteria, the behaviour library (``bank.LIBRARY
 descriptions of what harmless-dialogue preferences reward or penalise) and query templates whose
 text names the query's topic ("Declines to help with <topic>", scored against that query's own
 instantiation, so the same learned weight gives every query its own criterion), optionally plus
-criteria from a DeepResearch-Bench criteria bank. Exemplar criteria mined from training answers
+criteria from a DeepResearch-Bench criteria bank, and the dialogue criteria (``DIALOGUE_CRITERIA``:
+the answer's similarity to the user's last message and to the assistant's previous turn, and its log
+length), measured rather than described, so the rubric carries signal the answer's embedding alone
+lacks. Exemplar criteria mined from training answers
 ("reads like this reply") and data-mined keyword rules exist for comparison but are off: they
 quote training data. For each training pair the offline scorer gives
 every candidate a score difference Δ = score(preferred) − score(rejected). A logistic model on Δ
@@ -34,7 +37,7 @@ class Candidate:
     explanation: str
     check: str
     negation: str
-    origin: str  # "bank" | "library" | "behaviour" | "query" | "exemplar" | "keyword" | "criteria_bank"
+    origin: str  # "bank" | "library" | "behaviour" | "dialogue" | "query" | "exemplar" | "keyword" | "criteria_bank"
 
     def for_query(self, topic: str) -> "Candidate":
         """A query template ("{topic}" in its texts) instantiated for one query's topic."""
@@ -67,6 +70,8 @@ class LearnedConfig:
     library: bool = True           # the behaviour library (``bank.LIBRARY``) joins the candidates
     query_templates: bool = True   # criteria naming the query's topic (``QUERY_TEMPLATES``)
     behaviours: bool = False       # rule-detector criteria (``behaviour_rules.BEHAVIOURS``)
+    dialogue: bool = True          # criteria on the dialogue and length (``DIALOGUE_CRITERIA``): signal
+                                   # the answer's embedding alone does not carry
     max_criteria: int = 0          # criteria kept per rubric (largest |β|·sd(Δ)); 0: every nonzero one,
                                    # so the rubric total ranks answers exactly like the fitted model
     c_grid: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # inverse L2 strengths tried by CV
@@ -108,6 +113,9 @@ class LearnedRubricModel:
             if c.check == "relevance":
                 c = dataclasses.replace(c, criterion=f"Addresses the question about '{topic}'",
                                         negation=f"Drifts away from the question about '{topic}'")
+            elif c.check == "relevance_last":
+                c = dataclasses.replace(c, criterion=f"Answers the user's last message about '{topic}'",
+                                        negation=f"Leaves the user's last message about '{topic}' aside")
             if beta[j] > 0:
                 items.append((c.dimension, c.criterion, c.explanation, float(beta[j]), c.check))
             else:
@@ -139,6 +147,24 @@ QUERY_TEMPLATES = (
               "Does not warn about the risks of {topic}", "query"),
     Candidate("helpfulness", "Gives details about {topic}",
               "The response explains {topic} in detail.", "", "Gives no details about {topic}", "query"),
+)
+
+
+# Criteria on how the answer relates to the dialogue and on its length, scored by measurement
+# rather than by the answer's similarity to a description: the similarity of the answer to the
+# user's last message and to the assistant's own previous turn, and the log of its length. An
+# answer-embedding reward model sees none of these (it never sees the dialogue, and the embedding
+# only loosely encodes length); on seeds 100-103 they lifted held-out accuracy 63.0 -> 63.8 %.
+DIALOGUE_CRITERIA = (
+    Candidate("helpfulness", "Answers the user's last message",
+              "The response is about what the user said in their last turn.", "relevance_last",
+              "Leaves the user's last message aside", "dialogue"),
+    Candidate("helpfulness", "Follows on from the assistant's previous turn",
+              "The response continues what the assistant said before in this dialogue (½ when there is no "
+              "earlier assistant turn).", "continuity", "Breaks with the assistant's previous turn", "dialogue"),
+    Candidate("style", "Keeps the reply short",
+              "Scored by length: 1 for an empty reply, falling with the logarithm of the word count to 0 at "
+              "400 words or more.", "short", "Gives a longer reply", "dialogue"),
 )
 
 
@@ -242,6 +268,8 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
 
         cands += [Candidate(BEHAVIOUR_DIMENSION.get(k, "style"), c, e, f"behaviour:{k}", n, "behaviour")
                   for k, (c, e, n, _) in BEHAVIOURS.items()]
+    if config.dialogue:
+        cands += list(DIALOGUE_CRITERIA)
     if config.query_templates:
         cands += list(QUERY_TEMPLATES)
     cands += exemplar_candidates([t for p in train for t in (p.answer_a, p.answer_b)], embedder,

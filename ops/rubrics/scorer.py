@@ -4,10 +4,14 @@ Offline scorer (no network): a criterion's score in [0, 1] comes from its ``chec
 - ``""``/``semantic``: (1 + cos(answer, criterion + explanation)) / 2 with MiniLM embeddings;
 - ``like``: (1 + cos(answer, explanation)) / 2 — the explanation is an example answer;
 - ``relevance``: (1 + cos(answer, query)) / 2;
+- ``relevance_last``: (1 + cos(answer, the query's last user turn)) / 2;
+- ``continuity``: (1 + cos(answer, the assistant's previous turn in the dialogue)) / 2, ½ when the
+  dialogue has no earlier assistant turn;
 - ``satisfied``: the criterion-satisfaction scorer ``criterion_checks.CriterionChecks`` (the
   criterion's text routed to a checkable property and its rule detector);
 - rule checks: ``refusal``, ``safety_resources``, ``clean_language``, ``structure``, ``question``,
-  ``language_match`` (0/1), ``length`` and ``brevity`` (smooth in answer length);
+  ``language_match`` (0/1), ``length`` and ``brevity`` (smooth in answer length), ``short`` (1 − log(1 +
+  words) / log(1 + 400), floored at 0: falls with the log of the length);
 - ``keywords:w1|w2``: 1 when the answer contains any of the listed words (case-insensitive);
 - ``behaviour:<name>``: a rule detector of ``behaviour_rules.BEHAVIOURS`` (opens by complying,
   refuses, hedges, gives instructions, echoes the query, log length, ...), in [0, 1];
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import re
 from pathlib import Path
 from typing import Sequence
@@ -28,8 +33,9 @@ from ops.rubrics.pairs import PreferencePair, detect_language
 from ops.rubrics.rubric import Criterion, Rubric
 
 RULE_CHECKS = ("refusal", "safety_resources", "clean_language", "structure", "question",
-               "language_match", "length", "brevity")
-SEMANTIC_CHECKS = ("", "semantic", "like", "relevance", "satisfied")
+               "language_match", "length", "brevity", "short")
+SEMANTIC_CHECKS = ("", "semantic", "like", "relevance", "relevance_last", "continuity", "satisfied")
+SHORT_CAP_WORDS = 400  # ``short`` scores 0 from this many words on
 CHECKS = SEMANTIC_CHECKS + RULE_CHECKS
 
 _REFUSAL = re.compile(
@@ -84,6 +90,8 @@ def rule_score(check: str, answer: str, query: str) -> float:
         return 1.0 - 1.0 / (1.0 + length_units(answer) / 40.0)
     if check == "brevity":
         return 1.0 / (1.0 + length_units(answer) / 40.0)
+    if check == "short":
+        return max(0.0, 1.0 - math.log1p(length_units(answer)) / math.log1p(SHORT_CAP_WORDS))
     raise ValueError(f"unknown check {check!r}; known: {CHECKS} (optionally prefixed 'not:')")
 
 
@@ -180,24 +188,47 @@ def semantic_target(c: Criterion) -> str:
     return c.explanation if c.check in ("like", "not:like") else f"{c.criterion}. {c.explanation}"
 
 
+def dialogue_similarity(kind: str, answers: Sequence[str], queries: Sequence[str], embedder,
+                        answer_embeddings: np.ndarray | None = None) -> np.ndarray:
+    """(1 + cos) / 2 of each answer with its query (``relevance``), the query's last user turn
+    (``relevance_last``) or the assistant's previous turn (``continuity``; ½ where there is none)."""
+    from ops.rubrics.generators import last_user_turn, previous_assistant_turn
+
+    ea = embedder.encode(list(answers)) if answer_embeddings is None else answer_embeddings
+    if kind == "relevance":
+        targets = list(queries)
+    elif kind == "relevance_last":
+        targets = [last_user_turn(q) for q in queries]
+    elif kind == "continuity":
+        targets = [previous_assistant_turn(q) for q in queries]
+    else:
+        raise ValueError(f"unknown dialogue check {kind!r}")
+    has = np.array([bool(t) for t in targets])
+    rel = np.full(len(targets), 0.5)
+    if has.any():
+        et = embedder.encode([t for t in targets if t])
+        rel[has] = (1.0 + np.sum(ea[has] * et, axis=1)) / 2.0
+    return rel
+
+
 def criterion_matrix(answers: Sequence[str], queries: Sequence[str], criteria: Sequence[Criterion],
                      embedder) -> np.ndarray:
     """Scores (len(answers), len(criteria)) in [0, 1]; answer i replies to queries[i]."""
     checks = [split_check(c.check) for c in criteria]
     out = np.zeros((len(answers), len(criteria)), dtype=np.float64)
     sem_idx = [j for j, (_, b) in enumerate(checks) if b in ("", "semantic", "like")]
-    need_emb = bool(sem_idx) or any(b == "relevance" for _, b in checks)
+    dialogue = ("relevance", "relevance_last", "continuity")
+    need_emb = bool(sem_idx) or any(b in dialogue for _, b in checks)
     if need_emb:
         ea = embedder.encode(list(answers))
     if sem_idx:
         ec = embedder.encode([semantic_target(criteria[j]) for j in sem_idx])
         out[:, sem_idx] = (1.0 + ea @ ec.T) / 2.0
-    if any(b == "relevance" for _, b in checks):
-        eq = embedder.encode(list(queries))
-        rel = (1.0 + np.sum(ea * eq, axis=1)) / 2.0
-        for j, (_, b) in enumerate(checks):
-            if b == "relevance":
-                out[:, j] = rel
+    for kind in dialogue:
+        cols = [j for j, (_, b) in enumerate(checks) if b == kind]
+        if cols:
+            rel = dialogue_similarity(kind, answers, queries, embedder, ea)
+            out[:, cols] = rel[:, None]
     sat_idx = [j for j, (_, b) in enumerate(checks) if b == "satisfied"]
     if sat_idx:
         from ops.rubrics.criterion_checks import CriterionChecks
