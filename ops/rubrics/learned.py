@@ -74,7 +74,13 @@ class LearnedConfig:
                                    # the answer's embedding alone does not carry
     max_criteria: int = 0          # criteria kept per rubric (largest |β|·sd(Δ)); 0: every nonzero one,
                                    # so the rubric total ranks answers exactly like the fitted model
+    prior: str = "embedding"       # L2 prior on the weights: "embedding" penalises the answer-embedding
+                                   # direction the semantic criteria add up to (Gram prior, see
+                                   # ``_penalty_transform``); "standardised": plain L2 on Δ / sd(Δ)
+    gram_ridge: float = 1.0        # λ of the Gram prior (added to the criteria's Gram matrix)
     c_grid: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # inverse L2 strengths tried by CV
+                                   # (prior "standardised")
+    gram_c_grid: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # the same for the Gram prior
     cv_folds: int = 4
     seed: int = 0
 
@@ -282,7 +288,14 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
     delta = s_pref - s_rej
     scale = delta.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    x = delta / scale
+    if config.prior == "embedding":
+        transform = _penalty_transform(cands, delta, embedder, config.gram_ridge)
+        grid = config.gram_c_grid
+    elif config.prior == "standardised":
+        transform, grid = np.diag(1.0 / scale), config.c_grid
+    else:
+        raise ValueError(f"unknown prior {config.prior!r}; known: 'embedding', 'standardised'")
+    x = delta @ transform
 
     k = min(config.n_query_clusters, len(train) // 20)
     if k >= 2:
@@ -302,8 +315,8 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
     z = design(x, labels)
     rng = np.random.default_rng(config.seed)
     folds = rng.permutation(len(train)) % config.cv_folds
-    best_c, best_acc = config.c_grid[0], -1.0
-    for c in config.c_grid:
+    best_c, best_acc = grid[0], -1.0
+    for c in grid:
         hits = []
         for f in range(config.cv_folds):
             tr, te = folds != f, folds == f
@@ -319,4 +332,34 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = Learned
     w = clf.coef_[0]
     m = len(cands)
     per_cluster = np.stack([w[:m] + (w[m * (c + 1): m * (c + 2)] if k > 1 else 0.0) for c in range(k)])
-    return LearnedRubricModel(cands, centroids, per_cluster / scale, best_c, best_acc, config, scale)
+    # weights on the fitted features -> weights on the criteria's raw score differences
+    return LearnedRubricModel(cands, centroids, per_cluster @ transform.T, best_c, best_acc, config, scale)
+
+
+def _penalty_transform(cands: Sequence[Candidate], delta: np.ndarray, embedder, ridge: float) -> np.ndarray:
+    """Matrix T (n_candidates × n_candidates) with fitted features x = Δ @ T, so that plain L2 on the
+    fitted weights γ is, for the criteria's weights β = T γ, the Gram prior.
+
+    A fixed semantic criterion j scores (1 + cos(answer, t_j)) / 2, so the semantic criteria's weights
+    add up to one answer-embedding direction w = ½ Σ β_j t_j. Plain L2 after standardising Δ treats
+    every criterion as independent and favours rare directions; the Gram prior penalises
+    β' (G + λI) β with G = [t_i · t_j] the criteria's Gram matrix: ‖Σ β_j t_j‖² (the prior of a reward
+    model on answer embeddings) plus λ‖β‖², so near-duplicate criteria share their weight. The other
+    candidates (rule checks, dialogue criteria, query templates) keep the standardised prior, scaled
+    to the whitened semantic features' mean spread on the training pairs."""
+    from ops.rubrics.scorer import semantic_target
+
+    m = len(cands)
+    scale = delta.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    sem = [j for j, c in enumerate(cands) if c.origin != "query" and c.check in ("", "semantic", "like")]
+    if len(sem) < 2:
+        return np.diag(1.0 / scale)
+    t = embedder.encode([semantic_target(cands[j].positive()) for j in sem]).astype(np.float64)
+    gram = t @ t.T + ridge * np.eye(len(sem))
+    out = np.zeros((m, m))
+    out[np.ix_(sem, sem)] = 2.0 * np.linalg.inv(np.linalg.cholesky(gram)).T  # 2Δ = difference of cosines
+    spread = float(np.mean((delta[:, sem] @ out[np.ix_(sem, sem)]).std(axis=0)))
+    for j in sorted(set(range(m)) - set(sem)):
+        out[j, j] = spread / scale[j]
+    return out
