@@ -143,6 +143,53 @@ def test_learned_generator_finds_the_signal_and_generalises():
     assert np.mean([s.total_preferred > s.total_rejected for s in scores]) == 1.0
 
 
+def test_dialogue_checks_measure_the_dialogue_and_the_length():
+    """``relevance_last`` compares with the last user turn (not the whole query), ``continuity`` with
+    the assistant's previous turn (½ without one), ``short`` falls with log length to 0 at 400 words."""
+    import math
+
+    from ops.rubrics.generators import previous_assistant_turn
+    from ops.rubrics.scorer import criterion_matrix
+
+    emb = FakeEmbedder()
+    dialogue = "Human: tell me about topic:cats\nAssistant: topic:dogs are nice\nHuman: and topic:birds please"
+    assert previous_assistant_turn(dialogue) == "topic:dogs are nice"
+    assert previous_assistant_turn("Human: hi") == ""
+    crits = [Criterion("a", "e", 1.0, "relevance_last"), Criterion("c", "e", 1.0, "continuity"),
+             Criterion("s", "e", 1.0, "short"), Criterion("n", "e", 1.0, "not:continuity")]
+    answers = ["more on topic:birds", "more on topic:dogs", " ".join(["word"] * 500), ""]
+    m = criterion_matrix(answers, [dialogue, dialogue, dialogue, "Human: hi"], crits, emb)
+    assert m[0, 0] == pytest.approx(1.0) and m[1, 0] < 1.0   # same topic as the last user turn
+    assert m[1, 1] == pytest.approx(1.0) and m[0, 1] < 1.0   # same topic as the previous assistant turn
+    assert m[3, 1] == 0.5 and m[3, 3] == 0.5                  # no earlier assistant turn
+    assert m[2, 2] == 0.0 and m[3, 2] == 1.0
+    assert m[0, 2] == pytest.approx(1 - math.log1p(4) / math.log1p(400))  # more, on, topic, birds
+
+
+def test_gram_prior_transform_is_the_stated_penalty():
+    """Plain L2 on the fitted weights γ equals β'(G + λI)β / 4 on the criteria's weights β = T γ
+    (G: the Gram matrix of the semantic criteria's target embeddings); rule criteria are only scaled."""
+    from ops.rubrics.learned import Candidate, _penalty_transform
+    from ops.rubrics.scorer import semantic_target
+
+    emb = FakeEmbedder()
+    cands = [Candidate("d", f"topic:{w} criterion", "e", "", "n", "library") for w in ("a", "b", "a")]
+    cands.append(Candidate("d", "refuses", "e", "refusal", "n", "bank"))
+    delta = np.random.default_rng(0).normal(size=(50, 4))
+    t = _penalty_transform(cands, delta, emb, ridge=0.5)
+    e = emb.encode([semantic_target(c.positive()) for c in cands[:3]])
+    gram = e @ e.T + 0.5 * np.eye(3)
+    gamma = np.random.default_rng(1).normal(size=3)
+    beta = t[:3, :3] @ gamma
+    assert float(gamma @ gamma) == pytest.approx(float(beta @ gram @ beta) / 4)
+    assert np.count_nonzero(t[3]) == 1 and np.count_nonzero(t[:, 3]) == 1 and t[3, 3] > 0
+    from ops.rubrics.learned import LearnedConfig, fit_learned
+
+    with pytest.raises(ValueError, match="unknown prior"):
+        fit_learned([make_pair("s", f"q{i}", "a", "b", key=str(i))[0] for i in range(8)],
+                    LearnedConfig(prior="flat"), embedder=emb)
+
+
 def test_learned_generator_needs_data():
     from ops.rubrics.learned import fit_learned
 
