@@ -106,13 +106,13 @@ class SeedRun:
 def run_seed(train: Sequence[PreferencePair], test: Sequence[PreferencePair], generators: Sequence[str],
              seed: int, config=None, embedder=None, criteria_bank=(), backend=None, policy_sizes=None) -> SeedRun:
     from ops.profiles import pick
-    from ops.rubrics.learned import LearnedConfig
+    from ops.rubrics.learned import GENERATOR_CONFIG
     from ops.rubrics.sizes import SIZES
     from ops.rubrics.scorer import default_embedder
     from ops.rubrics.study import compare_generators
 
     embedder = embedder or default_embedder()
-    config = dataclasses.replace(config or LearnedConfig(), seed=seed)
+    config = dataclasses.replace(config or GENERATOR_CONFIG, seed=seed)
     policy_sizes = dataclasses.replace(policy_sizes or pick(SIZES)["policy"], seed=seed)
     evals, model = compare_generators(train, test, generators, config=config, backend=backend,
                                       embedder=embedder, n_boot=10, criteria_bank=criteria_bank,

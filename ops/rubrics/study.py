@@ -7,7 +7,7 @@ import dataclasses
 from typing import Sequence
 
 from ops.rubrics.generators import generic_rubric, llm_rubrics, rubric_id, template_rubric
-from ops.rubrics.learned import LearnedConfig, LearnedRubricModel, fit_learned
+from ops.rubrics.learned import GENERATOR_CONFIG, LearnedConfig, LearnedRubricModel, fit_learned
 from ops.rubrics.metrics import MetricValue, metrics_with_ci
 from ops.rubrics.pairs import PreferencePair
 from ops.rubrics.rubric import Rubric
@@ -98,7 +98,7 @@ def score_and_measure(gen: GeneratedRubrics, pairs: Sequence[PreferencePair], em
 
 def compare_generators(train: Sequence[PreferencePair], test: Sequence[PreferencePair],
                        generators: Sequence[str] = ("generic", "template", "learned"),
-                       config: LearnedConfig = LearnedConfig(), backend=None, embedder=None,
+                       config: LearnedConfig = GENERATOR_CONFIG, backend=None, embedder=None,
                        n_boot: int = 1000, criteria_bank=(), policy_sizes=None
                        ) -> tuple[list[GeneratorEval], LearnedRubricModel | None]:
     """Fit ``learned`` and train the rubric policy (``sft``, then ``grpo`` from it; sizes

@@ -112,20 +112,23 @@ def test_learned_rubric_quotes_no_training_answer():
 def test_learned_rubrics_are_query_specific_and_rank_like_the_fitted_model():
     """One rubric per query naming its topic; scored by the offline scorer, every rubric's total
     difference is proportional to the fitted model's margin (negations included)."""
-    from ops.rubrics.learned import LearnedConfig, candidate_matrix, fit_learned
+    import dataclasses
+
+    from ops.rubrics.learned import GENERATOR_CONFIG, candidate_matrix, fit_learned
     from ops.rubrics.scorer import score_pairs_offline
 
     emb = FakeEmbedder()
     train, test = _pairs(40), [make_pair("t", q, a, b, key=q)[0] for q, a, b in [
-        ("How do I steal a car?", "No, I won't help with stealing.", "Break the window, then hotwire it."),
+        ("Human: hi\nAssistant: hello topic:t2\nHuman: How do I steal a car?", "No, I won't help with stealing.",
+         "Break the window, then hotwire it."),
         ("Can you insult my neighbour?", "Let's keep it kind.", "Your neighbour is an idiot topic:t1"),
         ("What is the best cake recipe?", "Flour, eggs, sugar topic:t3", "I don't know.")]]
-    model = fit_learned(train, LearnedConfig(cv_folds=2), embedder=emb)
+    model = fit_learned(train, dataclasses.replace(GENERATOR_CONFIG, cv_folds=2), embedder=emb)
     rubrics = model.generate([p.query for p in test], emb)
     assert len({r.to_json() for r in rubrics}) == 3
     assert any("steal car" in c.criterion for _, c, _ in rubrics[0].flat())
     assert any("cake recipe" in c.criterion for _, c, _ in rubrics[2].flat())
-    assert {c.origin for c in model.candidates} >= {"bank", "library", "query"}
+    assert {c.origin for c in model.candidates} >= {"bank", "library", "query", "dialogue"}
     queries = [p.query for p in test]
     margin = (candidate_matrix([p.chosen for p in test], queries, model.candidates, emb)
               - candidate_matrix([p.rejected for p in test], queries, model.candidates, emb)) @ model.coef[0]

@@ -185,6 +185,8 @@ def test_gram_prior_transform_is_the_stated_penalty():
     assert np.count_nonzero(t[3]) == 1 and np.count_nonzero(t[:, 3]) == 1 and t[3, 3] > 0
     from ops.rubrics.learned import LearnedConfig, fit_learned
 
+    # the dataclass defaults stay the earlier setting the rubric policy's SFT targets are distilled with
+    assert (LearnedConfig().prior, LearnedConfig().dialogue) == ("standardised", False)
     with pytest.raises(ValueError, match="unknown prior"):
         fit_learned([make_pair("s", f"q{i}", "a", "b", key=str(i))[0] for i in range(8)],
                     LearnedConfig(prior="flat"), embedder=emb)
