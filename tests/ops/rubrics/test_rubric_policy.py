@@ -187,3 +187,23 @@ def test_diversity_term_lowers_the_reward_of_a_line_every_query_gets():
     div = make_reward_fn(RewardWeights(), deltas, diversity=1.0)(None, texts, queries)
     assert plain[0] == plain[2] and div[2] < div[0]
     assert div[3] - div[2] > plain[3] - plain[2]
+
+
+def test_eval_records_distinct_rubrics_and_the_chosen_step():
+    from types import SimpleNamespace
+
+    from ops.rubrics.eval_cli import _policy_metrics
+    from ops.rubrics.evaluation import SeedRun
+    from ops.rubrics.grpo import Checkpoint
+
+    ck = [Checkpoint(0, 0.55, {}), Checkpoint(20, 0.6, {}), Checkpoint(40, 0.58, {})]
+    runs = [SeedRun(s, 10, 4, {}, {}, {"sft": ["sft:a", "sft:a", "sft:b", "sft:c"], "grpo": ["grpo:x"] * 4},
+                    SimpleNamespace(checkpoints=ck, chosen_step=20, n_val_pairs=7), n_test_queries=3)
+            for s in (0, 1)]
+    summary = {}
+    got = {m.metric: m for m in _policy_metrics(runs, summary)}
+    assert got["distinct_rubrics_seed1/sft"].value == 3 and got["distinct_rubrics_seed1/sft"].n == 3
+    assert got["distinct_rubrics_mean/grpo"].value == 1
+    assert got["grpo_chosen_step/seed0"].value == 20 and got["grpo_chosen_step/seed0"].n == 7
+    assert got["grpo_val_accuracy_chosen/seed0"].value == 0.6 and got["grpo_val_accuracy_sft/seed0"].value == 0.55
+    assert summary["distinct_rubrics_sft"] == [3, 3] and summary["grpo_chosen_steps"] == [20, 20]
