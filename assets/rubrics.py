@@ -303,6 +303,7 @@ def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         "reward_rise": rise, "reward_rise_ci": dg.MetadataValue.json([lo, hi]),
         "held_out_accuracy_sft": held_out["sft"], "held_out_accuracy_grpo": held_out["grpo"],
         "distilled_lines": dg.MetadataValue.json([" ".join(x) for x in res.distilled.lines]),
+        "grpo_chosen_step": res.chosen_step,
     })
 
 

@@ -109,6 +109,7 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
     metrics += [EvalMetric(f"accuracy_diff/{d.target}-{d.other}", d.diff, runs[0].n_test, d.ci_low, d.ci_high)
                 for d in diffs]
     metrics += [EvalMetric(f"grpo_reward_rise/{name}", v, n, lo, hi) for name, v, n, lo, hi, *_ in rise]
+    metrics += _policy_metrics(runs, summary)
     if rise:
         summary["grpo_reward_rise"] = round(rise[-1][1], 4)
         summary["grpo_reward_rise_ci"] = [round(rise[-1][3], 4), round(rise[-1][4], 4)]
@@ -160,6 +161,42 @@ def _grpo_reward_rise(runs, n_boot: int) -> list[tuple]:
     return rows
 
 
+def _policy_metrics(runs, summary: dict) -> list:
+    """Distinct rubrics over the held-out queries per seed and generator (``distinct_rubrics_seed<s>/<g>``,
+    n = held-out queries, and their mean over seeds) and, for GRPO with a validation split, the step
+    chosen per seed (``grpo_chosen_step/seed<s>``) with its validation accuracy; printed, and the
+    means/choices added to ``summary``."""
+    import numpy as np
+
+    from warehouse.registry import EvalMetric
+
+    out = []
+    gens = list(runs[0].rubrics)
+    print("\ndistinct rubrics over the held-out queries (per seed)")
+    for g in gens:
+        counts = []
+        for r in runs:
+            d = len(set(r.rubrics[g]))
+            counts.append(d)
+            out.append(EvalMetric(f"distinct_rubrics_seed{r.seed}/{g}", float(d), r.n_test_queries))
+        out.append(EvalMetric(f"distinct_rubrics_mean/{g}", float(np.mean(counts)), len(counts)))
+        summary[f"distinct_rubrics_{g}"] = [int(c) for c in counts]
+        print(f"  {g:10} {' '.join(str(c) for c in counts)}  (of {' '.join(str(r.n_test_queries) for r in runs)} queries)")
+    chosen = [(r.seed, r.training) for r in runs if r.training is not None and r.training.checkpoints]
+    if chosen:
+        print("GRPO step chosen on the validation queries (carved from the training queries), per seed")
+        for seed, t in chosen:
+            best = next(c for c in t.checkpoints if c.step == t.chosen_step)
+            n_val = t.n_val_pairs
+            out.append(EvalMetric(f"grpo_chosen_step/seed{seed}", float(t.chosen_step), n_val))
+            out.append(EvalMetric(f"grpo_val_accuracy_chosen/seed{seed}", best.val_accuracy, n_val))
+            out.append(EvalMetric(f"grpo_val_accuracy_sft/seed{seed}", t.checkpoints[0].val_accuracy, n_val))
+            print(f"  seed{seed}: step {t.chosen_step} (validation accuracy {best.val_accuracy:.3f}; step 0 = SFT "
+                  f"{t.checkpoints[0].val_accuracy:.3f}; {n_val} validation pairs)")
+        summary["grpo_chosen_steps"] = [int(t.chosen_step) for _, t in chosen]
+    return out
+
+
 def _draw_curves(runs):
     def draw(ax):
         for r in runs:
@@ -186,7 +223,10 @@ def _record_policy_runs(wh, runs, report_id: str, lineage) -> None:
                           config={"sizes": dataclasses.asdict(t.sft.sizes), "train_pairs": r.n_train,
                                   "distilled_lines": [" ".join(x) for x in t.distilled.lines],
                                   "seconds_sft": round(t.seconds_sft, 1), "seconds_grpo": round(t.seconds_grpo, 1),
-                                  "params": t.n_params, "quality_term": "rubric_quality_heuristic (labelled heuristic)"})
+                                  "params": t.n_params, "quality_term": "rubric_quality_heuristic (labelled heuristic)",
+                                  "fit_pairs": t.n_fit_pairs, "validation_pairs": t.n_val_pairs,
+                                  "grpo_chosen_step": t.chosen_step,
+                                  "validation_accuracy": [[c.step, round(c.val_accuracy, 4)] for c in t.checkpoints]})
         with recorded_training_run(wh, run, lineage) as metrics:
             metrics.extend(t.metrics)
 

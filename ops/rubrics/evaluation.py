@@ -101,6 +101,7 @@ class SeedRun:
     notes: dict[str, str]
     rubrics: dict[str, list[str]]     # generator -> rubric id per held-out pair
     training: object = None           # grpo.TwoStageResult when sft/grpo were evaluated
+    n_test_queries: int = 0
 
 
 def run_seed(train: Sequence[PreferencePair], test: Sequence[PreferencePair], generators: Sequence[str],
@@ -136,7 +137,7 @@ def run_seed(train: Sequence[PreferencePair], test: Sequence[PreferencePair], ge
         notes["learned"] += f"; C={model.chosen_c}, train CV {model.cv_accuracy:.3f}"
     hits["length"], notes["length"] = length_baseline(train, test)
     hits["embedding-lr"], notes["embedding-lr"] = embedding_lr_baseline(train, test, embedder, seed=seed)
-    return SeedRun(seed, len(train), len(test), hits, notes, rubrics, training)
+    return SeedRun(seed, len(train), len(test), hits, notes, rubrics, training, len({p.query for p in test}))
 
 
 @dataclasses.dataclass(frozen=True)

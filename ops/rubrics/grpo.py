@@ -19,7 +19,11 @@ the line into a valid DeepResearch-Bench-format rubric (raw weight 1 per occurre
    the local SmolLM2 judge agreed with the probe set no better than chance, see README).
    Consistency is computed from precomputed per-pair criterion score differences (``bank_deltas``):
    the rubric total is linear in the code counts, so this equals scoring the decoded rubric with the
-   offline scorer (tested).
+   offline scorer (tested). With ``PolicySizes.diversity`` > 0 the quality term also rewards batch
+   specificity (``batch_specificity``: a line the step's other queries also got is not specific to
+   its query). With ``PolicySizes.val_fraction`` > 0 a share of the training queries is held out of
+   both stages and the GRPO step with the best validation accuracy is kept (``choose_checkpoint``).
+   SFT and GRPO run with ``PolicySizes.threads`` torch threads, so a seed reproduces its policy.
 
 The generators ``sft`` and ``grpo`` decode greedily (``RubricPolicy.rubrics``).
 """
@@ -160,11 +164,15 @@ class PolicySizes:
     grpo_steps: int = 160
     grpo_batch: int = 64         # completions per optimiser step (multiple of num_generations)
     num_generations: int = 8     # samples per prompt GRPO compares
-    grpo_lr: float = 1e-2        # chosen on seeds 100-103 with neighbours=16 (1e-3, 3e-3 rose less)
+    grpo_lr: float = 3e-3        # with diversity 0.5, chosen on seeds 100-101 (1e-2 wrote 1 line for all queries by step 20)
     beta: float = 0.04           # KL penalty to the SFT policy (0: none, TRL then keeps no reference model)
     neighbours: int = 16         # consistency also on the pairs of the k most similar training queries
                                  # (MiniLM cosine of the last user turn); 0: the query's own pairs only
     temperature: float = 1.0
+    diversity: float = 0.5       # weight of batch specificity in the judged-quality term (0: the heuristic only)
+    val_fraction: float = 0.0    # share of the training queries held out to choose the GRPO step (0: last step)
+    eval_every: int = 20         # GRPO steps between validation checkpoints
+    threads: int = 1             # torch threads for SFT/GRPO: fixed, so a seed gives the same policy at any load
     seed: int = 0
 
 
@@ -218,13 +226,12 @@ class RubricPolicy:
         import torch
 
         from ops.demix.training import torch_threads
-        from ops.trajectories.sft import cpu_threads
 
         tok, model = self.tokenizer, self.model
         model.eval()
         out: list[str] = []
         prompts = [prompt_text(q) for q in queries]
-        with torch.no_grad(), torch_threads(cpu_threads()):
+        with torch.no_grad(), torch_threads(self.sizes.threads):
             for b in range(0, len(prompts), batch_size):
                 enc = [tok(p)["input_ids"] for p in prompts[b:b + batch_size]]
                 width = max(len(e) for e in enc)
@@ -287,20 +294,35 @@ def sft_policy(pairs: Sequence[PreferencePair], distilled: Distilled, sizes: Pol
     return RubricPolicy("sft", model, tok, sizes, spec.label)
 
 
-def make_reward_fn(weights: RewardWeights, deltas_by_query: dict[str, np.ndarray]) -> Callable:
+def batch_specificity(vectors: Sequence[np.ndarray], queries: Sequence[str]) -> list[float]:
+    """Per completion: the share of the batch's completions for *other* queries whose code line
+    (as counts) differs from this one (1 when there are none). A line every query gets scores 0."""
+    out = []
+    for i, (v, q) in enumerate(zip(vectors, queries)):
+        others = [w for w, r in zip(vectors, queries) if r != q]
+        out.append(float(np.mean([not np.array_equal(v, w) for w in others])) if others else 1.0)
+    return out
+
+
+def make_reward_fn(weights: RewardWeights, deltas_by_query: dict[str, np.ndarray], diversity: float = 0.0) -> Callable:
     """A TRL reward function ``(prompts, completions, query, **kw) -> list[float]``: the hybrid
-    reward of each completion's decoded rubric on its query's training pairs."""
+    reward of each completion's decoded rubric on its query's training pairs. The judged-quality
+    term is ``rubric_quality_heuristic`` or, with ``diversity`` d > 0, (heuristic + d × specificity)
+    / (1 + d), specificity = ``batch_specificity`` (a rubric the batch's other queries also got is
+    not specific to its query)."""
 
     def rubric_hybrid_reward(prompts, completions, query, **kwargs):
+        texts = [" ".join(str(m.get("content", "")) for m in c) if isinstance(c, list) else str(c) for c in completions]
+        vecs = [code_vector(t) for t in texts]
+        spec = batch_specificity(vecs, query) if diversity > 0 else [0.0] * len(texts)
         rewards = []
-        for comp, q in zip(completions, query):
-            text = " ".join(str(m.get("content", "")) for m in comp) if isinstance(comp, list) else str(comp)
+        for text, v, q, sp in zip(texts, vecs, query, spec):
             rubric, fmt = decode_codes(text)
             if rubric is None:
                 rewards.append(weights.combine(0.0, 0.0, fmt))
                 continue
-            cons = consistency(code_vector(text), deltas_by_query[q])
-            rewards.append(weights.combine(cons, rubric_quality_heuristic(q, rubric), fmt))
+            quality = (rubric_quality_heuristic(q, rubric) + diversity * sp) / (1.0 + diversity)
+            rewards.append(weights.combine(consistency(v, deltas_by_query[q]), quality, fmt))
         return rewards
 
     return rubric_hybrid_reward
@@ -329,10 +351,90 @@ def consistency_pairs(pairs: Sequence[PreferencePair], k: int, embedder=None) ->
     return {q: by_query[q] + [i for j in near[a] for i in by_query[queries[j]]] for a, q in enumerate(queries)}
 
 
+def validation_split(pairs: Sequence[PreferencePair], fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """(fit, validation) pair indices: whole queries, chosen by a hash of (seed, query) salted apart
+    from ``pairs.split_pairs`` (whose test queries are already gone), so ~``fraction`` of the
+    training queries validate and never train. Validation is empty when it would leave < 2 queries
+    on either side."""
+    import hashlib
+
+    def bucket(q: str) -> float:
+        h = hashlib.sha256(f"grpo-val\x1f{seed}\x1f{q}".encode("utf-8", "surrogatepass")).hexdigest()
+        return int(h[:8], 16) / 0xFFFFFFFF
+
+    val = [i for i, p in enumerate(pairs) if bucket(p.query) < fraction]
+    fit = [i for i, p in enumerate(pairs) if bucket(p.query) >= fraction]
+    if len({pairs[i].query for i in val}) < 2 or len({pairs[i].query for i in fit}) < 2:
+        return list(range(len(pairs))), []
+    return fit, val
+
+
+def line_accuracy(lines: dict[str, str], pairs: Sequence[PreferencePair], deltas: np.ndarray) -> float:
+    """Share of ``pairs`` whose preferred answer the rubric of its query's code line (``lines``)
+    scores higher (ties ½, a line with no code 0, as ``trainyard rubrics eval`` counts them)."""
+    if not pairs:
+        return float("nan")
+    hits = []
+    for p, d in zip(pairs, deltas):
+        text = lines[p.query]
+        if decode_codes(text)[0] is None:
+            hits.append(0.0)
+            continue
+        m = float(d @ code_vector(text))
+        hits.append(0.5 if abs(m) < 1e-9 else float(m > 0))
+    return float(np.mean(hits))
+
+
+@dataclasses.dataclass
+class Checkpoint:
+    step: int
+    val_accuracy: float
+    state: dict  # the policy's weights at that step (a copy)
+
+
+def _checkpoint_callback(policy: "RubricPolicy", val_pairs, val_deltas, every: int, kept: list[Checkpoint]):
+    """A TrainerCallback that, before the first step and every ``every`` steps (and at the last),
+    decodes the validation queries greedily and appends (step, validation accuracy, weights)."""
+    import torch
+    from transformers import TrainerCallback
+
+    queries = list(dict.fromkeys(p.query for p in val_pairs))
+
+    def take(step: int, model) -> None:
+        if kept and kept[-1].step == step:
+            return
+        rng = torch.get_rng_state()
+        was_training = model.training
+        pol = dataclasses.replace(policy, model=model)
+        acc = line_accuracy(dict(zip(queries, pol.lines(queries))), val_pairs, val_deltas)
+        model.train(was_training)
+        torch.set_rng_state(rng)
+        kept.append(Checkpoint(step, acc, {k: v.detach().clone() for k, v in model.state_dict().items()}))
+
+    class ValidationCheckpoints(TrainerCallback):
+        def on_train_begin(self, args, state, control, model=None, **kw):
+            take(0, model)
+
+        def on_step_end(self, args, state, control, model=None, **kw):
+            if state.global_step % every == 0 or state.global_step >= state.max_steps:
+                take(state.global_step, model)
+
+    return ValidationCheckpoints()
+
+
+def choose_checkpoint(kept: Sequence[Checkpoint]) -> Checkpoint:
+    """The checkpoint of highest validation accuracy; ties go to the earliest step (the SFT start)."""
+    return max(kept, key=lambda c: (c.val_accuracy, -c.step))
+
+
 def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.ndarray, sizes: PolicySizes,
                 weights: RewardWeights, log: LogFn, out_dir: Path, learning_rate: float | None = None,
-                embedder=None) -> tuple[RubricPolicy, list[float]]:
-    """Stage 2: TRL GRPO from a copy of the SFT weights; returns (policy, per-step mean reward)."""
+                embedder=None, val: tuple[Sequence[PreferencePair], np.ndarray] | None = None
+                ) -> tuple[RubricPolicy, list[float], list[Checkpoint]]:
+    """Stage 2: TRL GRPO from a copy of the SFT weights; returns (policy, per-step mean reward,
+    validation checkpoints). With ``val`` (pairs of training queries GRPO never sees, and their
+    ``bank_deltas``) the returned policy carries the weights of ``choose_checkpoint``; without,
+    the last step's."""
     import copy
 
     from datasets import Dataset
@@ -351,13 +453,17 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
         num_generations=sizes.num_generations, max_completion_length=sizes.max_codes + 1,
         max_steps=sizes.grpo_steps, learning_rate=sizes.grpo_lr if learning_rate is None else learning_rate,
         logging_steps=1, report_to="none", use_cpu=True, save_strategy="no", seed=sizes.seed,
-        temperature=sizes.temperature, beta=sizes.beta, disable_tqdm=True, dataloader_num_workers=0,
+        data_seed=sizes.seed, temperature=sizes.temperature, beta=sizes.beta, disable_tqdm=True,
+        dataloader_num_workers=0,
     )
-    trainer = GRPOTrainer(model=model, reward_funcs=[make_reward_fn(weights, deltas_by_query)], args=cfg,
-                          train_dataset=ds, processing_class=sft.tokenizer)
+    trainer = GRPOTrainer(model=model, reward_funcs=[make_reward_fn(weights, deltas_by_query, sizes.diversity)],
+                          args=cfg, train_dataset=ds, processing_class=sft.tokenizer)
     from transformers.trainer_callback import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)  # the per-step dicts go to ``log``, not stdout
+    kept: list[Checkpoint] = []
+    if val is not None and len(val[0]):
+        trainer.add_callback(_checkpoint_callback(sft, val[0], val[1], max(1, sizes.eval_every), kept))
     trainer.train()
     model = trainer.model
     curve = []
@@ -368,8 +474,14 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
                 log(step, f"grpo/{name}", float(value))
         if "reward" in entry:
             curve.append(float(entry["reward"]))
+    for c in kept:
+        log(c.step, "grpo/val_accuracy", c.val_accuracy)
+    if kept:
+        best = choose_checkpoint(kept)
+        model.load_state_dict(best.state)
+        log(sizes.grpo_steps, "grpo/chosen_step", float(best.step))
     model.to("cpu")
-    return RubricPolicy("grpo", model, sft.tokenizer, sizes, sft.label), curve
+    return RubricPolicy("grpo", model, sft.tokenizer, sizes, sft.label), curve, kept
 
 
 def reward_rise(curves: Sequence[Sequence[float]], n_boot: int = 2000, seed: int = 0,
@@ -399,6 +511,10 @@ class TwoStageResult:
     distilled: Distilled
     curve: list[float]              # GRPO per-step mean reward
     metrics: list[tuple[int, str, float]]
+    checkpoints: list[Checkpoint]   # GRPO validation checkpoints (empty: no validation split)
+    chosen_step: int | None         # the GRPO step whose weights ``grpo`` carries
+    n_fit_pairs: int                # training pairs both stages trained on
+    n_val_pairs: int                # training pairs held out to choose the GRPO step
     seconds_sft: float
     seconds_grpo: float
     n_params: int
@@ -414,7 +530,6 @@ def train_two_stage(pairs: Sequence[PreferencePair], sizes: PolicySizes, embedde
 
     from ops.demix.training import torch_threads
     from ops.rubrics.scorer import default_embedder
-    from ops.trajectories.sft import cpu_threads
 
     if len({p.query for p in pairs}) < 2:
         raise ValueError("the rubric policy needs training pairs of at least 2 queries")
@@ -427,23 +542,30 @@ def train_two_stage(pairs: Sequence[PreferencePair], sizes: PolicySizes, embedde
             log(step, name, value)
 
     deltas = bank_deltas(pairs, embedder)
-    distilled = distill_targets(pairs, deltas, embedder, sizes)
+    fit_idx, val_idx = validation_split(pairs, sizes.val_fraction, sizes.seed) if sizes.val_fraction > 0 \
+        else (list(range(len(pairs))), [])
+    fit = [pairs[i] for i in fit_idx]
+    val = ([pairs[i] for i in val_idx], deltas[val_idx]) if val_idx else None
+    deltas = deltas[fit_idx]
+    distilled = distill_targets(fit, deltas, embedder, sizes)
     for c, acc in enumerate(distilled.train_accuracy):
         _log(0, f"distill/cluster{c}_train_accuracy", acc)
     t0 = time.perf_counter()
-    # One torch thread when the machine is oversubscribed: OpenMP spin-waits make 2 threads ~10x slower.
-    with torch_threads(cpu_threads()):
+    # A fixed thread count: float reductions (and so the sampled completions) then do not depend on
+    # the machine's load, and a seed reproduces its policy. The policy is small enough for 1 thread.
+    with torch_threads(sizes.threads):
         torch.manual_seed(sizes.seed)
-        sft = sft_policy(pairs, distilled, sizes, _log)
+        sft = sft_policy(fit, distilled, sizes, _log)
         t1 = time.perf_counter()
-        curve, pol = [], None
+        curve, pol, kept = [], None, []
         if grpo:
             with tempfile.TemporaryDirectory() as tmp:
-                pol, curve = grpo_policy(sft, pairs, deltas, sizes, weights, _log, Path(out_dir or tmp),
-                                         learning_rate=grpo_learning_rate, embedder=embedder)
+                pol, curve, kept = grpo_policy(sft, fit, deltas, sizes, weights, _log, Path(out_dir or tmp),
+                                               learning_rate=grpo_learning_rate, embedder=embedder, val=val)
     t2 = time.perf_counter()
     n_params = sum(p.numel() for p in sft.model.parameters())
-    return TwoStageResult(sft, pol, distilled, curve, metrics, t1 - t0, t2 - t1, n_params)
+    chosen = choose_checkpoint(kept).step if kept else (sizes.grpo_steps if grpo else None)
+    return TwoStageResult(sft, pol, distilled, curve, metrics, kept, chosen, len(fit), len(val_idx), t1 - t0, t2 - t1, n_params)
 
 
 def save_policy(policy: RubricPolicy, out_dir: Path) -> Path:

@@ -127,3 +127,83 @@ def test_consistency_pairs_add_the_nearest_queries_pairs():
     assert near["steal topic:a"] == [0, 1, 2] and near["rob topic:a"] == [2, 0, 1]
     assert near["cake topic:b"] == [3, 4] and near["pie topic:b"] == [4, 3]
     assert all(len(set(v)) == len(v) for v in consistency_pairs(pairs, 10, FakeEmbedder()).values())
+
+
+def test_same_seed_gives_the_same_grpo_policy(trained):
+    """Seeded TRL/torch and a fixed thread count: a rerun of seed 0 (here with the caller's torch
+    threads changed) gives bit-identical GRPO weights and reward curve; another seed does not."""
+    import torch
+
+    from ops.rubrics.grpo import train_two_stage
+
+    pairs, runs = trained
+    before = torch.get_num_threads()
+    torch.set_num_threads(2 if before == 1 else 1)
+    try:
+        again = train_two_stage(pairs, _sizes(), FakeEmbedder(), grpo_learning_rate=1e-2)
+    finally:
+        torch.set_num_threads(before)
+    assert again.curve == runs[1e-2].curve
+    assert _param_change(again.grpo.model, runs[1e-2].grpo.model) == 0.0
+    other = train_two_stage(pairs, _sizes(seed=1), FakeEmbedder(), grpo_learning_rate=1e-2)
+    assert other.curve != runs[1e-2].curve
+
+
+def test_grpo_step_is_chosen_on_validation_queries_carved_from_training():
+    from ops.rubrics.grpo import bank_deltas, line_accuracy, train_two_stage, validation_split
+
+    pairs = _pairs(60)
+    fit, val = validation_split(pairs, 0.25, 0)
+    assert sorted(fit + val) == list(range(60)) and val
+    assert not {pairs[i].query for i in fit} & {pairs[i].query for i in val}
+    assert validation_split(pairs, 0.25, 1) != (fit, val)  # the seed picks the validation queries
+    res = train_two_stage(pairs, _sizes(grpo_steps=4, val_fraction=0.25, eval_every=2), FakeEmbedder())
+    assert res.n_fit_pairs == len(fit) and res.n_val_pairs == len(val)
+    assert set(res.distilled.targets) == {pairs[i].query for i in fit}  # validation never trains SFT either
+    assert [c.step for c in res.checkpoints] == [0, 2, 4]
+    best = max(c.val_accuracy for c in res.checkpoints)
+    assert res.chosen_step == min(c.step for c in res.checkpoints if c.val_accuracy == best)
+    chosen = next(c for c in res.checkpoints if c.step == res.chosen_step)
+    assert all(bool((v == chosen.state[k]).all()) for k, v in res.grpo.model.state_dict().items())
+    # step 0 is the SFT policy, scored as the held-out evaluation scores a rubric
+    vp = [pairs[i] for i in val]
+    lines = dict(zip([p.query for p in vp], res.sft.lines([p.query for p in vp])))
+    assert res.checkpoints[0].val_accuracy == pytest.approx(line_accuracy(lines, vp, bank_deltas(vp, FakeEmbedder())))
+    logged = {n for _, n, _ in res.metrics}
+    assert {"grpo/val_accuracy", "grpo/chosen_step"} <= logged
+
+
+def test_diversity_term_lowers_the_reward_of_a_line_every_query_gets():
+    from ops.rubrics.grpo import SIGNED, batch_specificity, code_vector, make_reward_fn
+    from ops.rubrics.reward import RewardWeights
+
+    texts = ["relevant concise", "relevant concise", "relevant concise", "declines_harm"]
+    queries = ["a", "a", "b", "c"]
+    spec = batch_specificity([code_vector(t) for t in texts], queries)
+    # "a"'s line: shared with "b", not with "c"; "b"'s line: shared with both of "a"'s; "c"'s: with none
+    assert spec == pytest.approx([0.5, 0.5, 1 / 3, 1.0])
+    deltas = {q: np.zeros((1, len(SIGNED))) for q in queries}
+    plain = make_reward_fn(RewardWeights(), deltas)(None, texts, queries)
+    div = make_reward_fn(RewardWeights(), deltas, diversity=1.0)(None, texts, queries)
+    assert plain[0] == plain[2] and div[2] < div[0]
+    assert div[3] - div[2] > plain[3] - plain[2]
+
+
+def test_eval_records_distinct_rubrics_and_the_chosen_step():
+    from types import SimpleNamespace
+
+    from ops.rubrics.eval_cli import _policy_metrics
+    from ops.rubrics.evaluation import SeedRun
+    from ops.rubrics.grpo import Checkpoint
+
+    ck = [Checkpoint(0, 0.55, {}), Checkpoint(20, 0.6, {}), Checkpoint(40, 0.58, {})]
+    runs = [SeedRun(s, 10, 4, {}, {}, {"sft": ["sft:a", "sft:a", "sft:b", "sft:c"], "grpo": ["grpo:x"] * 4},
+                    SimpleNamespace(checkpoints=ck, chosen_step=20, n_val_pairs=7), n_test_queries=3)
+            for s in (0, 1)]
+    summary = {}
+    got = {m.metric: m for m in _policy_metrics(runs, summary)}
+    assert got["distinct_rubrics_seed1/sft"].value == 3 and got["distinct_rubrics_seed1/sft"].n == 3
+    assert got["distinct_rubrics_mean/grpo"].value == 1
+    assert got["grpo_chosen_step/seed0"].value == 20 and got["grpo_chosen_step/seed0"].n == 7
+    assert got["grpo_val_accuracy_chosen/seed0"].value == 0.6 and got["grpo_val_accuracy_sft/seed0"].value == 0.55
+    assert summary["distinct_rubrics_sft"] == [3, 3] and summary["grpo_chosen_steps"] == [20, 20]
