@@ -11,12 +11,15 @@ from ops.rubrics.satisfaction_dev import DEV
 
 def test_dev_set_is_separate_from_the_probe_set_and_descriptions_copy_no_probe():
     assert len(DEV) >= 40 and set(GROUPS) >= {"original", "round3", "round3b", "round4", "round5_blind"}
-    assert HELD_OUT == ("round4", "round5_blind") and BLIND == ("round5_blind",)
+    # round 6 used every group (round5_blind included) as development data: none is held out until a
+    # new blind group is added
+    assert set(BLIND) <= set(HELD_OUT) <= set(GROUPS) and "round5_blind" not in HELD_OUT
     assert sum(len(g) for g in GROUPS.values()) == len(PROBES) and len(ADDED_ROUND4) >= 40
     probe_crits = {c.lower().strip() for c, _, _ in PROBES}
-    # the blind group's author never saw the development set, so a criterion worded alike on both
-    # sides (several come from the behaviour library the generators emit) is a coincidence, not a leak
-    seen_crits = {c.lower().strip() for g, cases in GROUPS.items() if g not in BLIND for c, _, _ in cases}
+    # blind groups' authors never saw the development set, so a criterion worded alike on both sides
+    # (several come from the behaviour library the generators emit) is a coincidence, not a leak
+    written_blind = {"round5_blind", *BLIND}
+    seen_crits = {c.lower().strip() for g, cases in GROUPS.items() if g not in written_blind for c, _, _ in cases}
     assert not seen_crits & {c.lower().strip() for c, _, _ in DEV}
     assert not {a for _, a, _ in PROBES} & {a for _, a, _ in DEV}
     descriptions = {d.lower() for p in PROPERTIES for d, _ in p.descriptions}
@@ -120,12 +123,13 @@ def test_round4_group_regression_guard(checks):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "issue #13 target (>= 90 % agreement) missed on the blind group: criterion-checks 0.785 "
-    "[0.698, 0.852] of 107 cases written by someone who never saw the scorer (0.607 for the "
-    "round-3 scorer on the same cases); `trainyard rubrics probe --no-judge` measures it"))
+    "issue #13 target (>= 90 % agreement) not yet measured on a blind group: round5_blind (0.785 "
+    "[0.698, 0.852] of 107 for the round-5 scorer) became round-6 development data, and the next "
+    "blind group has not been added; `trainyard rubrics probe --no-judge` measures it"))
 def test_probe_target_on_the_blind_group(checks):
     """Issue #13 target: the scorer agrees on >= 90 % of probe cases, judged on the cases written
-    blind (by someone who had seen neither the scorer nor its rules)."""
+    blind (by someone who had seen neither the scorer nor its rules) and not used since."""
+    assert BLIND, "no blind group held out"
     for name in BLIND:
         a = _group_agreement(checks, GROUPS[name])
         print(f"blind {name}: {a.at_half:.3f} [{a.ci_low:.3f}, {a.ci_high:.3f}] n={a.n}")

@@ -1,0 +1,145 @@
+"""Topic-coverage criteria ("Covers the regulatory environment for AI in the EU", "Discusses the
+environmental impact of lithium mining"): is each key content term of the criterion, or a near
+synonym of it, in the answer?
+
+A term is a content word of the criterion (generic words such as "impact", "role", "overview"
+dropped), matched by its first five letters or through ``SYNONYMS``: hand-written groups of words a
+report uses for the same aspect (environmental: emissions, pollution, water, land, ...). Written for
+common research-report aspects, not for any probe case."""
+from __future__ import annotations
+
+import re
+
+_W = re.IGNORECASE
+
+# aspect -> words an answer covering it uses (regex alternatives, matched as word prefixes)
+SYNONYMS: dict[str, str] = {
+    "environment": r"environment|ecolog|ecosystem|emission|pollut|contamin|water|groundwater|land|soil|habitat|"
+                   r"biodivers|wildlife|forest|deforest|carbon|co2|greenhouse|climate|waste|toxic|spill|species|"
+                   r"nature|bush|river|air quality",
+    "climate": r"climat|warming|greenhouse|emission|carbon|co2|temperature|net zero|net-zero",
+    "economy": r"econom|gdp|growth|market|trade|jobs|employ|income|wage|cost|price|spending|revenue|profit|"
+               r"invest|inflation|\$|€|£|billion|million",
+    "financ": r"financ|fund|money|budget|cost|spend|invest|capital|loan|debt|revenue|tax|\$|€|£|billion|million",
+    "cost": r"cost|price|expens|spend|afford|cheap|fee|\$|€|£|budget|billion|million",
+    "spending": r"spend|expenditure|cost|budget|outlay|pay|billion|million|\$|€|£",
+    "price": r"price|cost|expens|cheap|afford|\$|€|£|per unit",
+    "regulat": r"regulat|law|legal|legislat|act\b|rules?\b|ban|bans|prohibit|requir|complian|directive|"
+               r"oversight|regulator|authorit|enforce|fine|licen|standard|certif|conformity|govern",
+    "law": r"law|legal|legislat|act\b|statut|court|rules?\b|regulat|illegal|ban",
+    "policy": r"polic|government|law|regulat|subsid|tax|tariff|program|scheme|initiativ|strateg|ministry|"
+              r"legislat|plan\b|incentiv|mandate",
+    "government": r"govern|state|ministry|federal|public sector|authorit|official|parliament|congress|polic",
+    "health": r"health|medical|disease|illness|hospital|patient|doctor|care|mortality|death|injur|mental|"
+              r"symptom|treatment|clinic|life expectancy",
+    "healthcare": r"healthcare|health care|hospital|medical|doctor|nurse|patient|clinic|care|prescription|"
+                  r"drug|treatment|insurance|nhs|medicare",
+    "aging": r"aging|ageing|older|elderly|seniors?|over 65|over-65|retire|old age|pension|life expectancy|"
+             r"demograph",
+    "population": r"populat|people|resident|inhabit|demograph|citizens|birth|census|older|young",
+    "education": r"educat|school|student|teacher|universit|college|learn|classroom|curricul|degree|literacy",
+    "employment": r"employ|jobs?\b|work|labou?r|unemploy|hiring|wage|workforce|career|occupation",
+    "labor": r"labou?r|work|jobs?\b|employ|wage|union|hiring|workforce|occupation|clerical|automat",
+    "technology": r"technolog|software|hardware|digital|comput|ai\b|algorithm|data|innovat|device|internet|"
+                  r"automat|machine",
+    "energy": r"energy|power|electric|grid|solar|wind|nuclear|gas|oil|coal|renewab|battery|fuel",
+    "safety": r"safe|risk|hazard|danger|injur|accident|protect|secur",
+    "security": r"secur|attack|breach|threat|hack|encrypt|vulnerab|defen|military|protect",
+    "privacy": r"privacy|private|personal data|personal information|consent|surveillance|track|gdpr|data protection",
+    "social": r"social|societ|communit|people|famil|inequal|poverty|cultur|public|citizens|trust",
+    "inequality": r"inequal|gap|poverty|poor|rich|wealth|disparit|divide|equity|unequal",
+    "history": r"histor|origin|founded|began|since|decade|century|(?:1[5-9]|20)\d\d|era|past",
+    "future": r"future|outlook|forecast|projection|expected|will\b|by 20\d\d|next (?:decade|years?)|"
+              r"coming (?:years|decades)|long[- ]term|trend",
+    "outlook": r"outlook|future|forecast|expected|will\b|by 20\d\d|projection|ahead",
+    "trend": r"trend|rise|rising|rose|fall|falling|fell|grow|growth|declin|increas|decreas|over time|since",
+    "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",
+    "risk": r"risk|danger|hazard|threat|harm|downside|vulnerab|exposure|uncertain",
+    "benefit": r"benefit|advantage|gain|improv|help|boost|upside|save|saving|better",
+    "challenge": r"challeng|obstacle|barrier|difficult|problem|hurdle|constraint|bottleneck|shortage|limit",
+    "competition": r"competi|rival|market share|versus|vs\b|compared|leader|dominan",
+    "market": r"market|demand|supply|sales|price|share|industry|consumer|buyer|seller|revenue",
+    "supply": r"supply|supplier|production|produc|capacity|output|shortage|refin|manufactur|chain",
+    "demand": r"demand|consum|buyer|sales|need|appetite|uptake",
+    "trade": r"trade|export|import|tariff|customs|shipping|wto|trading partner",
+    "migration": r"migra|immigra|emigra|refugee|asylum|border|visa",
+    "housing": r"hous|home|rent|mortgage|property|apartment|dwelling|zoning|landlord",
+    "transport": r"transport|traffic|road|car|bus|train|rail|transit|commut|vehicle|bike|cycl|aviation|flight",
+    "agriculture": r"agricult|farm|crop|harvest|livestock|food|irrigat|yield|soil",
+    "mining": r"mining|mine|mines|extract|quarr|dig|ore|brine|open-pit|drill",
+    "urban": r"urban|cit(?:y|ies)|metropol|municipal|town|downtown",
+    "ethic": r"ethic|moral|fair|bias|right|justice|responsib|harm|consent",
+    "culture": r"cultur|tradition|art|music|religio|language|custom|heritage|identity",
+    "public opinion": r"public opinion|poll|survey|support|oppos|attitude|perception|sentiment|voters",
+    "infrastructure": r"infrastructur|road|bridge|grid|network|pipeline|rail|port|broadband",
+    "innovation": r"innovat|research|r&d|patent|startup|breakthrough|new technolog|invent",
+    "investment": r"invest|funding|capital|venture|raised|financ|spend|\$|€|£|billion|million",
+    "eu": r"\beu\b|europe|european|brussels",
+    "us": r"\bus\b|\bu\.s|united states|america|american|washington|federal",
+    "uk": r"\buk\b|united kingdom|britain|british|england|nhs",
+    "ai": r"\bai\b|artificial intelligence|machine learning|algorithm|model",
+}
+_GENERIC = set("""a an the and or of to in on for with by as at from that this these those it its is are be
+answer answers response responds reply replies user users gives give provides provide includes include
+discusses discuss mentions mention explains explain describes describe states state uses use about
+specifically clearly well addresses address situation any all some each their them they there what which who how
+when where why does do not no question questions query topic asked actual away drifts stays keeps reply covers
+cover covered analyzes analyses analyse analyze examines examine outlines outline summarizes summarises
+overview impact impacts effect effects implications role importance aspects aspect issues issue factors
+current key main major various different overall landscape framework dimension dimensions context state
+status level levels including particular specific detail details detailed information its both between
+across among within into over under also other such more most than then has have had""".split())
+
+
+def content_terms(criterion: str) -> list[str]:
+    """The criterion's content words (lower case; acronyms kept), generic words dropped."""
+    found = re.findall(r"[A-Za-z][A-Za-z'-]*", criterion)
+    out = []
+    for w in found:
+        lw = w.lower().strip("'-")
+        if lw.endswith("'s"):
+            lw = lw[:-2]
+        if lw in _GENERIC or (len(lw) <= 2 and not w.isupper()):
+            continue
+        out.append(lw)
+    return list(dict.fromkeys(out))
+
+
+def _group(term: str) -> str | None:
+    for key, alts in SYNONYMS.items():
+        if len(term) >= 4 and (term.startswith(key[:5]) or key.startswith(term[:5])):
+            return alts
+        if len(term) <= 3 and term == key:
+            return alts
+    return None
+
+
+def term_found(term: str, answer: str) -> bool:
+    """The term (its first five letters, or the whole acronym) or one of its synonyms is in the answer."""
+    if len(term) <= 3:
+        hit = re.search(rf"\b{re.escape(term)}s?\b", answer, _W)
+    else:
+        hit = re.search(rf"\b{re.escape(term[:5])}", answer, _W)
+    if hit:
+        return True
+    alts = _group(term)
+    return bool(alts and re.search(rf"(?:^|[^A-Za-z])(?:{alts})", answer, _W))
+
+
+def term_coverage(criterion: str, answer: str) -> float | None:
+    """Share of the criterion's content terms found in the answer (None: no content terms)."""
+    terms = content_terms(criterion)
+    if not terms:
+        return None
+    return sum(term_found(t, answer) for t in terms) / len(terms)
+
+
+def coverage_score(criterion: str, answer: str, need: float = 0.75) -> float | None:
+    """Coverage as a satisfaction score: 0.5 exactly at ``need`` (the share of terms a covering answer
+    names; three of four, two of two), rising to 1 when every term is named."""
+    share = term_coverage(criterion, answer)
+    if share is None:
+        return None
+    if share >= need:
+        return 0.5 + 0.5 * (share - need) / (1 - need) if need < 1 else 1.0
+    return 0.5 * share / need
