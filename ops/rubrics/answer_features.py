@@ -254,10 +254,11 @@ HEDGE = re.compile(
     r"i (?:may|might|could) be wrong|(?:i )?(?:believe|think|suspect|guess)\b|if i (?:remember|recall) "
     r"(?:correctly|right)|as far as i (?:know|can tell)|to (?:the best of )?my knowledge|i'?m fairly|"
     r"probably|possibly|perhaps|maybe|likely|unlikely|it(?:'s| is) possible|it seems|seems? to|appears? to|"
-    r"(?:may|might|could) (?:be|have|not|vary|depend|differ|help|work|cause|also)|roughly|approximately|"
+    r"(?:(?-i:may)|might|could) (?!\d)(?:\w+ )?\w+|(?:studies|research|evidence|data|results|trials) (?:\w+ )?(?:suggests?|hints?|indicates?)|"
+    r"roughly|approximately|"
     r"estimated|an estimate|estimates? (?:vary|range|differ)|(?:about|around) (?=[$€£]?\d)|worth (?:double-)?checking|"
     r"double-check|best to (?:check|confirm|verify)|check (?:with|the official)|i (?:can'?t|cannot) (?:confirm|"
-    r"verify)|(?:evidence|research|data|studies) (?:is|are|remains?) (?:mixed|limited|weak|thin|inconclusive|"
+    r"verify)|(?:evidence|research|data|studies) (?:is|are|remains?) (?:still |somewhat |fairly |rather |quite |very )?(?:mixed|limited|weak|thin|inconclusive|"
     r"scarce|sparse|still emerging)|mixed (?:evidence|results|findings)|no (?:reliable|solid|clear|good) "
     r"(?:data|evidence|record|information)|(?:depends|it depends) on|i couldn'?t (?:find|point)|"
     r"not (?:enough|much) (?:data|evidence|information)|don'?t want to guess|rather not guess|"
@@ -267,7 +268,7 @@ HEDGE = re.compile(
     r"possibilities)|would need to (?:examine|see|check|assess|test|look)|without (?:examining|seeing|an examination|"
     r"(?:more|further) (?:information|details|tests)|knowing more)|(?:can'?t|cannot|hard to) (?:tell|diagnose|be sure) "
     r"without|"
-    r"may\b(?!\s+\d))", _W)
+    r"(?-i:may)\b(?!\s+\d))", _W)
 CERTAIN = re.compile(
     r"\b(definitely|certainly|undoubtedly|without (?:a|any) doubt|guaranteed?|for sure|100 ?%|always works|"
     r"proven (?:fact|to)|it is a fact|absolutely (?:sure|certain|true)|no question|beyond doubt|"
@@ -332,14 +333,17 @@ JUDGMENTAL = re.compile(
 
 
 # ---- risks ----------------------------------------------------------------------------------------
+# concrete harms (a generic "risk" / "side effect" / "danger" names none)
 _HARM_EFFECT = re.compile(
-    r"\b(risks? of|danger\w*|harm\w*|damag\w*|injur\w*|irritat\w*|ulcers?|bleed\w*|strain\w*|blood pressure|"
+    r"\b(damag\w*|injur\w*|irritat\w*|ulcers?|bleed\w*|strain\w*|blood pressure|"
     r"addict\w*|dependen\w*|overdos\w*|poison\w*|toxic\w*|burns?|scald\w*|fire|shock|electrocut\w*|"
     r"infect\w*|allerg\w*|rash\w*|nausea|vomit\w*|dizz\w*|drows\w*|headaches?|fatal|death|kill\w*|"
     r"cancer|stroke|heart attack|(?:heart|liver|kidney|lung) (?:damage|failure|problems?|disease)|overheat\w*|dehydrat\w*|fractur\w*|falls?|choking|suffocat\w*|"
     r"loss|lose|losing|fines?|penalt\w*|arrest\w*|prison|jail|lawsuits?|sued|fraud|scams?|theft|hack\w*|"
     r"leaks?|breach\w*|outages?|downtime|crash\w*|bugs?|vulnerab\w*|volatil\w*|inflation|debt|bankrupt\w*|"
-    r"side effects?|complications?|withdrawal|insomnia|anxiety|depress\w*|weight gain|obesity|diabetes)\b", _W)
+    r"withdrawal|insomnia|anxiety|depress\w*|weight gain|obesity|diabetes|dry mouth|constipat\w*|diarrh\w*|"
+    r"fatigue|tired\w*|swelling|itch\w*|blurred vision|sleepless\w*|palpitations|tremors?|seizures?|"
+    r"memory (?:loss|problems)|hair loss|rash\w*)\b", _W)
 
 
 def harm_mentions(answer: str) -> int:

@@ -54,7 +54,8 @@ SYNONYMS: dict[str, str] = {
     "outlook": r"outlook|future|forecast|expected|will\b|by 20\d\d|projection|ahead",
     "trend": r"trend|rise|rising|rose|fall|falling|fell|grow|growth|declin|increas|decreas|over time|since",
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",
-    "risk": r"risk|danger|hazard|threat|harm|downside|vulnerab|exposure|uncertain",
+    "risk": r"risk|danger|hazard|threat|harm|downside|vulnerab|exposure|uncertain|attack|hijack|exploit|breach|leak|"
+            r"steal|theft|fraud|failure|accident|lose|loss",
     "benefit": r"benefit|advantage|gain|improv|help|boost|upside|save|saving|better",
     "challenge": r"challeng|obstacle|barrier|difficult|problem|hurdle|constraint|bottleneck|shortage|limit",
     "competition": r"competi|rival|market share|versus|vs\b|compared|leader|dominan",
@@ -87,7 +88,7 @@ when where why does do not no question questions query topic asked actual away d
 cover covered analyzes analyses analyse analyze examines examine outlines outline summarizes summarises
 overview impact impacts effect effects implications role importance aspects aspect issues issue factors
 current key main major various different overall landscape framework dimension dimensions context state
-status level levels including particular specific detail details detailed information its both between
+status level levels consequences consequence including particular specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
 
@@ -134,10 +135,39 @@ def term_coverage(criterion: str, answer: str) -> float | None:
     return sum(term_found(t, answer) for t in terms) / len(terms)
 
 
+_CONTEXT_WORDS = {"environment", "landscape", "framework", "context", "climate", "picture", "scene", "system", "systems"}
+_HEAD_VERB = re.compile(
+    r"^\s*(?:covers?|discuss(?:es)?|address(?:es)?|describes?|analy[sz]es?|examines?|outlines?|explores?|mentions?|"
+    r"talks? about|touches? on|reviews?|assess(?:es)?|evaluates?|explains?|considers?)\s+", _W)
+_SPLIT = re.compile(r"\s(?:of|on|for|in|about|across|between|among|within|at|from|by)\s", _W)
+
+
+def head_and_tail(criterion: str) -> tuple[list[str], list[str]]:
+    """Content terms of the aspect asked for (before the first "of" / "on" / "for" ...: "the security
+    risks" of "the security risks of smart home devices") and of the topic after it. A word such as
+    "environment" or "framework" after another aspect word ("regulatory environment") is dropped."""
+    body = _HEAD_VERB.sub("", criterion, count=1)
+    m = _SPLIT.search(body)
+    head, tail = (body[:m.start()], body[m.end():]) if m else (body, "")
+    h = content_terms(head)
+    if len(h) > 1:
+        h = [t for t in h if t not in _CONTEXT_WORDS] or h
+    return h, [t for t in content_terms(tail) if t not in h]
+
+
 def coverage_score(criterion: str, answer: str, need: float = 0.75) -> float | None:
     """Coverage as a satisfaction score: 0.5 exactly at ``need`` (the share of terms a covering answer
-    names; three of four, two of two), rising to 1 when every term is named."""
-    share = term_coverage(criterion, answer)
+    names; three of four, two of two), rising to 1 when every term is named. The terms are those of
+    the aspect asked for when the criterion has one ("the economic effects of tourism": economic), the
+    topic counting only through one of its terms at least (a same-topic answer about another aspect
+    does not cover it); all content terms otherwise."""
+    head, tail = head_and_tail(criterion)
+    if head and tail:
+        share = sum(term_found(t, answer) for t in head) / len(head)
+        if not any(term_found(t, answer) for t in tail):
+            share *= 0.5
+    else:
+        share = term_coverage(criterion, answer)
     if share is None:
         return None
     if share >= need:
