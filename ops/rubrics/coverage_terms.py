@@ -75,6 +75,10 @@ SYNONYMS: dict[str, str] = {
     "infrastructure": r"infrastructur|road|bridge|grid|network|pipeline|rail|port|broadband",
     "innovation": r"innovat|research|r&d|patent|startup|breakthrough|new technolog|invent",
     "investment": r"invest|funding|capital|venture|raised|financ|spend|\$|€|£|billion|million",
+    "stakeholder": r"stakeholder|tenant|landlord|council|government|resident|business|investor|customer|employee|"
+                   r"union|communit|owner|shareholder|regulator|supplier|partner|user|public|citizen|shop",
+    "method": r"method|survey|sampl|interview|collected|measured|weighted|randomi|control group|questionnaire|"
+              r"dataset|experiment|we (?:used|collected|surveyed|analy[sz]ed|measured|compared|ran)|analy[sz]",
     "eu": r"\beu\b|europe|european|brussels",
     "us": r"\bus\b|\bu\.s|united states|america|american|washington|federal",
     "uk": r"\buk\b|united kingdom|britain|british|england|nhs",
@@ -87,7 +91,9 @@ specifically clearly well addresses address situation any all some each their th
 when where why does do not no question questions query topic asked actual away drifts stays keeps reply covers
 cover covered analyzes analyses analyse analyze examines examine outlines outline summarizes summarises
 overview impact impacts effect effects implications role importance aspects aspect issues issue factors
-current key main major various different overall landscape framework dimension dimensions context state
+current key main major various different identifies identify lists list names name notes note highlights
+highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
+summarizes summarise summarize provides overall landscape framework dimension dimensions context state
 status level levels consequences consequence including particular specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
@@ -138,7 +144,8 @@ def term_coverage(criterion: str, answer: str) -> float | None:
 _CONTEXT_WORDS = {"environment", "landscape", "framework", "context", "climate", "picture", "scene", "system", "systems"}
 _HEAD_VERB = re.compile(
     r"^\s*(?:covers?|discuss(?:es)?|address(?:es)?|describes?|analy[sz]es?|examines?|outlines?|explores?|mentions?|"
-    r"talks? about|touches? on|reviews?|assess(?:es)?|evaluates?|explains?|considers?)\s+", _W)
+    r"talks? about|touches? on|reviews?|assess(?:es)?|evaluates?|explains?|considers?|identif(?:y|ies)|lists?|names?|"
+    r"notes?|highlights?|presents?|summari[sz]es?|specif(?:y|ies))\s+", _W)
 _SPLIT = re.compile(r"\s(?:of|on|for|in|about|across|between|among|within|at|from|by)\s", _W)
 
 
