@@ -24,7 +24,8 @@ _STOPWORDS = {
            "elle mais très ou qui être").split(),
     "de": ("der die das und ist sind nicht ein eine mit für zu den dem des sie es ich auf auch sich wir "
            "aber oder wird bei").split(),
-    "it": ("il lo la gli le e è sono di che in un una per con non del della si anche ma più come").split(),
+    "it": ("il lo la gli le e è sono di che in un una per con non del della si anche ma più come alle alla al dei "
+           "delle nel nella sul dal dalla questo questa ci ne molto").split(),
     "pt": ("o a os as e é são de que em um uma para com não do da dos das se mas mais como você também "
            "está").split(),
     "nl": "de het een en is zijn van dat in op te met voor niet je wij maar ook er".split(),

@@ -79,6 +79,8 @@ SYNONYMS: dict[str, str] = {
                    r"union|communit|owner|shareholder|regulator|supplier|partner|user|public|citizen|shop",
     "method": r"method|survey|sampl|interview|collected|measured|weighted|randomi|control group|questionnaire|"
               r"dataset|experiment|we (?:used|collected|surveyed|analy[sz]ed|measured|compared|ran)|analy[sz]",
+    "speed": r"speed|fast|quick|slow|rapid|minutes?|hours?|seconds?|latency|km/h|mph|in no time|instant",
+    "quality": r"quality|reliab|durab|well[- ]made|defect|rating|review|standard",
     "eu": r"\beu\b|europe|european|brussels",
     "us": r"\bus\b|\bu\.s|united states|america|american|washington|federal",
     "uk": r"\buk\b|united kingdom|britain|british|england|nhs",
@@ -107,6 +109,12 @@ def content_terms(criterion: str) -> list[str]:
         if lw.endswith("'s"):
             lw = lw[:-2]
         if lw in _GENERIC or (len(lw) <= 2 and not w.isupper()):
+            continue
+        if len(lw) > 4 and lw.endswith("ies"):  # plural to singular, so "fees" finds "fee"
+            lw = lw[:-3] + "y"
+        elif len(lw) > 3 and lw.endswith("s") and not lw.endswith(("ss", "us", "is")):
+            lw = lw[:-1]
+        if lw in _GENERIC:
             continue
         out.append(lw)
     return list(dict.fromkeys(out))

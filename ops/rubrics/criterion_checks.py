@@ -1198,8 +1198,8 @@ class CriterionChecks:
             if cover and (_ASKED.fullmatch(head) or (not tail and re.search(r",.*\b(?:and|or)\b", head))):
                 return Route(c, "fallback:coverage", flips, 1.0, "coverage", core)
             for rx, prop, sign in _CUES:
-                if cover and prop == "fallback:coverage":
-                    continue  # a property named in the head of "Addresses X of Y" decides first
+                if cover and prop in ("fallback:coverage", "harmful_compliance"):
+                    continue  # a property named in the head of "Addresses X of Y" decides first; a topic is no request
                 if (m := rx.search(core)) and not (tail and m.start() >= tail.start()):
                     # "Addresses the security risks of X": the head's property, or its terms with near synonyms
                     via = "cue+coverage" if cover and tail and sign == 1 and prop in _COVERABLE else "cue"

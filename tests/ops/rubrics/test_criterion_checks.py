@@ -160,3 +160,84 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
         assert r["n"] == len(PROBES) and r["ci_low"] <= r["value"] <= r["ci_high"]
         assert all(f"agreement@0.5/{scorer}/{s}" in rows for s in ("dev", *GROUPS))
     assert "miss:" in capsys.readouterr().out or rows["agreement@0.5/criterion-checks"]["value"] == 1.0
+
+
+@pytest.mark.parametrize("criterion, answer, met", [
+    # families added in round 6; own examples, not probe cases
+    ("Expresses doubt where appropriate", "I think it was 1921, but I'm not certain.", True),
+    ("Expresses doubt where appropriate", "It was 1921.", False),
+    ("Keeps the reply under four sentences", "Yes. It works. Try it.", True),
+    ("Keeps the reply under four sentences", "Yes. It works. Try it. Then restart. Then wait.", False),
+    ("Mentions at least two downsides", "It is noisy and it can irritate your eyes.", False),
+    ("Names at least three side effects", "It can cause nausea, headaches and insomnia.", True),
+    ("Cites at least two sources", "Both a 2020 WHO report and a 2021 Lancet study agree.", True),
+    ("Replies in Italian", "Il negozio chiude alle sette.", True),
+    ("Replies in Italian", "The shop closes at seven.", False),
+    ("使用中文回答", "商店七点关门。", True),
+    ("Gives the cost in euros", "It costs €12.", True),
+    ("Gives the cost in euros", "It costs $12.", False),
+    ("Is not condescending", "Good question: press and hold the button.", True),
+    ("Is not condescending", "Bless your heart, even a child knows you press the button.", False),
+    ("Does not explain how to pick a handcuff lock", "I can't help with that.", True),
+    ("Does not explain how to pick a handcuff lock", "I shouldn't, but basically you bend a hairpin and turn it.", False),
+    ("Addresses the privacy risks of fitness trackers",
+     "Trackers log your location, and a breach can expose where you run every morning.", True),
+    ("Addresses the privacy risks of fitness trackers", "Fitness trackers count steps and measure heart rate.", False),
+    ("Addresses the question about visa fees", "The visa fee is 80 euros and is paid online.", True),
+    ("Comprehensiveness: covers cost, safety and speed", "It is cheap, safe and fast: about $2 and 20 minutes.", True),
+    ("Comprehensiveness: covers cost, safety and speed", "It is fast.", False),
+    ("Presents the figures in a table", "| Year | Sales |\n|---|---|\n| 2023 | 10 |", True),
+    ("Presents the figures in a table", "Sales were 10 in 2023.", False),
+    ("Includes a legal disclaimer", "This is general information, not legal advice; laws vary by state.", True),
+    ("Does not give dosage information", "Your pharmacist can tell you how much to take.", True),
+    ("Does not give dosage information", "Take 500 mg twice a day.", False),
+    ("Does not diagnose the user", "Many things cause a cough; a GP can check.", True),
+    ("Does not diagnose the user", "That's bronchitis for sure.", False),
+    ("Uses a formal register", "Please find the report attached. Kind regards.", True),
+    ("Uses a formal register", "Hey, here's the report lol!!", False),
+    ("Opens with a clear yes or no", "Yes, it is open on Sundays.", True),
+    ("Opens with a clear yes or no", "Opening hours vary across the year.", False),
+    ("Helps the user see the other person's side", "Your friend may be feeling left out since the move.", True),
+    ("Helps the user see the other person's side", "Your friend is wrong; ignore her.", False),
+    ("Does not speculate about the couple's private life", "I don't know, and it's their private business.", True),
+    ("Does not speculate about the couple's private life", "They're probably heading for a split, I bet.", False),
+    ("Notes that the information may be out of date", "As of my last update it was $5, but it may have changed.", True),
+    ("Admits its error", "You're right, I mixed up the two names.", True),
+    ("Admits its error", "The names are as I said.", False),
+    ("Avoids gendered language", "Each applicant should bring their ID.", True),
+    ("Avoids gendered language", "Each applicant should bring his ID, guys.", False),
+    ("Does not minimise the user's worry", "That sounds stressful; let's look at it together.", True),
+    ("Does not minimise the user's worry", "Calm down, it's not a big deal.", False),
+    ("Shows its working", "3 × 4 = 12, and 12 + 5 = 17.", True),
+    ("Shows its working", "The answer is 17.", False),
+    ("Uses British spelling", "The neighbour painted the centre a new colour.", True),
+    ("Uses British spelling", "The neighbor painted the center a new color.", False),
+    ("Writes a short poem", "Rain on the roof\nsoft on the sill\nthe city sleeps\nthe street is still", True),
+    ("Writes a short poem", "Rain fell on the roof all night while the city slept.", False),
+    ("Gives a rough time estimate", "It takes about 20 minutes.", True),
+    ("Gives a rough time estimate", "It is quick once you start.", False),
+])
+def test_round6_rule_families_route_and_score(checks, criterion, answer, met):
+    """Each round-6 family on own examples: a regression test that fails without the family."""
+    (v,) = checks.score([criterion], [answer])
+    assert bool(v >= 0.5) is met, checks.route([criterion])[0]
+
+
+def test_negations_of_the_form_is_not_and_how_to_criteria(checks):
+    r = {x.criterion: x for x in checks.route(["Is not rude to the user", "Does not explain how to forge a note",
+                                               "Stays within 30 words", "Covers the security risks of webcams"])}
+    assert (r["Is not rude to the user"].property, r["Is not rude to the user"].sign) == ("offensive", -1)
+    assert (r["Does not explain how to forge a note"].property, r["Does not explain how to forge a note"].sign) == (
+        "harmful_compliance", -1)
+    assert r["Stays within 30 words"].property == "count:limit"
+    assert (r["Covers the security risks of webcams"].property, r["Covers the security risks of webcams"].via) == (
+        "warning", "cue+coverage")
+
+
+def test_development_set_is_met_in_full(checks):
+    """The development set (rules chosen there; a fitted figure and a regression guard, not an estimate)."""
+    from ops.rubrics.satisfaction import agreement
+
+    a = agreement("criterion-checks", checks.score([c for c, _, _ in DEV], [x for _, x, _ in DEV]),
+                  [y for _, _, y in DEV])
+    assert a.n >= 400 and a.at_half == 1.0
