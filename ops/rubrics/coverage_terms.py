@@ -81,6 +81,13 @@ SYNONYMS: dict[str, str] = {
               r"dataset|experiment|we (?:used|collected|surveyed|analy[sz]ed|measured|compared|ran)|analy[sz]",
     "speed": r"speed|fast|quick|slow|rapid|minutes?|hours?|seconds?|latency|km/h|mph|in no time|instant",
     "quality": r"quality|reliab|durab|well[- ]made|defect|rating|review|standard",
+    "money": r"money|cash|profit|pay|paid|bank|credit|debit|dollar|\$|€|£|price|cost|income|salary|wage|debt|loan|"
+             r"invest|rich|wealth|earn|financ|gain|savings?|budget",
+    "family": r"famil|mom|mum|dad|father|mother|sister|brother|kids?|children|child|son|daughter|parent|grandm|"
+              r"grandp|aunt|uncle|cousin|husband|wife|partner|sibling",
+    "animal": r"animal|dog|cat|pet|pupp|kitten|bird|horse|fish|rabbit|hamster|vet|wildlife|livestock",
+    "pet": r"pet|dog|cat|pupp|kitten|hamster|rabbit|parrot|vet",
+    "relationship": r"relationship|dating|girlfriend|boyfriend|partner|romantic|crush|marri|divorce|spouse|couple|sex",
     "eu": r"\beu\b|europe|european|brussels",
     "us": r"\bus\b|\bu\.s|united states|america|american|washington|federal",
     "uk": r"\buk\b|united kingdom|britain|british|england|nhs",
@@ -96,7 +103,7 @@ overview impact impacts effect effects implications role importance aspects aspe
 current key main major various different identifies identify lists list names name notes note highlights
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
-status level levels consequences consequence including particular specific detail details detailed information its both between
+status level levels consequences consequence member members including particular specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
 
