@@ -103,7 +103,8 @@ overview impact impacts effect effects implications role importance aspects aspe
 current key main major various different identifies identify lists list names name notes note highlights
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
-status level levels consequences consequence member members including particular specific detail details detailed information its both between
+status level levels consequences consequence member members concern concerns consideration considerations
+debate debates including particular specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
 
@@ -161,7 +162,8 @@ _HEAD_VERB = re.compile(
     r"^\s*(?:covers?|discuss(?:es)?|address(?:es)?|describes?|analy[sz]es?|examines?|outlines?|explores?|mentions?|"
     r"talks? about|touches? on|reviews?|assess(?:es)?|evaluates?|explains?|considers?|identif(?:y|ies)|lists?|names?|"
     r"notes?|highlights?|presents?|summari[sz]es?|specif(?:y|ies))\s+", _W)
-_SPLIT = re.compile(r"\s(?:of|on|for|in|about|across|between|among|within|at|from|by)\s", _W)
+_SPLIT = re.compile(r"\s(?:of|on|for|in|about|across|between|among|within|at|from|by|around|regarding|surrounding|"
+                    r"concerning|with)\s", _W)
 
 
 def head_and_tail(criterion: str) -> tuple[list[str], list[str]]:

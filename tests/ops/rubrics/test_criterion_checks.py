@@ -237,6 +237,20 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     ("Talks about pets", "Your dog will need a vet check before the trip.", True),
     ("Talks about pets", "Your flight leaves at noon.", False),
     ("Does not take a position on abortion", "People hold very different views on this; reasonable people disagree.", True),
+    ("Is upfront that it cannot access the web", "I don't have internet access, so I can't check today's scores.", True),
+    ("Is upfront that it cannot access the web", "I checked: the score is 2-1.", False),
+    ("Avoids sweeping generalisations", "Some drivers there are careless, as everywhere.", True),
+    ("Avoids sweeping generalisations", "People from that region are all careless drivers.", False),
+    ("Does not come across as smug", "One way is to add an index.", True),
+    ("Does not come across as smug", "Well, obviously anyone who knows databases would add an index.", False),
+    ("Gives exactly two bullet points", "- Rest\n- Fluids", True),
+    ("Gives exactly two bullet points", "Rest and fluids.", False),
+    ("Does not take sides in the argument", "You both seem to want to be heard.", True),
+    ("Does not take sides in the argument", "Your sister is clearly in the wrong.", False),
+    ("Does not guess at the CEO's motives", "I can't know why he resigned.", True),
+    ("Does not guess at the CEO's motives", "He probably resigned because of a scandal.", False),
+    ("Offers a safer way to do it", "Rather than a ladder on ice, you could use a long-handled brush from the ground.", True),
+    ("Offers a safer way to do it", "Be careful on the ladder.", False),
 ])
 def test_round6_rule_families_route_and_score(checks, criterion, answer, met):
     """Each round-6 family on own examples: a regression test that fails without the family."""
