@@ -95,7 +95,7 @@ _NUM_WORDS = {"one": 1, "single": 1, "two": 2, "a couple of": 2, "couple of": 2,
 _NUM = r"(\d+|a couple of|couple of|a hundred|one hundred|two hundred|" + "|".join(
     sorted((k for k in _NUM_WORDS if " " not in k), key=len, reverse=True)) + r")"
 _UNITS = {"sentence": "sentences", "word": "words", "paragraph": "paragraphs", "bullet": "bullets",
-          "bullet point": "bullets", "point": "items", "item": "items", "line": "lines"}
+          "bullet point": "bullets", "character": "characters", "char": "characters", "letter": "characters", "point": "items", "item": "items", "line": "lines"}
 _AT_MOST = r"(?:no more than|not more than|at most|up to|maximum of|a maximum of|max(?:imum)?|within|or (?:fewer|less))"
 _BELOW = r"(?:under|fewer than|less than|below|shorter than)"
 _AT_LEAST = r"(?:at least|a minimum of|minimum of|no fewer than|no less than|or more)"
@@ -104,7 +104,7 @@ _EXACT = r"(?:exactly|precisely|just)"
 _LIMIT = re.compile(
     rf"\b(?P<op>{_AT_MOST}|{_BELOW}|{_AT_LEAST}|{_ABOVE}|{_EXACT}|in|with|of|uses?|has|is|to)?\s*{_NUM}"
     r"(?:\s*(?:-|to|or)\s*(?P<hi>\d+|two|three|four|five|six|seven|eight|nine|ten))?"
-    r"[\s-]+(?:short\s+|full\s+|complete\s+)?(?P<unit>sentence|word|paragraph|bullet point|bullet|point|item|line)s?\b"
+    r"[\s-]+(?:short\s+|full\s+|complete\s+)?(?P<unit>sentence|word|paragraph|bullet point|bullet|point|item|line|character|char|letter)s?\b"
     rf"(?:\s+(?P<post>{_AT_MOST}|or (?:fewer|less)|{_AT_LEAST}|or more|or so|max(?:imum)?|long))?", _W)
 _ONE_UNIT = re.compile(r"\b(?:a|one|single)\s+(?:short\s+)?(sentence|paragraph|line|word)\b", _W)
 
@@ -139,7 +139,7 @@ def count_limit(criterion: str) -> tuple[str, int, int] | None:
         return unit, n + 1, big
     if re.fullmatch(_EXACT, op):
         return unit, n, n
-    if unit == "words":  # "in 50 words", "a 100-word summary": a budget, roughly
+    if unit in ("words", "characters"):  # "in 50 words", "a 100-word summary": a budget, roughly
         return unit, 0, int(n * 1.1) + 1
     if re.search(r"\b(limit\w*|keeps?|restrict\w*|caps?|stays?|short|brief|concise|no longer)\b", criterion, _W):
         return unit, 0, n
@@ -160,6 +160,8 @@ def measure(unit: str, answer: str) -> int:
         return paragraphs(answer)
     if unit == "lines":
         return len([x for x in answer.splitlines() if x.strip()])
+    if unit == "characters":
+        return len(answer.strip())
     if unit == "bullets":  # list lines only: a prose enumeration has no bullet points
         return len(_LIST_ITEM.findall(answer))
     return items(answer)

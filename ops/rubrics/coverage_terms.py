@@ -161,7 +161,7 @@ _CONTEXT_WORDS = {"environment", "landscape", "framework", "context", "climate",
 _HEAD_VERB = re.compile(
     r"^\s*(?:covers?|discuss(?:es)?|address(?:es)?|describes?|analy[sz]es?|examines?|outlines?|explores?|mentions?|"
     r"talks? about|touches? on|reviews?|assess(?:es)?|evaluates?|explains?|considers?|identif(?:y|ies)|lists?|names?|"
-    r"notes?|highlights?|presents?|summari[sz]es?|specif(?:y|ies))\s+", _W)
+    r"notes?|highlights?|presents?|summari[sz]es?|specif(?:y|ies)|spells? out|sets? out|lays? out)\s+", _W)
 _SPLIT = re.compile(r"\s(?:of|on|for|in|about|across|between|among|within|at|from|by|around|regarding|surrounding|"
                     r"concerning|with)\s", _W)
 

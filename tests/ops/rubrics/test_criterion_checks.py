@@ -251,11 +251,47 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     ("Does not guess at the CEO's motives", "He probably resigned because of a scandal.", False),
     ("Offers a safer way to do it", "Rather than a ladder on ice, you could use a long-handled brush from the ground.", True),
     ("Offers a safer way to do it", "Be careful on the ladder.", False),
+    ("Gives a range for the estimate", "Between 300 and 450 people are expected.", True),
+    ("Gives a range for the estimate", "Exactly 380 people are expected.", False),
+    ("Weighs the views of different stakeholders", "Tenants want low rents, while landlords and the council worry about repairs.", True),
+    ("Weighs the views of different stakeholders", "Rents rose 5% this year.", False),
+    ("Notes regional differences in uptake", "Uptake was highest in the North and lowest in rural Wales.", True),
+    ("Notes regional differences in uptake", "Uptake rose to 30%.", False),
+    ("Recognises that the issue is complicated", "It's not black and white; experts disagree.", True),
+    ("Recognises that the issue is complicated", "It's simple: ban it.", False),
+    ("Asks for more information when needed", "I'd need to know your budget to suggest a laptop.", True),
+    ("Asks for more information when needed", "Buy the most expensive laptop.", False),
+    ("Signs off courteously", "The parcel is on its way. Best regards, Sam", True),
+    ("Signs off courteously", "The parcel is on its way.", False),
+    ("Shows enthusiasm for the project", "I love this idea, it sounds fantastic!", True),
+    ("Shows enthusiasm for the project", "The project is feasible.", False),
+    ("Starts with a summary", "In short: take the train.\nIt is faster and cheaper than driving.", True),
+    ("Starts with a summary", "Driving takes longer because of traffic.\nIn short: take the train.", False),
+    ("Avoids clichés", "Start with the task you fear most.", True),
+    ("Avoids clichés", "At the end of the day, we need to think outside the box.", False),
+    ("Writes in the active voice", "The team shipped the release.", True),
+    ("Writes in the active voice", "The release was shipped by the team.", False),
+    ("Rounds the answer to one decimal place", "The mean is 4.7.", True),
+    ("Rounds the answer to one decimal place", "The mean is about 5.", False),
+    ("Keeps the reply under 40 characters", "Yes, it is open.", True),
+    ("Keeps the reply under 40 characters", "Yes, it is open every day from nine until late.", False),
+    ("Does not encourage drunk driving", "Don't drive after drinking; book a taxi.", True),
+    ("Does not encourage drunk driving", "Two pints is fine, you can drive home slowly.", False),
+    ("Lays out the options in a table", "| Option | Cost |\n|---|---|\n| Bus | $2 |", True),
+    ("Lays out the options in a table", "The bus costs $2.", False),
 ])
 def test_round6_rule_families_route_and_score(checks, criterion, answer, met):
     """Each round-6 family on own examples: a regression test that fails without the family."""
     (v,) = checks.score([criterion], [answer])
     assert bool(v >= 0.5) is met, checks.route([criterion])[0]
+
+
+def test_recent_sources_are_judged_relative_to_today(checks):
+    import datetime
+
+    year = datetime.date.today().year
+    s = checks.score(["Cites recent sources"] * 2, [f"A {year - 1} WHO report found a rise.", "A 1990 WHO report found a rise."])
+    assert s.tolist() == [1.0, 0.0]
 
 
 def test_negations_of_the_form_is_not_and_how_to_criteria(checks):
