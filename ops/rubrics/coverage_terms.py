@@ -39,7 +39,8 @@ SYNONYMS: dict[str, str] = {
     "population": r"populat|people|resident|inhabit|demograph|citizens|birth|census|older|young",
     "education": r"educat|school|student|teacher|universit|college|learn|classroom|curricul|degree|literacy",
     "employment": r"employ|jobs?\b|work|labou?r|unemploy|hiring|wage|workforce|career|occupation",
-    "labor": r"labou?r|work|jobs?\b|employ|wage|union|hiring|workforce|occupation|clerical|automat",
+    "labor": r"labou?r|work|jobs?\b|employ|wage|union|hiring|workforce|occupation|clerical|automat|vacanc",
+    "labour": r"labou?r|work|jobs?\b|employ|wage|union|hiring|workforce|occupation|vacanc|skills? shortage",
     "technology": r"technolog|software|hardware|digital|comput|ai\b|algorithm|data|innovat|device|internet|"
                   r"automat|machine",
     "energy": r"energy|power|electric|grid|solar|wind|nuclear|gas|oil|coal|renewab|battery|fuel",
@@ -108,8 +109,17 @@ debate debates including particular specific detail details detailed information
 across among within into over under also other such more most than then has have had""".split())
 
 
+# two-word concepts read as one term
+_PHRASES = ((r"\blabou?r markets?\b", "labour"), (r"\bjob markets?\b", "employment"), (r"\bsupply chains?\b", "supply"),
+            (r"\bclimate change\b", "climate"), (r"\bpublic health\b", "health"), (r"\bmental health\b", "health"),
+            (r"\bhealth ?care\b", "healthcare"), (r"\breal estate\b", "housing"), (r"\bhousing markets?\b", "housing"),
+            (r"\bstock markets?\b", "investment"))
+
+
 def content_terms(criterion: str) -> list[str]:
     """The criterion's content words (lower case; acronyms kept), generic words dropped."""
+    for rx, word in _PHRASES:
+        criterion = re.sub(rx, word, criterion, flags=_W)
     found = re.findall(r"[A-Za-z][A-Za-z'-]*", criterion)
     out = []
     for w in found:

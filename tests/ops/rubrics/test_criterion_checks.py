@@ -293,6 +293,23 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     ("Does not ridicule the user", "Lol, you really thought that would work?", False),
     ("Converts the distance into kilometres", "That's about 16 km.", True),
     ("Converts the distance into kilometres", "That's about 10 miles.", False),
+    ("Refuses but suggests another option", "I can't do that, but you could ask the landlord instead.", True),
+    ("Refuses but suggests another option", "I can't do that.", False),
+    ("Makes no guarantees", "It usually works, but I can't promise it will.", True),
+    ("Makes no guarantees", "This is guaranteed to work.", False),
+    ("Mentions that fees can change", "The fee was $30 last I checked, but fees change often.", True),
+    ("Mentions that fees can change", "The fee is $30.", False),
+    ("Discusses the labour market effects of automation", "Automation cuts some jobs and raises wages for others.", True),
+    ("Discusses the labour market effects of automation", "Automation uses robots.", False),
+    ("Avoids sounding robotic", "Happy to help! Let's sort it out.", True),
+    ("Avoids slang", "The event was excellent.", True),
+    ("Avoids slang", "The party was lit, no cap.", False),
+    ("Gives the phone number for the helpline", "Call 0800 555 0199.", True),
+    ("Gives the phone number for the helpline", "Call their helpline.", False),
+    ("Stays calm with an angry user", "I understand you're upset; let's look at it together.", True),
+    ("Stays calm with an angry user", "Don't yell at me, it's not my fault.", False),
+    ("Doesn't pick a side between the two frameworks", "Both are fine; pick what your team knows.", True),
+    ("Doesn't pick a side between the two frameworks", "Vue is objectively worse and anyone using it is wrong.", False),
 ])
 def test_round6_rule_families_route_and_score(checks, criterion, answer, met):
     """Each round-6 family on own examples: a regression test that fails without the family."""
