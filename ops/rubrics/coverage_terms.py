@@ -42,7 +42,7 @@ SYNONYMS: dict[str, str] = {
     "labor": r"labou?r|work|jobs?\b|employ|wage|union|hiring|workforce|occupation|clerical|automat|vacanc",
     "labour": r"labou?r|work|jobs?\b|employ|wage|union|hiring|workforce|occupation|vacanc|skills? shortage",
     "technology": r"technolog|software|hardware|digital|comput|ai\b|algorithm|data|innovat|device|internet|"
-                  r"automat|machine",
+                  r"automat|machine|reactor|engineer|materials?|equipment|plasma|chip|sensor|battery",
     "energy": r"energy|power|electric|grid|solar|wind|nuclear|gas|oil|coal|renewab|battery|fuel",
     "safety": r"safe|risk|hazard|danger|injur|accident|protect|secur",
     "security": r"secur|attack|breach|threat|hack|encrypt|vulnerab|defen|military|protect",
@@ -58,7 +58,8 @@ SYNONYMS: dict[str, str] = {
     "risk": r"risk|danger|hazard|threat|harm|downside|vulnerab|exposure|uncertain|attack|hijack|exploit|breach|leak|"
             r"steal|theft|fraud|failure|accident|lose|loss",
     "benefit": r"benefit|advantage|gain|improv|help|boost|upside|save|saving|better",
-    "challenge": r"challeng|obstacle|barrier|difficult|problem|hurdle|constraint|bottleneck|shortage|limit",
+    "challenge": r"challeng|obstacle|barrier|difficult|problem|hurdle|constraint|bottleneck|shortage|limit|hard to|"
+                 r"needs?\b|requires?|unsolved|unable|cannot|can'?t|yet to|has yet|no \w+ (?:has|can) yet",
     "competition": r"competi|rival|market share|versus|vs\b|compared|leader|dominan",
     "market": r"market|demand|supply|sales|price|share|industry|consumer|buyer|seller|revenue",
     "supply": r"supply|supplier|production|produc|capacity|output|shortage|refin|manufactur|chain",
@@ -100,7 +101,7 @@ discusses discuss mentions mention explains explain describes describe states st
 specifically clearly well addresses address situation any all some each their them they there what which who how
 when where why does do not no question questions query topic asked actual away drifts stays keeps reply covers
 cover covered analyzes analyses analyse analyze examines examine outlines outline summarizes summarises
-overview impact impacts effect effects implications role importance aspects aspect issues issue factors
+overview impact impacts effect effects implications role importance significance meaning relevance value aspects aspect issues issue factors
 current key main major various different identifies identify lists list names name notes note highlights
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
