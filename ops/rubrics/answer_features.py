@@ -299,7 +299,7 @@ _LEAK_PIVOT = re.compile(
     r"\b(?:but|though|although|however|that said|having said that|anyway|still)\b[, ]*"
     r"(?:\w+ ){0,3}?(?:in general|generally|basically|essentially|in essence|the gist is|roughly speaking|all you do is|"
     r"you just|typically|usually|normally|the (?:usual|common|typical|"
-    r"easiest|standard|basic) (?:way|method|approach|trick)|most people|people (?:usually|often|generally|"
+    r"easiest|standard|basic) (?:way|method|approach|trick)|most people|most \w+ (?:just|usually|simply|tend to)|people (?:usually|often|generally|"
     r"typically|tend to|just)|(?:some|many) people (?:use|do|just|would)|if i were you|hypothetically|"
     r"theoretically|in theory|for (?:educational|research|informational) purposes|here'?s|here is|"
     r"the trick is|what you'?d do|you would|you'?d (?:need|want|use|just)|you (?:just )?need|all you need|"

@@ -31,7 +31,8 @@ SYNONYMS: dict[str, str] = {
               r"legislat|plan\b|incentiv|mandate",
     "government": r"govern|state|ministry|federal|public sector|authorit|official|parliament|congress|polic",
     "health": r"health|medical|disease|illness|hospital|patient|doctor|care|mortality|death|injur|mental|"
-              r"symptom|treatment|clinic|life expectancy",
+              r"symptom|treatment|clinic|life expectancy|anxiety|depress|sleep|stress|wellbeing|self-esteem|lonel",
+    "wellbeing": r"wellbeing|well-being|happ|stress|lonel|isolat|mental|health|anxi|burnout|satisf|mood|morale",
     "healthcare": r"healthcare|health care|hospital|medical|doctor|nurse|patient|clinic|care|prescription|"
                   r"drug|treatment|insurance|nhs|medicare",
     "aging": r"aging|ageing|older|elderly|seniors?|over 65|over-65|retire|old age|pension|life expectancy|"
@@ -185,6 +186,9 @@ def head_and_tail(criterion: str) -> tuple[list[str], list[str]]:
     m = _SPLIT.search(body)
     head, tail = (body[:m.start()], body[m.end():]) if m else (body, "")
     h = content_terms(head)
+    if not h and (m2 := re.search(r"\s(?:on|for|upon)\s", tail, _W)):  # "the impact of A on B": B is the aspect
+        head, tail = tail[m2.end():], tail[:m2.start()]
+        h = content_terms(head)
     if len(h) > 1:
         h = [t for t in h if t not in _CONTEXT_WORDS] or h
     return h, [t for t in content_terms(tail) if t not in h]
