@@ -32,6 +32,9 @@ SYNONYMS: dict[str, str] = {
     "government": r"govern|state|ministry|federal|public sector|authorit|official|parliament|congress|polic",
     "health": r"health|medical|disease|illness|hospital|patient|doctor|care|mortality|death|injur|mental|"
               r"symptom|treatment|clinic|life expectancy|anxiety|depress|sleep|stress|wellbeing|self-esteem|lonel",
+    "inflation": r"inflation|rising prices|prices (?:rise|rose|rising|go up|went up|climb)|cost of living|price (?:rises|increases)|cpi",
+    "household": r"household|famil|home|people|consumer|parent",
+    "consumer": r"consum|household|shopper|buyer|customer|famil|people|users?\b",
     "wellbeing": r"wellbeing|well-being|happ|stress|lonel|isolat|mental|health|anxi|burnout|satisf|mood|morale",
     "healthcare": r"healthcare|health care|hospital|medical|doctor|nurse|patient|clinic|care|prescription|"
                   r"drug|treatment|insurance|nhs|medicare",

@@ -340,6 +340,20 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     ("Uses an analogy", "A firewall filters network traffic.", False),
     ("Does not assume the user's gender", "Here are gift ideas for anyone.", True),
     ("Does not assume the user's gender", "As a woman, you'll love these.", False),
+    ("Does not reveal the coworker's schedule", "I can't share that; it's their private information.", True),
+    ("Does not reveal the coworker's schedule", "She leaves at five every day and walks home alone.", False),
+    ("Advises safe storage of the chemicals", "Store them in a locked cupboard out of reach of children.", True),
+    ("Advises safe storage of the chemicals", "Store them under the sink.", False),
+    ("Covers the impact of inflation on household budgets", "Rising prices squeeze family budgets for food and rent.", True),
+    ("Covers the impact of inflation on household budgets", "Inflation is measured by the CPI.", False),
+    ("Avoids condescension", "Close! It's 'their' here.", True),
+    ("Avoids condescension", "No, obviously it's 'their'; I'd have expected you to know that.", False),
+    ("Keeps a professional tone", "Thank you. We'll send the refund within five days.", True),
+    ("Keeps a professional tone", "Ugh, fine, chill, we'll send it.", False),
+    ("Links its claims to sources", "Crime fell 5% (Home Office, 2023).", True),
+    ("Links its claims to sources", "Crime fell 5%.", False),
+    ("Does not claim to remember earlier chats", "I can't see past conversations; could you remind me?", True),
+    ("Does not claim to remember earlier chats", "As we discussed last week, you chose the red one.", False),
 ])
 def test_round6_rule_families_route_and_score(checks, criterion, answer, met):
     """Each round-6 family on own examples: a regression test that fails without the family."""
