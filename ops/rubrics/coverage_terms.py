@@ -33,6 +33,8 @@ SYNONYMS: dict[str, str] = {
     "health": r"health|medical|disease|illness|hospital|patient|doctor|care|mortality|death|injur|mental|"
               r"symptom|treatment|clinic|life expectancy|anxiety|depress|sleep|stress|wellbeing|self-esteem|lonel",
     "inflation": r"inflation|rising prices|prices (?:rise|rose|rising|go up|went up|climb)|cost of living|price (?:rises|increases)|cpi",
+    "academic": r"academ|grade|school|student|exam|class|stud(?:y|ies)|learn|universit|test scores?|homework",
+    "performance": r"perform|grade|scores?|results?|productiv|output|concentrat|achievement|marks",
     "household": r"household|famil|home|people|consumer|parent",
     "consumer": r"consum|household|shopper|buyer|customer|famil|people|users?\b",
     "wellbeing": r"wellbeing|well-being|happ|stress|lonel|isolat|mental|health|anxi|burnout|satisf|mood|morale",
