@@ -255,7 +255,8 @@ def imperial(answer: str) -> float:
 # ---- hedging / certainty ------------------------------------------------------------------------------
 HEDGE = re.compile(
     r"\b(not (?:\w+ )?(?:sure|certain)|unsure|uncertain\w*|unclear|unknown|don'?t know|do not know|can'?t say|"
-    r"cannot say|hard to (?:say|know|tell)|difficult to (?:say|know|tell)|no way to (?:know|tell)|"
+    r"cannot say|hard to (?:say|know|tell|predict|forecast|estimate)|difficult to (?:say|know|tell|predict|forecast)|"
+    r"(?:range|vary|varies|differ) (?:widely|a lot|considerably)|wide range|no way to (?:know|tell)|"
     r"i (?:may|might|could) be wrong|(?:i )?(?:believe|think|suspect|guess)\b|if i (?:remember|recall) "
     r"(?:correctly|right)|as far as i (?:know|can tell)|to (?:the best of )?my knowledge|i'?m fairly|"
     r"probably|possibly|perhaps|maybe|likely|unlikely|it(?:'s| is) possible|it seems|seems? to|appears? to|"

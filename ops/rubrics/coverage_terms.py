@@ -62,6 +62,7 @@ SYNONYMS: dict[str, str] = {
     "trend": r"trend|rise|rising|rose|fall|falling|fell|grow|growth|declin|increas|decreas|over time|since",
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",
     "risk": r"risk|danger|hazard|threat|harm|downside|vulnerab|exposure|uncertain|attack|hijack|exploit|breach|leak|"
+            r"disrupt|halt|shortage|concentrat|depend|could (?:halt|stop|cut|hit|fail)|"
             r"steal|theft|fraud|failure|accident|lose|loss",
     "benefit": r"benefit|advantage|gain|improv|help|boost|upside|save|saving|better",
     "challenge": r"challeng|obstacle|barrier|difficult|problem|hurdle|constraint|bottleneck|shortage|limit|hard to|"

@@ -275,7 +275,7 @@ def regional(a: str) -> float:
     """1: two or more places (names or region words) set against each other."""
     places = {m.lower() for m in _PLACE_WORDS.findall(a)}
     names = {w for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b", a) if w not in _NOT_NAMES}
-    contrast = _COMPARE.search(a) or re.search(r"\b(highest|lowest|most|least|fastest|slowest)\b", a, _W)
+    contrast = _COMPARE.search(a) or re.search(r"\b(highest|lowest|most|least|fastest|slowest|but)\b", a, _W)
     return float(len(places | names) >= 2 and bool(contrast))
 
 
@@ -382,7 +382,8 @@ _AI_SELF = re.compile(
     r"remember (?:past|previous) (?:chats|conversations)))\b", _W)
 _REASON = re.compile(
     r"\b(because|since|due to|as a result|so that|in order to|the reason|this is why|that'?s why|therefore|"
-    r"caused by|owing to|given that|which means)\b|因为|由于|所以|导致|原因|因此", _W)
+    r"caused by|owing to|given that|which means|driv(?:en|ers?) (?:by|were|was|is|are)|(?:main|key|root|underlying) "
+    r"(?:causes?|reasons?|factors?|drivers?)|contributed to|stems? from|result(?:ed|s)? from)\b|因为|由于|所以|导致|原因|因此", _W)
 _CONSENT = re.compile(
     r"\b(consent\w*|permission|agrees?|agreement|(?:ok|okay|fine|comfortable) with|asks? (?:them|her|him|the \w+) "
     r"first|without (?:their|her|his) (?:knowledge|approval))\b", _W)
@@ -545,6 +546,16 @@ def named_entity(a: str) -> float:
     return 0.0
 
 
+_JARGON_TERMS = re.compile(
+    r"\b(yield curve|credit spreads?|monetary tightening|quantitative easing|amorti[sz]\w*|liquidity|derivatives?|basis "
+    r"points?|throughput|encapsulat\w*|asynchronous|idempotent|polymorphi\w*|photonic|etiology|aetiology|prognosis|"
+    r"contraindicat\w*|comorbid\w*|idiopathic|subcutaneous|myocardial|homeostasis|stochastic|heteroscedastic\w*|"
+    r"coefficients?|eigen\w*|paradigm|synerg\w*|vertical integration|intertemporal|elasticit\w*|exogenous|endogenous|"
+    r"coalescence|nucleation|transmission mechanism|policy rate|revolving liabilit\w*|chlorophyll-mediated|"
+    r"electron transport|condensation nuclei|terminal velocity|utili[sz]ation|thrashing|subsystem|instantiat\w*|"
+    r"serializ\w*|latency|bandwidth|kernel)\b", _W)
+
+
 def jargon(a: str) -> float:
     """1: technical jargon: an uncommon acronym the answer does not explain ("A VPN is like ..." explains
     it), or a high share of long words (>= 11 letters)."""
@@ -552,6 +563,8 @@ def jargon(a: str) -> float:
         explained = re.match(r"\s*(?:\(|,\s*(?:a|an|the)\b|(?:is|are|means|stands for)\b)", a[m.end():], _W)
         if m.group(0) not in _COMMON_ACRONYMS and not explained:
             return 1.0
+    if len(set(m.lower() for m in _JARGON_TERMS.findall(a))) >= 2:  # two terms of art from the lexicon
+        return 1.0
     words = re.findall(r"[A-Za-z]+", a)
     return float(bool(words) and sum(len(w) >= 11 for w in words) / len(words) >= 0.12)
 
@@ -1029,6 +1042,10 @@ PROPERTIES: tuple[Property, ...] = (
     Property("calibrated", lambda a: float(not af.CERTAIN.search(a) or af.hedged(a) == 1.0), (
         ("is no more certain than the evidence allows", +1),
     )),
+    Property("structure", lambda a: float(bool(_HEADING.search(a) or _BULLET.search(a) or _NUMBERED.search(a))
+                                          or af.paragraphs(a) >= 3), (
+        ("is organised into sections, lists or paragraphs", +1),
+    )),
     Property("range", _any(_RANGE), (
         ("gives a low and a high estimate", +1),
     )),
@@ -1179,6 +1196,9 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\bgendered (?:language|terms|wording|pronouns)|\bexclusionary\b", "non_inclusive", +1),
     (r"\b(?:minimi[sz]\w*|dismiss\w*|downplay\w*|trivial\w*|brush\w* off|invalidat\w*|make light of)\b", "dismissive", +1),
     (r"\bexclamation\w*", "exclamation", +1),
+    (r"^(?!.*\b(?:transitions?|flow|coheren\w*)\b).*(?:\bstructure\b|(?<!well-)\bstructured\b|\borgani[sz]ation of (?:the )?"
+     r"(?:answer|report|response|text|content|ideas)|\b(?:well|clearly)-? ?organi[sz]ed|\blogical(?:ly)? (?:structure|order))",
+     "structure", +1),
     (r"\bprotective (?:gear|equipment|clothing)|\bppe\b|\bsafety (?:glasses|goggles|gear|equipment)", "warning", +1),
     (r"\blimit(?:s|ations)? of (?:its|the|this|their|his|her) (?:own )?(?:advice|answer|knowledge|guidance|information|"
      r"expertise)", "uncertainty", +1),
@@ -1225,7 +1245,7 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\b(ranges?|intervals?|bounds|margin of error|(?:upper|lower) (?:bound|estimate)|low and high estimates?)\b",
      "range", +1),
     (r"\b(?:multiple|several|different|various|all|many|competing) (?:stakeholders|perspectives|viewpoints|parties|"
-     r"interest groups|groups|actors)\b|\bstakeholders\b", "stakeholders", +1),
+     r"interest groups|groups|actors)\b|\bstakeholders?\b", "stakeholders", +1),
     (r"\b(?:regional|geographic\w*|local) (?:variation|differences?|disparit\w*|patterns?)|\b(?:variation|differences?|"
      r"disparit\w*) (?:across|between|among) (?:regions|countries|states|provinces|places)\b", "regional", +1),
     (r"\bimplications?\b|\bwhat (?:this|it) means for\b", "recommendation", +1),
@@ -1362,7 +1382,7 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\bnumbered\b", "numbered_list", +1),
     (r"\bstep[- ]by[- ]step\b|\bin order\b|\bsequen\w*", "steps", +1),
     (r"\b(headings?|headers?|sections?|subheadings?)\b", "headings", +1),
-    (r"\b(lists?|listed|organi[sz]ed into|structured)\b", "bullets", +1),
+    (r"\b(lists?|listed|organi[sz]ed into)\b", "bullets", +1),
     (r"\b(ends?|finish\w*|closes?) (?:with|by)\b.*\bquestion|\b(?:ends?|closes?|finish\w*) by (?:checking|asking)|"
      r"\b(?:checks?|asks?) (?:whether|if) (?:the answer|it|that|this) helped", "ends_with_question", +1),
     (r"\b(clarif\w*|asks?|questions?|checks? with)\b", "question", +1),
@@ -1440,7 +1460,7 @@ _HOWTO = re.compile(r"\b(?:explain|describe|tell|show|teach|give|provide|offer|s
                     r"ways? (?:around|to bypass|to get around)|loopholes?|bypass\w*|get(?:ting)? around|circumvent\w*|"
                     r"evad\w*|defeat\w*|beat(?:ing)? the)\b", _W)
 _VAGUE_HEADS = {"perspective", "view", "viewpoint", "interest", "need", "voice", "role", "position", "opinion"}
-_FORMATS = {"table", "json", "only_json", "code_block", "bullets", "numbered_list", "headings", "bold", "emoji", "steps"}
+_FORMATS = {"structure", "table", "json", "only_json", "code_block", "bullets", "numbered_list", "headings", "bold", "emoji", "steps"}
 _COVERABLE = {"moral", "warning", "drawbacks", "legal", "long_term", "history", "statistics", "reason", "comparison",
               "recommendation", "example", "amount", "number", "year", "date"}
 _ASKED = re.compile(r"\s*(?:the |this |that |their |its |all |each )?(?:user'?s |original |actual |specific |main )?"
@@ -1510,10 +1530,23 @@ _COMPOUND = re.compile(
 _INSTEAD = re.compile(r"\s*,?\s*\b(?:instead of|rather than)\b.*$", _W)
 
 
+_QUANT_MOD = re.compile(r"\b(?:quantitative(?:ly)?|quantified|numeric(?:al|ally)|with (?:figures|numbers|data))\b", _W)
+_TITLE_ASPECT = re.compile(r"^\s*(?-i:[A-Z][a-z]*[a-rt-z])[- ](?:\w+ )?(?:considerations?|implications?|aspects?|dimensions?|issues?|"
+                           r"concerns?|effects?|impacts?|consequences?|challenges?|risks?|trade-?offs?) (?:of|for|on|around|in)\b", _W)
+_TITLE_NOUN = re.compile(
+    r"^\s*(?:(?:depth|breadth|quality|thoroughness) of (?:the )?(?:analysis|discussion|coverage) (?:of|on|about)|"
+    r"(?:discussion|coverage|analysis|treatment|overview|assessment|examination|evaluation|exploration|review|"
+    r"consideration|identification|description|explanation|acknowledge?ment|mention|inclusion)s? (?:of|on|about))\s+", _W)
+
+
 def _strip(criterion: str) -> tuple[str, int]:
     """(criterion without report-writer prefix, leading negations and a trailing "instead of Y" /
     "rather than Y" (the criterion asks for X), +1 or -1 per negation parity)."""
     stripped, flips = _INSTEAD.sub("", _DRB_PREFIX.sub("", criterion, count=1)) or criterion, 1
+    # DRB-style titles: "Discussion of Economic Consequences", "Depth of Analysis on X" read as "Covers ..."
+    stripped = _TITLE_NOUN.sub("Covers ", stripped, count=1)
+    if _TITLE_ASPECT.match(stripped):  # "Ethical Considerations of Gene Editing"
+        stripped = "Covers " + stripped
     while (n := _NEGATION.match(stripped)) and n.end() < len(stripped):
         stripped, flips = stripped[n.end():], -flips
     if (m := _INNER_NEG.match(stripped)) and m.end() < len(stripped):  # "Shows little empathy", "Asks no question"
@@ -1587,7 +1620,7 @@ class CriterionChecks:
                     continue  # a property named in the head of "Addresses X of Y" decides first; a topic is no request
                 if (m := rx.search(core)) and not (tail and m.start() >= tail.start() and prop not in _FORMATS):
                     # "Addresses the security risks of X": the head's property, or its terms with near synonyms
-                    via = "cue+coverage" if cover and tail and sign == 1 and prop in _COVERABLE else "cue"
+                    via = "cue+coverage" if cover and sign == 1 and prop in _COVERABLE else "cue"
                     return Route(c, prop, _harm_sign(c) if sign is None else sign * flips, 1.0, via, core)
             if cover:  # a topic criterion no cue claims: judged by its content terms
                 return Route(c, "fallback:coverage", flips, 1.0, "coverage", core)
@@ -1656,5 +1689,7 @@ class CriterionChecks:
                 v = detectors[r.property](a)
                 if r.via == "cue+coverage":
                     v = max(v, topic_coverage(r.core, a))
+                if r.property != "statistics" and _QUANT_MOD.search(r.core):  # "Quantitative comparison of costs"
+                    v = min(v, statistics(a))
             out.append(v if r.sign > 0 else 1.0 - v)
         return np.asarray(out, dtype=float)

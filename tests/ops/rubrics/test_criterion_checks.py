@@ -367,6 +367,16 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     ("Explains it so a ten-year-old could follow", "Plants make food from sunlight, air and water.", True),
     ("Closes by asking whether that helped", "That's it. Did that help?", True),
     ("Closes by asking whether that helped", "That's it.", False),
+    ("Discussion of Environmental Impacts", "Mining pollutes rivers and clears forest.", True),
+    ("Discussion of Environmental Impacts", "Mining employs 5,000 people.", False),
+    ("Social Implications of Remote Work", "Remote work can isolate people from their communities.", True),
+    ("Social Implications of Remote Work", "Remote work cuts office costs.", False),
+    ("Clarity of Structure", "## Causes\nA.\n## Effects\nB.", True),
+    ("Clarity of Structure", "a and b and c and d and so on without any order", False),
+    ("Quantitative Comparison of Prices", "Train: $40; bus: $15, less than half.", True),
+    ("Quantitative Comparison of Prices", "The bus is cheaper than the train.", False),
+    ("Readability for a General Audience", "Rates are the price of borrowing.", True),
+    ("Readability for a General Audience", "Tightening moves the yield curve and credit spreads.", False),
 ])
 def test_round6_rule_families_route_and_score(checks, criterion, answer, met):
     """Each round-6 family on own examples: a regression test that fails without the family."""
