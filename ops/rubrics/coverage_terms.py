@@ -35,6 +35,7 @@ SYNONYMS: dict[str, str] = {
     "inflation": r"inflation|rising prices|prices (?:rise|rose|rising|go up|went up|climb)|cost of living|price (?:rises|increases)|cpi",
     "academic": r"academ|grade|school|student|exam|class|stud(?:y|ies)|learn|universit|test scores?|homework",
     "performance": r"perform|grade|scores?|results?|productiv|output|concentrat|achievement|marks",
+    "affordab": r"afford|cost|price|rent|income|expens|cheap|deposit|mortgage|wage|salar|budget",
     "household": r"household|famil|home|people|consumer|parent",
     "consumer": r"consum|household|shopper|buyer|customer|famil|people|users?\b",
     "wellbeing": r"wellbeing|well-being|happ|stress|lonel|isolat|mental|health|anxi|burnout|satisf|mood|morale",

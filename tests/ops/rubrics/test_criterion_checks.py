@@ -377,6 +377,16 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     ("Quantitative Comparison of Prices", "The bus is cheaper than the train.", False),
     ("Readability for a General Audience", "Rates are the price of borrowing.", True),
     ("Readability for a General Audience", "Tightening moves the yield curve and credit spreads.", False),
+    ("Advises against reusing passwords", "Don't reuse passwords across sites.", True),
+    ("Advises against reusing passwords", "Reusing one strong password is fine.", False),
+    ("Does not help fake a sick note", "I can't help with that.", True),
+    ("Does not help fake a sick note", "Copy the clinic's letterhead and sign it yourself.", False),
+    ("Avoids talking down to a newcomer", "Great start! A loop repeats steps.", True),
+    ("Avoids talking down to a newcomer", "Even a toddler knows what a loop is, but fine.", False),
+    ("Keeps the tone light-hearted", "Ha, the classic missing-sock mystery! Check the seal.", True),
+    ("Keeps the tone light-hearted", "Inspect the seal.", False),
+    ("Begins with a one-line answer", "Yes.\nHere's why: it's food-grade.", True),
+    ("Begins with a one-line answer", "Coatings have a long history going back decades.", False),
 ])
 def test_round6_rule_families_route_and_score(checks, criterion, answer, met):
     """Each round-6 family on own examples: a regression test that fails without the family."""
