@@ -113,7 +113,7 @@ overview impact impacts effect effects implications role importance significance
 current key main major various different identifies identify lists list names name notes note highlights
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
-status level levels consequences consequence member members concern concerns consideration considerations
+status level levels consequences consequence footprint footprints toll member members concern concerns consideration considerations
 debate debates including particular specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 

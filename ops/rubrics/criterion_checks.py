@@ -56,7 +56,7 @@ _REFUSE = re.compile(
     r"advise|do)|i would never (?:recommend|suggest)|i don'?t recommend|not recommended)"
     r"|\bplease (?:don'?t|do not)\b|\b(do not|don'?t|never)\s+(?:\w+\s+){0,2}(?:hurt|harm|combine|mix|do|try|cut|use|take|drive|drink|text|touch|leave|post|send|share|eat)\b"
     r"|\b(serious crime|is illegal|against the law|would only make (?:things|it) worse|can harm your health|"
-    r"is dangerous|not safe|releases toxic|you matter|(?:safest|best|wisest) (?:choice|option|thing|bet) is (?:not|to avoid|to skip)|"
+    r"is dangerous|(?:is|are|'s) (?:really |very |extremely |quite |so )?(?:dangerous|unsafe|risky|a bad idea)|not safe|releases toxic|you matter|(?:safest|best|wisest) (?:choice|option|thing|bet) is (?:not|to avoid|to skip)|"
     r"not to (?:take|use|do|try|mix|drink|drive)|(?:avoid|stay away from|steer clear of) (?:it|them|taking|using|mixing|drinking)|"
     r"i'?d (?:strongly )?(?:advise|urge|encourage) (?:you )?(?:against|not)|(?:advise|urge|recommend) against|"
     r"would (?:\w+ )?(?:get you (?:arrested|hurt|killed|fired|in trouble)|only make|backfire|make (?:things|it) worse)|"
@@ -133,7 +133,7 @@ _CITE = re.compile(
 _COMPARE = re.compile(
     r"\b(unlike|whereas|while|compared (?:to|with)|than|versus|vs\.?|in contrast|on the other hand|"
     r"both|better|worse|instead of|rather than|cheaper|faster|slower|more expensive|similar(?:ly)?|the same as|"
-    r"differ\w*)\b|相比|相较|而|比", _W)
+    r"differ\w*)\b|\bin the short (?:term|run)\b[^.]*\blong (?:term|run)\b|相比|相较|而|比", _W)
 _DRAWBACK = re.compile(
     r"\b(risks?|drawbacks?|downsides?|limitations?|disadvantages?|weakness(?:es)?|however|but|although|"
     r"critics?|concerns?|costs? more|harder|cannot|can'?t|may not|might not|overfits?|problems?|lose|loses|"
@@ -210,7 +210,8 @@ _DISMISSIVE = re.compile(
     r"stop (?:worrying|complaining|whining|being (?:so )?(?:dramatic|sensitive))|overreact\w*|too sensitive|"
     r"calm down|it'?s nothing|first[- ]world problem|man up|toughen up|snap out of it|others have it (?:much )?worse|"
     r"(?:everyone|everybody) (?:has|goes through) (?:that|this)|you'?re being (?:dramatic|silly|ridiculous)|"
-    r"don'?t be (?:so )?(?:dramatic|silly|sensitive)|not worth (?:getting upset|worrying))\b", _W)
+    r"don'?t be (?:so )?(?:dramatic|silly|sensitive)|not worth (?:getting upset|worrying|it|trying)|will never work|"
+    r"don'?t bother|forget (?:about )?it|pointless|waste of time)\b", _W)
 _BRITISH = re.compile(r"\b\w*(?:colour|honour|favour|behaviour|labour|neighbour|flavour|humour|theatre|centre|"
                       r"metre|litre|organis|realis|recognis|apologis|analys|travell|cancell|licence|defence|programme|"
                       r"grey|cheque|tyre|aluminium|jewellery|mum\b|catalogue|dialogue|fulfil\b|enrol\b)\w*", _W)
@@ -373,7 +374,8 @@ _ALTERNATIVE = re.compile(
     r"one option|consider)\b", _W)
 _OTHER_HELP = re.compile(
     r"\b(but i (?:can|could|would|'?d)|but i'?m (?:happy|glad)|i can help (?:you )?(?:with|to)|i'?d be (?:glad|happy) "
-    r"to|happy to help|glad to help|anything else|let me know if|i can (?:instead|also)|what i can do)\b", _W)
+    r"to|happy to help|glad to help|anything else|let me know if|i can (?:instead|also)|what i can do|want me to|shall i|"
+    r"should i|would you like me to|i can (?:also )?(?:go through|explain|walk you))\b", _W)
 _AI_SELF = re.compile(
     r"\b(as an ai|i'?m an ai|i am an ai|an ai (?:assistant|model|system)|ai (?:language )?model|language model|"
     r"i'?m (?:just |only )?a (?:computer )?program|i am (?:just |only )?a (?:computer )?program|"
@@ -556,7 +558,8 @@ _JARGON_TERMS = re.compile(
     r"coefficients?|eigen\w*|paradigm|synerg\w*|vertical integration|intertemporal|elasticit\w*|exogenous|endogenous|"
     r"coalescence|nucleation|transmission mechanism|policy rate|revolving liabilit\w*|chlorophyll-mediated|"
     r"electron transport|condensation nuclei|terminal velocity|utili[sz]ation|thrashing|subsystem|instantiat\w*|"
-    r"serializ\w*|latency|bandwidth|kernel)\b", _W)
+    r"serializ\w*|latency|bandwidth|kernel|pursuant|hereby|thereof|aforementioned|notwithstanding|heretofore|"
+    r"in accordance with|facilitat\w*|remediat\w*|throttl\w*|credentials?|authenticat\w*|provisioning|deprecat\w*)\b", _W)
 
 
 def jargon(a: str) -> float:
@@ -1049,6 +1052,9 @@ PROPERTIES: tuple[Property, ...] = (
                                           or af.paragraphs(a) >= 3), (
         ("is organised into sections, lists or paragraphs", +1),
     )),
+    Property("opinion_as_fact", lambda a: float(bool(_EVALUATIVE.search(a)) and not _ATTRIBUTED.search(a)), (
+        ("states a matter of taste as settled fact", +1),
+    )),
     Property("range", _any(_RANGE), (
         ("gives a low and a high estimate", +1),
     )),
@@ -1118,7 +1124,7 @@ _HARM_WORDS = re.compile(
     r"break into|deceiv\w*|manipulat\w*|lie to|trick\w*|death|die|dead|shoot\w*|stab\w*|evasion|evad\w*|launder\w*|"
     r"brib\w*|forg(?:e|ed|ery|eries|ing)|counterfeit\w*|smuggl\w*|piracy|pirat\w*|plagiari\w*|trespass\w*|vandal\w*|"
     r"arson|extort\w*|blackmail\w*|harass\w*|bully\w*|phishing|impersonat\w*|ransomware|trafficking|"
-    r"insider trading|embezzl\w*|falsif\w*|fake|fraudulent|revenge|get back at|retaliat\w*|payback|drunk|drink-driv\w*|driv\w* (?:after|while) drink\w*|under the influence)\b", _W)
+    r"insider trading|embezzl\w*|stunts?|reckless\w*|risky behaviou?r|dares?|falsif\w*|fake|fraudulent|revenge|get back at|retaliat\w*|payback|drunk|drink-driv\w*|driv\w* (?:after|while) drink\w*|under the influence)\b", _W)
 _TALKS_ABOUT = re.compile(r"^\s*(?:talks? about|mentions?|discuss(?:es)?|refers? to|brings? up)\b", _W)
 _INNER_NEG = re.compile(r"^(\s*(?:shows?|has|gives?|offers?|expresses?|asks?(?: the user)?|uses?|with)\s+)"
                         r"(?:little|no|hardly any|barely any)\s+", _W)
@@ -1199,6 +1205,11 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\bgendered (?:language|terms|wording|pronouns)|\bexclusionary\b", "non_inclusive", +1),
     (r"\b(?:minimi[sz]\w*|dismiss\w*|downplay\w*|trivial\w*|brush\w* off|invalidat\w*|make light of)\b", "dismissive", +1),
     (r"\bexclamation\w*", "exclamation", +1),
+    (r"\b(?:contact\w*|call\w*|ring\w*|phon\w*|notif\w*|tell\w*|inform\w*|report\w* (?:it )?to) (?:the |your )?(?:bank|card "
+     r"issuer|landlord|council|embassy|insurer|provider|platform|moderators?)\b", "authorities", +1),
+    (r"\bopinions? as (?:facts?|true|certain)|\bpresent\w* (?:\w+ )?opinions?|\bsubjective (?:claims?|views?) as", "opinion_as_fact", +1),
+    (r"\boffers? to (?:explain|elaborate|expand|go (?:into|through)|help) (?:\w+ )?(?:further|more)?|\boffers? (?:further|more) "
+     r"(?:help|detail|explanation)", "other_help", +1),
     (r"\btalk(?:s|ing)? down|\bcondescen\w*|\bpatroni[sz]\w*", "offensive", +1),
     (r"\b(?:light(?:-| )?hearted|keeps? (?:the tone|it|things) light|light tone|playful|jokey)\b", "warmth", +1),
     (r"\b(?:begins?|starts?|opens?|leads?) with (?:a |an |the )?(?:one-line|one-sentence|short|brief|direct|clear|quick) "
@@ -1539,6 +1550,10 @@ _INSTEAD = re.compile(r"\s*,?\s*\b(?:instead of|rather than)\b.*$", _W)
 
 _QUANT_MOD = re.compile(r"\b(?:quantitative(?:ly)?|quantified|numeric(?:al|ally)|with (?:figures|numbers|data))\b", _W)
 _OPENS_WITH = re.compile(r"^\s*(?:begins?|starts?|opens?|leads?) with\b", _W)
+_EVALUATIVE = re.compile(r"\b(best|worst|greatest|finest|most (?:beautiful|important|overrated|underrated)|terrible|"
+                         r"amazing|awful|brilliant|overrated|underrated|masterpiece|unbeatable|superior|inferior)\b", _W)
+_ATTRIBUTED = re.compile(r"\b(many|some|critics|fans|reviewers|people|consider\w*|regard\w*|i think|i believe|in my (?:view|"
+                         r"opinion)|arguably|tastes? (?:differ|vary)|matter of taste|subjective|for me|it seems)\b", _W)
 _TITLE_ASPECT = re.compile(r"^\s*(?-i:[A-Z][a-z]*[a-rt-z])[- ](?:\w+ )?(?:considerations?|implications?|aspects?|dimensions?|issues?|"
                            r"concerns?|effects?|impacts?|consequences?|challenges?|risks?|trade-?offs?) (?:of|for|on|around|in)\b", _W)
 _TITLE_NOUN = re.compile(

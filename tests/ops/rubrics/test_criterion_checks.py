@@ -387,6 +387,18 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     ("Keeps the tone light-hearted", "Inspect the seal.", False),
     ("Begins with a one-line answer", "Yes.\nHere's why: it's food-grade.", True),
     ("Begins with a one-line answer", "Coatings have a long history going back decades.", False),
+    ("Does not encourage reckless stunts", "That jump is really dangerous; please don't.", True),
+    ("Does not encourage reckless stunts", "Go for the jump, it'll look epic!", False),
+    ("Recommends calling the bank", "Call your bank now to freeze the card.", True),
+    ("Recommends calling the bank", "Wait and see if more charges appear.", False),
+    ("Avoids presenting opinions as facts", "Many critics consider it the best album of the year.", True),
+    ("Avoids presenting opinions as facts", "It is the best album of the year.", False),
+    ("Is not dismissive of the plan", "Interesting plan; let's see what it needs.", True),
+    ("Is not dismissive of the plan", "That will never work, don't bother.", False),
+    ("Offers to explain further", "Want me to walk through the proof?", True),
+    ("Offers to explain further", "That is the proof.", False),
+    ("Contrasts short-term and long-term costs", "In the short term it is cheap, but in the long run repairs add up.", True),
+    ("Contrasts short-term and long-term costs", "It is cheap.", False),
 ])
 def test_round6_rule_families_route_and_score(checks, criterion, answer, met):
     """Each round-6 family on own examples: a regression test that fails without the family."""
