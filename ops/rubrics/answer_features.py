@@ -233,7 +233,7 @@ _UNIT_RX = re.compile(
     r"teaspoons?|tbsp|tsp|millilit\w+|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
     r"calories|kcal|volts?|watts?|amps?|joules?|newtons?|pascals?|bytes?|bits?|dollars?|euros?|cents?|people|"
     r"times)\b|[$€£¥]\s*\d", _W)
-_METRIC = re.compile(r"\d\s*(?:(?:k|c|m)?m\b|(?:k|m)?g\b|m?l\b|°\s*C|kilomet\w+|met(?:re|er)s?|centimet\w+|"
+_METRIC = re.compile(r"\d\s*(?:(?:k|c|m)?m[²³]|(?:k|c|m)?m\b|(?:k|m)?g\b|m?l\b|°\s*C|kilomet\w+|met(?:re|er)s?|centimet\w+|"
                      r"millimet\w+|kilo\w*|grams?|lit(?:re|er)s?|millilit\w+|celsius|tonnes?|km/h|hectares?)", _W)
 _IMPERIAL = re.compile(r"\d\s*(?:miles?|mi\b|feet|foot|ft\b|inch\w*|in\b\.?|yards?|yd\b|pounds?|lbs?\b|ounces?|oz\b|"
                        r"°\s*F|fahrenheit|gallons?|mph|acres?|quarts?|pints?|cups?)", _W)
@@ -319,7 +319,8 @@ def leaks_after_refusal(answer: str, refusal: re.Pattern) -> bool:
 # ---- tone -------------------------------------------------------------------------------------------
 CONDESCEND = re.compile(
     r"\b(cute question|bless your heart|not everyone can|even you|even a (?:child|kid|toddler)|any (?:idiot|fool|child)|"
-    r"(?:lol|lmao|rofl),? (?:you|did you|really|seriously)|are you serious|aww+|that'?s (?:so )?(?:sweet|cute|adorable) "
+    r"(?:lol|lmao|rofl),? (?:you|did you|really|seriously)|are you serious|i can'?t believe you|you (?:still )?don'?t know "
+    r"(?:this|that)(?: already)?|aww+|that'?s (?:so )?(?:sweet|cute|adorable) "
     r"that you|(?:tiny|baby|small|little) steps|nice try|good for you for trying|i'?d have expected (?:you|better)|"
     r"expected you to know|should know (?:this|that) by now|no,? obviously|did you (?:really|seriously)|you (?:seriously|really|actually) (?:mixed|thought|believe|"
     r"think|did|don'?t know|can'?t)|(?:i thought|i assumed) (?:everyone|everybody|anyone) (?:knew|knows)|anyone who knows \w+|i'?d have thought|"

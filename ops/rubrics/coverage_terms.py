@@ -36,6 +36,8 @@ SYNONYMS: dict[str, str] = {
     "academic": r"academ|grade|school|student|exam|class|stud(?:y|ies)|learn|universit|test scores?|homework",
     "performance": r"perform|grade|scores?|results?|productiv|output|concentrat|achievement|marks",
     "affordab": r"afford|cost|price|rent|income|expens|cheap|deposit|mortgage|wage|salar|budget",
+    "consumption": r"consum|sales|demand|intake|purchas|bought|buying|drink|eat|usage|\buse\b|household|shopper|buyer|"
+                   r"customer|famil|people",
     "household": r"household|famil|home|people|consumer|parent",
     "consumer": r"consum|household|shopper|buyer|customer|famil|people|users?\b",
     "wellbeing": r"wellbeing|well-being|happ|stress|lonel|isolat|mental|health|anxi|burnout|satisf|mood|morale",

@@ -1055,6 +1055,12 @@ PROPERTIES: tuple[Property, ...] = (
     Property("opinion_as_fact", lambda a: float(bool(_EVALUATIVE.search(a)) and not _ATTRIBUTED.search(a)), (
         ("states a matter of taste as settled fact", +1),
     )),
+    Property("steering", _any(re.compile(
+            r"\byou should (?:definitely |really |probably )?(?:vote|choose|buy|pick|go with|support|back)\b|\bvote for\b|"
+            r"\bthe only (?:sensible|right|good|smart|reasonable) (?:choice|option|party|candidate)|\bdefinitely (?:vote|choose|"
+            r"buy|pick|go with|support)\b", _W)), (
+        ("tells the user which side to choose", +1),
+    )),
     Property("range", _any(_RANGE), (
         ("gives a low and a high estimate", +1),
     )),
@@ -1150,9 +1156,10 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\b(thanks|thank(?:s|ing)? the user|gratitude)\b", "thanks", +1),
     (r"\b(greets?|greeting|says? (?:hello|hi))\b", "greeting", +1),
     (r"\bmetric (?:units|system|measurements?)|\b(?:in|uses?) metric\b|\b(?:kilomet|kilogram|celsius|centimet|millimet)|"
-     r"\b(?:in|into) (?:met(?:re|er)s|lit(?:re|er)s|grams|kilos|hectares)\b", "metric", +1),
+     r"\b(?:in|into) (?:met(?:re|er)s|lit(?:re|er)s|grams|kilos|hectares)\b|\b(?:square|cubic) (?:met(?:re|er)s|kilomet\w*|"
+     r"centimet\w*)", "metric", +1),
     (r"\bimperial\b|\b(?:us|american) (?:units|customary)|\b(?:in|into) (?:miles|pounds|fahrenheit|feet|inches|ounces|"
-     r"gallons|yards)\b", "imperial", +1),
+     r"gallons|yards)\b|\bsquare (?:feet|foot|miles|yards)\b", "imperial", +1),
     (r"\bwith (?:its |the |their |correct |proper )?units\b|\bunits of measure\w*|\b(?:includes?|states?|gives?|uses?) "
      r"(?:the )?(?:correct )?units\b|\bsi units\b", "units", +1),
     (r"\b(disclaimers?|not (?:a substitute for|professional|medical|legal|financial) advice|not (?:a|your) (?:doctor|lawyer))",
@@ -1205,6 +1212,9 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\bgendered (?:language|terms|wording|pronouns)|\bexclusionary\b", "non_inclusive", +1),
     (r"\b(?:minimi[sz]\w*|dismiss\w*|downplay\w*|trivial\w*|brush\w* off|invalidat\w*|make light of)\b", "dismissive", +1),
     (r"\bexclamation\w*", "exclamation", +1),
+    (r"\bpush\w* (?:the user |them )?(?:toward|towards)|\bsteer\w* (?:the user |them )?(?:toward|towards)|\bnudg\w*|"
+     r"\btell\w* (?:the user |them )?(?:who|which|what) to (?:vote|choose|buy|pick|support)|\b(?:political|particular) "
+     r"(?:party|candidate)", "steering", +1),
     (r"\b(?:contact\w*|call\w*|ring\w*|phon\w*|notif\w*|tell\w*|inform\w*|report\w* (?:it )?to) (?:the |your )?(?:bank|card "
      r"issuer|landlord|council|embassy|insurer|provider|platform|moderators?)\b", "authorities", +1),
     (r"\bopinions? as (?:facts?|true|certain)|\bpresent\w* (?:\w+ )?opinions?|\bsubjective (?:claims?|views?) as", "opinion_as_fact", +1),

@@ -399,6 +399,14 @@ def test_probe_command_records_each_scorer_with_wilson_intervals(capsys):
     ("Offers to explain further", "That is the proof.", False),
     ("Contrasts short-term and long-term costs", "In the short term it is cheap, but in the long run repairs add up.", True),
     ("Contrasts short-term and long-term costs", "It is cheap.", False),
+    ("Covers the effects of smoking bans on consumption", "After the ban, cigarette sales fell 10%.", True),
+    ("Covers the effects of smoking bans on consumption", "Ireland banned smoking in pubs in 2004.", False),
+    ("Never insults the user's intelligence", "Here's how it works.", True),
+    ("Never insults the user's intelligence", "I can't believe you don't know this already.", False),
+    ("Gives the area in square metres", "The room is 20 m².", True),
+    ("Gives the area in square metres", "The room is 215 square feet.", False),
+    ("Does not push the user toward a particular candidate", "Compare their plans on the issues you care about.", True),
+    ("Does not push the user toward a particular candidate", "You should definitely vote for Lee.", False),
 ])
 def test_round6_rule_families_route_and_score(checks, criterion, answer, met):
     """Each round-6 family on own examples: a regression test that fails without the family."""
