@@ -281,8 +281,8 @@ def run_probe(judge: bool = True) -> int:
     sets = {"probe": PROBES, **{f"probe_{g}": cases for g, cases in GROUPS.items()}, "dev": DEV}
     metrics = []
     print(f"probe set: {len(PROBES)} cases in groups " + ", ".join(f"{g} {len(c)}" for g, c in GROUPS.items())
-          + f"; held out (never used to choose a scorer): {', '.join(HELD_OUT)}, of which written blind "
-          f"(by someone who never saw the scorer; the target is judged there): {', '.join(BLIND)}; "
+          + f"; held out (never used to choose a scorer): {', '.join(HELD_OUT) or 'none'}, of which written blind "
+          f"(by someone who never saw the scorer; the target is judged there): {', '.join(BLIND) or 'none'}; "
           f"development set: {len(DEV)} cases (scorer variants chosen there and on the older groups)")
     print("agreement at score >= 0.5 [95 % Wilson interval]; oracle = best threshold fitted on the probes")
     for s in scorers:
