@@ -218,3 +218,32 @@ def test_more_fidelity_mixtures_start_with_the_profiles_own():
     assert sum(m.min() >= s.min_weight - 1e-9 for m in extra) >= round(s.fidelity_k * s.fidelity_inside)
     with pytest.raises(ValueError, match="fidelity_k"):
         apply_overrides(s, {"fidelity_k": 2})
+
+
+def test_truth_noise_separates_seed_noise_from_a_real_margin():
+    """Seeds that agree: split-half Spearman 1 and the good proxy's margin is outside the seed
+    noise; seeds that are mostly noise: the split halves disagree and the margin is within it."""
+    import numpy as np
+
+    from ops.demix.study import truth_noise
+
+    names, mixtures, real, proxies, comps, regmix = _synthetic(k=32)
+    ev = split_indices(len(mixtures))[EVALUATION]
+    cells = heldout_cells(names, mixtures, real, proxies, comps, regmix, "good", ev, n_boot=20)
+    rng = np.random.default_rng(3)
+    quiet = [[[x + 1e-6 * rng.standard_normal() for x in r] for _ in range(8)] for r in real]
+    tq = truth_noise(names, quiet, mixtures, proxies, comps, regmix, cells, ev, n_boot=60)
+    assert [t["domain"] for t in tq] == [*names, "aggregate"]
+    assert tq[0]["splits"] == 35 and tq[0]["seeds"] == 8 and tq[0]["k"] == len(ev)
+    for t, c in zip(tq, cells):
+        assert t["split_half"] > 0.999 and t["ceiling"] > 0.999 and t["diff"] == c["diff"]
+        assert t["diff_seed_low"] <= t["diff_seed_high"]
+        assert t["within_noise"] == (c["diff"] == 0)  # a margin stays put when the seeds agree
+    assert any(c["diff"] > 0.05 for c in cells)
+    loud = [[[x + 5 * rng.standard_normal() for x in r] for _ in range(8)] for r in real]
+    loud_truth = np.mean(loud, axis=1).tolist()
+    loud_cells = heldout_cells(names, mixtures, loud_truth, proxies, comps, regmix, "good", ev, n_boot=20)
+    tl = truth_noise(names, loud, mixtures, proxies, comps, regmix, loud_cells, ev, n_boot=60)
+    assert all(t["split_half"] < 0.5 and t["split_half_low"] <= t["split_half"] <= t["split_half_high"] for t in tl)
+    assert sum(t["within_noise"] for t in tl) >= 3 and all(t["diff_seed_sd"] > 0.02 for t in tl)
+    assert truth_noise(names, [[r] for r in real], mixtures, proxies, comps, regmix, cells, ev) == []
