@@ -85,7 +85,7 @@ SIZES = {
         seq_len=32, batch_size=4, lr=3e-3, base_steps=30, component_steps=12, eval_batches=2,
         pool_size=300, rounds=2, per_round=4, top_k=3, max_weight=0.8, fidelity_k=12, regmix_runs=6,
         final_steps=12, variants=VARIANTS[:2], min_weight=0.05, final_seeds=2, split_repeats=50,
-        tv_scales=(1.0, 2.0), prior_alphas=(1.0,)),
+        tv_scales=(1.0, 2.0), prior_alphas=(1.0,), fidelity_seeds=2),
     "demo": DemixSizes(
         max_chars=400_000, vocab=1024,
         model=ModelConfig(hidden_size=32, num_layers=2, num_heads=4, intermediate_size=86, max_positions=64),
