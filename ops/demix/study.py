@@ -219,10 +219,12 @@ def _first_best(mean: dict[str, float], tol: float = 1e-9) -> str:
 def tie_order(kind: str, costs: dict[str, float] | None = None) -> tuple:
     """Sort key among kinds tied on Spearman: the plain linear merge first, then a task-vector
     merge, then a ``+prior`` kind; within each, cheaper components first (``costs``: component
-    variant → relative training cost, 1 when absent); then the listed order (a stable sort)."""
+    variant → relative training cost, 1 when absent), then the smaller prior weight (closer to
+    the merged proxy alone); then the listed order (a stable sort). Cost before prior weight
+    ranked better than the reverse in halvings of the selection half (both datasets, K = 48)."""
     merge, alpha = split_prior(kind)
     level = 0 if merge_is_plain(kind) else 2 if alpha else 1
-    return level, (costs or {}).get(parse_proxy_key(kind)[0], 1.0)
+    return level, (costs or {}).get(parse_proxy_key(kind)[0], 1.0), alpha
 
 
 def pick_kind(scores: dict[str, float], costs: dict[str, float] | None = None, tol: float = 1e-9) -> str:

@@ -198,6 +198,12 @@ def test_kind_ties_prefer_the_plain_merge_then_cheaper_components():
     assert pick_kind({"long2": 0.9, "short0.5": 0.9, "plain": 0.9}, {"long2": 2.0, "short0.5": 0.5}) == "short0.5"
     assert pick_kind({"x@tv2": 0.95, "y": 0.9}) == "x@tv2"  # a higher Spearman wins over simplicity
     assert pick_kind({"y": float("nan"), "x@tv2": 0.1}) == "x@tv2"  # NaN counts as −1
+    # among +prior kinds of the same components the smaller prior weight wins a tie (closer to
+    # the merged proxy alone); cheaper components come first; a higher Spearman still wins
+    assert pick_kind({"a+prior4": 0.9, "a+prior": 0.9, "a+prior0.25": 0.9, "a+prior2": 0.9}) == "a+prior0.25"
+    assert pick_kind({"long2+prior0.5": 0.9, "short0.5+prior": 0.9}, {"long2": 2.0, "short0.5": 0.5}) == "short0.5+prior"
+    assert pick_kind({"a@tv2+prior2": 0.9, "b@tv2+prior0.5": 0.9}) == "b@tv2+prior0.5"
+    assert pick_kind({"a+prior0.5": 0.9, "a+prior2": 0.95}) == "a+prior2"
     rows = [{"method": "proxy", "split": s, "variant": v, "domain": "aggregate", "spearman": r}
             for s, v, r in ((SELECTION, "a", 0.5), (SELECTION, "b", 0.7), (EVALUATION, "a", 0.9))]
     assert best_kinds(rows, SELECTION) == {"aggregate": "b"}  # the evaluation half never chooses
