@@ -95,7 +95,12 @@ def report_verdict() -> int:
         print(f"  {d} ({v['kinds'][d]}): proxy {p:.3f} [{lo:.2f}, {hi:.2f}], proxy - best free baseline "
               f"{dd:+.3f} [{dlo:+.2f}, {dhi:+.2f}]")
     fid = read_sql("SELECT summary_json FROM eval_reports WHERE suite = 'demix_fidelity'")
-    for t in (json.loads(fid["summary_json"][0]).get("truth_noise") or []) if fid.height else []:
+    summary = json.loads(fid["summary_json"][0]) if fid.height else {}
+    if "heldout_cells_won_any_components" in summary:
+        best = ", ".join(f"{d} {b} {r:.3f}" for d, (b, r) in summary["heldout_best_baseline_any_components"].items())
+        print(f"  stricter: against the best free baseline from any variant's components ({best}) the proxy "
+              f"wins {summary['heldout_cells_won_any_components']}/{v['cells']} cells")
+    for t in summary.get("truth_noise") or []:
         print(f"  truth noise, {t['domain']}: two disjoint {t['seeds'] // 2}-seed truths agree at Spearman "
               f"{t['split_half']:.3f} [{t['split_half_low']:.3f}, {t['split_half_high']:.3f}] (ceiling "
               f"{t['ceiling']:.3f}); proxy - best with the seeds resampled {t['diff']:+.3f} "

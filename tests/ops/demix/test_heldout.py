@@ -253,3 +253,20 @@ def test_truth_noise_separates_seed_noise_from_a_real_margin():
     assert all(t["split_half"] < 0.5 and t["split_half_low"] <= t["split_half"] <= t["split_half_high"] for t in tl)
     assert sum(t["within_noise"] for t in tl) >= 3 and all(t["diff_seed_sd"] > 0.02 for t in tl)
     assert truth_noise(names, [[r] for r in real], mixtures, proxies, comps, regmix, cells, ev) == []
+
+
+def test_heldout_cells_also_compare_with_baselines_from_any_components():
+    """Σwᵢ·Lᵢ is judged with the kind's own components; the stricter figure takes the best free
+    baseline over every variant's components, so it is never easier to beat."""
+    names, mixtures, real, proxies, comps, regmix = _synthetic(k=32)
+    # good's own Σwᵢ·Lᵢ is constant; bad's components see that domain d + 1's data hurts domain d
+    comps = {"good": [[1.0, 1.0, 1.0]] * 3,
+             "bad": [[1.0 if i == d else 2.5 if i == (d + 1) % 3 else 2.0 for d in range(3)] for i in range(3)]}
+    ev = split_indices(len(mixtures))[EVALUATION]
+    cells = heldout_cells(names, mixtures, real, proxies, comps, regmix, "good", ev, n_boot=20)
+    for c in cells:
+        assert c["best_baseline_any_spearman"] >= c["best_baseline_spearman"]
+        assert c["diff_any"] <= c["diff"] + 1e-12 and c["beats_any"] == (c["diff_any"] > 0)
+        assert c["best_baseline"] != "weighted_component_loss"
+    stricter = [c for c in cells if c["best_baseline_any"] == "bad/weighted_component_loss"]
+    assert stricter and all(c["diff_any"] < c["diff"] for c in stricter)
