@@ -112,6 +112,10 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
             "heldout/weighted_component_loss/aggregate/spearman", "heldout/regmix/aggregate/spearman",
             "heldout/neg_own_weight/code/spearman"} <= held
     assert "heldout/neg_own_weight/aggregate/spearman" not in held
+    # the stricter comparison (best free baseline from any variant's components) is stored beside it
+    assert {"heldout/cells_won_any_components", "heldout/proxy_minus_best_baseline_any_components/aggregate/spearman"} <= held
+    assert scalar("SELECT value FROM eval_metrics WHERE metric = 'heldout/cells_won_any_components'") <= \
+        scalar("SELECT value FROM eval_metrics WHERE metric = 'heldout/cells_won'")
     # the truth's seed noise beside each cell's margin (two seeds per mixture in tiny)
     noise = read_sql("SELECT metric, value, ci_low, ci_high FROM eval_metrics WHERE metric LIKE 'truth_noise/%'")
     assert set(noise["metric"]) == {f"truth_noise/{d}/{m}" for d in ("code", "prose", "math", "aggregate")
