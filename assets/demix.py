@@ -221,7 +221,8 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     from ops.demix.proxies import ProxyScorer
     from ops.demix.study import (
         EVALUATION, SELECTION, best_kinds, best_variant, fidelity_rows, fidelity_split, fidelity_verdict,
-        heldout_cells, mixture_of, plan_fidelity, plan_regmix, proxy_key, regmix_predictions, split_indices, split_repeats, weights_json,
+        heldout_cells, mixture_of, plan_fidelity, plan_regmix, proxy_key, regmix_predictions, split_indices, split_repeats,
+        truth_noise, weights_json,
     )
     from ops.demix.training import load_tokens
 
@@ -281,6 +282,9 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     repeats = split_repeats(names, mixtures, real_losses, proxies, comp_losses, regmix_pred, sizes.split_repeats,
                             costs=costs)
     verdict = fidelity_verdict(cells)
+    # how much the trained truth's own seed noise moves each cell's ranking and margin
+    noise = truth_noise(names, [[s["domain_loss"] for s in ss] for ss in runs.values()], mixtures, proxies,
+                        comp_losses, regmix_pred, cells, held)
     inside = [min(w) >= sizes.min_weight - 1e-9 for w in mixtures]
     from ops.demix.training import eval_windows
 
@@ -288,7 +292,7 @@ def demix_fidelity(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     eval_tokens = {d: int((owner == j).sum()) * (windows.shape[1] - 1) for j, d in enumerate(names)}
     rendered, report_id, summary = _fidelity_report(wh, lineage, names, real, proxies, fid, kinds, cells, repeats,
                                                     verdict, inside, [fidelity_split(k) for k in range(len(real))],
-                                                    sizes, eval_tokens, (all_cell, all_cell_verdict))
+                                                    sizes, eval_tokens, (all_cell, all_cell_verdict), noise)
     _progress(f"fidelity: kinds {kinds} (chosen per cell on the selection half); held-out aggregate Spearman "
               f"{verdict['aggregate_spearman']:.3f}, cells won {verdict['cells_won']}/{verdict['cells']}")
     return dg.MaterializeResult(metadata={
@@ -315,7 +319,7 @@ def _prior_kinds(proxies: dict, mixtures, alphas) -> dict:
 
 
 def _fidelity_report(wh, lineage, names, real, proxies, fid, kinds, cells, repeats, verdict, inside, splits, sizes,
-                     eval_tokens, all_cell):
+                     eval_tokens, all_cell, noise):
     from ops.demix.study import EVALUATION, FREE_BASELINES, parse_proxy_key, split_prior
     from ops.report import Plot, Table, category_ticks, render_report
     from warehouse.registry import EvalMetric, record_eval_report
@@ -337,13 +341,17 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, kinds, cells, repea
                "heldout_proxy_minus_best_baseline_aggregate": agg["diff"],
                "heldout_proxy_minus_best_baseline_aggregate_ci": [agg["diff_ci_low"], agg["diff_ci_high"]],
                "heldout_cells_won": verdict["cells_won"], "heldout_cells": verdict["cells"],
+               "heldout_cells_won_any_components": sum(c["beats_any"] for c in cells),
+               "heldout_best_baseline_any_components": {c["domain"]: [c["best_baseline_any"],
+                                                                      c["best_baseline_any_spearman"]] for c in cells},
                "targets_met": verdict["passed"],
                "split_repeats": repeats,
                "all_cell_rule": {"kind": all_cell[0], **all_cell[1]},
                "in_sample_proxy_aggregate_spearman_all_k": rho(kinds["aggregate"], "proxy", split="all")["spearman"],
                "merged_only_kind": split_prior(kinds["aggregate"])[0],
                "heldout_merged_only_aggregate_spearman": rho(split_prior(kinds["aggregate"])[0], "proxy")["spearman"],
-               "regmix_heldout_aggregate_spearman": rho("-", "regmix")["spearman"]}
+               "regmix_heldout_aggregate_spearman": rho("-", "regmix")["spearman"],
+               "truth_noise": noise}
     for c in cells:
         summary[f"heldout_proxy_{c['domain']}_spearman"] = c["proxy"]
     cell_table = Table(
@@ -352,6 +360,13 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, kinds, cells, repea
          "diff ci_high", "beats"],
         [[c["domain"], c["variant"], c["proxy"], c["proxy_ci_low"], c["proxy_ci_high"], c["best_baseline"],
           c["best_baseline_spearman"], c["diff"], c["diff_ci_low"], c["diff_ci_high"], c["beats"]] for c in cells])
+    noise_table = Table(
+        "Truth noise (evaluation half): Spearman between two disjoint seed halves' trained truths, the "
+        "ceiling it implies for the seed mean, and proxy - best baseline with the seeds resampled",
+        ["domain", "split-half spearman", "low", "high", "ceiling", "proxy - best", "seed low", "seed high", "seed sd",
+         "within seed noise"],
+        [[t["domain"], t["split_half"], t["split_half_low"], t["split_half_high"], t["ceiling"], t["diff"],
+          t["diff_seed_low"], t["diff_seed_high"], t["diff_seed_sd"], t["within_noise"]] for t in noise])
     table = Table("Spearman vs really-trained mixtures (all rows)",
                   ["split", "variant", "method", "domain", "spearman", "ci_low", "ci_high", "k"],
                   [[r["split"], r["variant"], r["method"], r["domain"], r["spearman"], r["ci_low"], r["ci_high"],
@@ -377,7 +392,7 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, kinds, cells, repea
 
     report_id = f"{lineage.asset_key}/fidelity"
     rendered = render_report(artifact_dir("reports", "demix_fidelity"), "DeMix proxy fidelity (held-out)", summary,
-                             tables=[cell_table, table],
+                             tables=[cell_table, noise_table, table],
                              plots=[Plot("scatter", "Proxy vs trained (aggregate, evaluation half)", draw_scatter),
                                     Plot("spearman", "Held-out Spearman: proxy vs best free baseline", draw_bars,
                                          n_categories=2 * len(cells))])
@@ -415,6 +430,18 @@ def _fidelity_report(wh, lineage, names, real, proxies, fid, kinds, cells, repea
                               n=agg["k"]))
     metrics.append(EvalMetric("heldout_all_cell_rule/cells_won", all_cell[1]["cells_won"], n=all_cell[1]["cells"]))
     metrics.append(EvalMetric("heldout/cells_won", verdict["cells_won"], n=verdict["cells"]))
+    # the stricter comparison: against the best free baseline built from any variant's components
+    for c in cells:
+        metrics.append(EvalMetric(f"heldout/proxy_minus_best_baseline_any_components/{c['domain']}/spearman",
+                                  c["diff_any"], n=c["k"]))
+    metrics.append(EvalMetric("heldout/cells_won_any_components", sum(c["beats_any"] for c in cells), n=len(cells)))
+    for t in noise:  # the truth's seed noise beside each cell's margin
+        metrics.append(EvalMetric(f"truth_noise/{t['domain']}/split_half_spearman", t["split_half"], n=t["splits"],
+                                  ci_low=t["split_half_low"], ci_high=t["split_half_high"]))
+        metrics.append(EvalMetric(f"truth_noise/{t['domain']}/ceiling", t["ceiling"], n=t["k"]))
+        metrics.append(EvalMetric(f"truth_noise/{t['domain']}/proxy_minus_best_baseline_seed", t["diff"], n=t["seeds"],
+                                  ci_low=t["diff_seed_low"], ci_high=t["diff_seed_high"]))
+        metrics.append(EvalMetric(f"truth_noise/{t['domain']}/within_noise", float(t["within_noise"]), n=t["k"]))
     record_eval_report(wh, report_id=report_id, subject_kind="dataset", subject="demix_components",
                        suite="demix_fidelity", summary=summary, html_path=str(rendered.html_path),
                        metrics=metrics, lineage=lineage, source_key="demix_fidelity")

@@ -94,6 +94,18 @@ def report_verdict() -> int:
         dd, dlo, dhi = v["proxy_minus_best_baseline_ci"][d]
         print(f"  {d} ({v['kinds'][d]}): proxy {p:.3f} [{lo:.2f}, {hi:.2f}], proxy - best free baseline "
               f"{dd:+.3f} [{dlo:+.2f}, {dhi:+.2f}]")
+    fid = read_sql("SELECT summary_json FROM eval_reports WHERE suite = 'demix_fidelity'")
+    summary = json.loads(fid["summary_json"][0]) if fid.height else {}
+    if "heldout_cells_won_any_components" in summary:
+        best = ", ".join(f"{d} {b} {r:.3f}" for d, (b, r) in summary["heldout_best_baseline_any_components"].items())
+        print(f"  stricter: against the best free baseline from any variant's components ({best}) the proxy "
+              f"wins {summary['heldout_cells_won_any_components']}/{v['cells']} cells")
+    for t in summary.get("truth_noise") or []:
+        print(f"  truth noise, {t['domain']}: two disjoint {t['seeds'] // 2}-seed truths agree at Spearman "
+              f"{t['split_half']:.3f} [{t['split_half_low']:.3f}, {t['split_half_high']:.3f}] (ceiling "
+              f"{t['ceiling']:.3f}); proxy - best with the seeds resampled {t['diff']:+.3f} "
+              f"[{t['diff_seed_low']:+.3f}, {t['diff_seed_high']:+.3f}]"
+              f"{' (within the seed noise)' if t['within_noise'] else ''}")
     reg = read_sql("SELECT regressor_trained_spearman AS r, regressor_trained_ci_low AS lo, "
                    "regressor_trained_ci_high AS hi, regressor_trained_k AS k FROM demix_choice")
     if reg.height:

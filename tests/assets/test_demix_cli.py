@@ -63,6 +63,20 @@ def test_study_exit_code_follows_the_heldout_verdict(trainyard_home, capsys):
     assert "aggregate (lr0.3): proxy 0.950 [0.00, 1.00], proxy - best free baseline +0.050 [-0.10, +0.10]" in out
     assert "c (lr0.3): proxy 0.900 [0.00, 1.00], proxy - best free baseline +0.020 [-0.10, +0.10]" in out
     assert "a (plain): proxy 0.950 [0.00, 1.00]" in out
+    # the truth's seed noise is printed beside each margin when the report carries it
+    from warehouse.registry import record_eval_report
+
+    noise = [{"domain": "c", "seeds": 8, "split_half": 0.981, "split_half_low": 0.96, "split_half_high": 0.99,
+              "ceiling": 0.995, "diff": 0.02, "diff_seed_low": -0.01, "diff_seed_high": 0.03, "within_noise": True}]
+    record_eval_report(wh, report_id="demix_fidelity/fidelity", subject_kind="dataset", subject="x",
+                       suite="demix_fidelity", summary={"truth_noise": noise, "heldout_cells_won_any_components": 2,
+                                                        "heldout_best_baseline_any_components": {"c": ["plain/neg_own_weight", 0.97]}},
+                       html_path="", metrics=[],
+                       lineage=lineage, source_key="demix_fidelity")
+    report_verdict()
+    assert ("truth noise, c: two disjoint 4-seed truths agree at Spearman 0.981 [0.960, 0.990] (ceiling 0.995); "
+            "proxy - best with the seeds resampled +0.020 [-0.010, +0.030] (within the seed noise)") in (out := capsys.readouterr().out)
+    assert "any variant's components (c plain/neg_own_weight 0.970) the proxy wins 2/4 cells" in out
     wh.write("demix_fidelity", _fidelity_rows(0.95, [0.01, 0.0, -0.02, 0.05]), lineage)  # 2 of 4 cells
     assert report_verdict() == 3
     wh.write("demix_fidelity", _fidelity_rows(0.85, [0.01, 0.01, 0.02, 0.05]), lineage)  # aggregate < 0.90

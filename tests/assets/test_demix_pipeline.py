@@ -112,6 +112,18 @@ def test_demix_assets_end_to_end_and_rerun_is_idempotent(trainyard_home):
             "heldout/weighted_component_loss/aggregate/spearman", "heldout/regmix/aggregate/spearman",
             "heldout/neg_own_weight/code/spearman"} <= held
     assert "heldout/neg_own_weight/aggregate/spearman" not in held
+    # the stricter comparison (best free baseline from any variant's components) is stored beside it
+    assert {"heldout/cells_won_any_components", "heldout/proxy_minus_best_baseline_any_components/aggregate/spearman"} <= held
+    assert scalar("SELECT value FROM eval_metrics WHERE metric = 'heldout/cells_won_any_components'") <= \
+        scalar("SELECT value FROM eval_metrics WHERE metric = 'heldout/cells_won'")
+    # the truth's seed noise beside each cell's margin (two seeds per mixture in tiny)
+    noise = read_sql("SELECT metric, value, ci_low, ci_high FROM eval_metrics WHERE metric LIKE 'truth_noise/%'")
+    assert set(noise["metric"]) == {f"truth_noise/{d}/{m}" for d in ("code", "prose", "math", "aggregate")
+                                    for m in ("split_half_spearman", "ceiling", "proxy_minus_best_baseline_seed",
+                                              "within_noise")}
+    for r in noise.iter_rows(named=True):
+        assert r["value"] in (0.0, 1.0) if r["metric"].endswith("within_noise") else r["value"] <= 1.0 or r["value"] != r["value"]
+        assert r["ci_low"] is None or r["ci_low"] <= r["ci_high"]
     # the regressor is scored against the really-trained mixtures (evaluation half)
     reg = read_sql("SELECT regressor_trained_spearman AS r, regressor_trained_k AS k FROM demix_choice").row(0, named=True)
     assert reg["k"] == sizes.fidelity_k // 2 and (math.isnan(reg["r"]) or -1 <= reg["r"] <= 1)

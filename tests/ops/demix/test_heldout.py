@@ -198,6 +198,12 @@ def test_kind_ties_prefer_the_plain_merge_then_cheaper_components():
     assert pick_kind({"long2": 0.9, "short0.5": 0.9, "plain": 0.9}, {"long2": 2.0, "short0.5": 0.5}) == "short0.5"
     assert pick_kind({"x@tv2": 0.95, "y": 0.9}) == "x@tv2"  # a higher Spearman wins over simplicity
     assert pick_kind({"y": float("nan"), "x@tv2": 0.1}) == "x@tv2"  # NaN counts as −1
+    # among +prior kinds of the same components the smaller prior weight wins a tie (closer to
+    # the merged proxy alone); cheaper components come first; a higher Spearman still wins
+    assert pick_kind({"a+prior4": 0.9, "a+prior": 0.9, "a+prior0.25": 0.9, "a+prior2": 0.9}) == "a+prior0.25"
+    assert pick_kind({"long2+prior0.5": 0.9, "short0.5+prior": 0.9}, {"long2": 2.0, "short0.5": 0.5}) == "short0.5+prior"
+    assert pick_kind({"a@tv2+prior2": 0.9, "b@tv2+prior0.5": 0.9}) == "b@tv2+prior0.5"
+    assert pick_kind({"a+prior0.5": 0.9, "a+prior2": 0.95}) == "a+prior2"
     rows = [{"method": "proxy", "split": s, "variant": v, "domain": "aggregate", "spearman": r}
             for s, v, r in ((SELECTION, "a", 0.5), (SELECTION, "b", 0.7), (EVALUATION, "a", 0.9))]
     assert best_kinds(rows, SELECTION) == {"aggregate": "b"}  # the evaluation half never chooses
@@ -218,3 +224,49 @@ def test_more_fidelity_mixtures_start_with_the_profiles_own():
     assert sum(m.min() >= s.min_weight - 1e-9 for m in extra) >= round(s.fidelity_k * s.fidelity_inside)
     with pytest.raises(ValueError, match="fidelity_k"):
         apply_overrides(s, {"fidelity_k": 2})
+
+
+def test_truth_noise_separates_seed_noise_from_a_real_margin():
+    """Seeds that agree: split-half Spearman 1 and the good proxy's margin is outside the seed
+    noise; seeds that are mostly noise: the split halves disagree and the margin is within it."""
+    import numpy as np
+
+    from ops.demix.study import truth_noise
+
+    names, mixtures, real, proxies, comps, regmix = _synthetic(k=32)
+    ev = split_indices(len(mixtures))[EVALUATION]
+    cells = heldout_cells(names, mixtures, real, proxies, comps, regmix, "good", ev, n_boot=20)
+    rng = np.random.default_rng(3)
+    quiet = [[[x + 1e-6 * rng.standard_normal() for x in r] for _ in range(8)] for r in real]
+    tq = truth_noise(names, quiet, mixtures, proxies, comps, regmix, cells, ev, n_boot=60)
+    assert [t["domain"] for t in tq] == [*names, "aggregate"]
+    assert tq[0]["splits"] == 35 and tq[0]["seeds"] == 8 and tq[0]["k"] == len(ev)
+    for t, c in zip(tq, cells):
+        assert t["split_half"] > 0.999 and t["ceiling"] > 0.999 and t["diff"] == c["diff"]
+        assert t["diff_seed_low"] <= t["diff_seed_high"]
+        assert t["within_noise"] == (c["diff"] == 0)  # a margin stays put when the seeds agree
+    assert any(c["diff"] > 0.05 for c in cells)
+    loud = [[[x + 5 * rng.standard_normal() for x in r] for _ in range(8)] for r in real]
+    loud_truth = np.mean(loud, axis=1).tolist()
+    loud_cells = heldout_cells(names, mixtures, loud_truth, proxies, comps, regmix, "good", ev, n_boot=20)
+    tl = truth_noise(names, loud, mixtures, proxies, comps, regmix, loud_cells, ev, n_boot=60)
+    assert all(t["split_half"] < 0.5 and t["split_half_low"] <= t["split_half"] <= t["split_half_high"] for t in tl)
+    assert sum(t["within_noise"] for t in tl) >= 3 and all(t["diff_seed_sd"] > 0.02 for t in tl)
+    assert truth_noise(names, [[r] for r in real], mixtures, proxies, comps, regmix, cells, ev) == []
+
+
+def test_heldout_cells_also_compare_with_baselines_from_any_components():
+    """Σwᵢ·Lᵢ is judged with the kind's own components; the stricter figure takes the best free
+    baseline over every variant's components, so it is never easier to beat."""
+    names, mixtures, real, proxies, comps, regmix = _synthetic(k=32)
+    # good's own Σwᵢ·Lᵢ is constant; bad's components see that domain d + 1's data hurts domain d
+    comps = {"good": [[1.0, 1.0, 1.0]] * 3,
+             "bad": [[1.0 if i == d else 2.5 if i == (d + 1) % 3 else 2.0 for d in range(3)] for i in range(3)]}
+    ev = split_indices(len(mixtures))[EVALUATION]
+    cells = heldout_cells(names, mixtures, real, proxies, comps, regmix, "good", ev, n_boot=20)
+    for c in cells:
+        assert c["best_baseline_any_spearman"] >= c["best_baseline_spearman"]
+        assert c["diff_any"] <= c["diff"] + 1e-12 and c["beats_any"] == (c["diff_any"] > 0)
+        assert c["best_baseline"] != "weighted_component_loss"
+    stricter = [c for c in cells if c["best_baseline_any"] == "bad/weighted_component_loss"]
+    assert stricter and all(c["diff_any"] < c["diff"] for c in stricter)
