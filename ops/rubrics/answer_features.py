@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Callable
 
 _W = re.IGNORECASE
 
@@ -218,11 +219,16 @@ def only_json(answer: str) -> float:
         return 0.0
 
 
+def detector(rx: re.Pattern) -> Callable[[str], float]:
+    """Detector: 1 when the compiled regex matches the answer, with the regex's own flags (a
+    pattern that is case-sensitive or multi-line stays so)."""
+    if not isinstance(rx, re.Pattern):
+        raise TypeError("a detector takes a compiled regex (its own flags are kept)")
+    return lambda a: float(bool(rx.search(a)))
+
+
 _CODE_BLOCK = re.compile(r"```|^(?: {4}|\t)\S", re.M)
-
-
-def code_block(answer: str) -> float:
-    return float(bool(_CODE_BLOCK.search(answer)))
+code_block = detector(_CODE_BLOCK)
 
 
 _UNIT_RX = re.compile(
@@ -239,17 +245,9 @@ _IMPERIAL = re.compile(r"\d\s*(?:miles?|mi\b|feet|foot|ft\b|inch\w*|in\b\.?|yard
                        r"°\s*F|fahrenheit|gallons?|mph|acres?|quarts?|pints?|cups?)", _W)
 
 
-def units(answer: str) -> float:
-    """1: a number with a unit (metric, imperial, time, money, percent)."""
-    return float(bool(_UNIT_RX.search(answer)))
-
-
-def metric(answer: str) -> float:
-    return float(bool(_METRIC.search(answer)))
-
-
-def imperial(answer: str) -> float:
-    return float(bool(_IMPERIAL.search(answer)))
+units = detector(_UNIT_RX)  # a number with a unit (metric, imperial, time, money, percent)
+metric = detector(_METRIC)
+imperial = detector(_IMPERIAL)
 
 
 # ---- hedging / certainty ------------------------------------------------------------------------------
