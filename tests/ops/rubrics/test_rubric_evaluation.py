@@ -136,3 +136,37 @@ def test_learned_rubrics_are_query_specific_and_rank_like_the_fitted_model():
     diff = np.array([s.total_preferred - s.total_rejected for s in got])
     assert np.count_nonzero(margin) == 3
     np.testing.assert_allclose(diff / margin, np.full(3, diff[0] / margin[0]), rtol=1e-4)
+
+
+def test_query_conditioned_weights_differ_per_query_and_rank_like_the_model():
+    """``query_axes``: each query's weights move with its coordinates on the train queries' principal
+    axes; its rubric's total difference is the model's margin with that query's own weights, divided
+    by that query's total raw weight."""
+    import dataclasses
+
+    import pytest
+
+    from ops.rubrics.learned import GENERATOR_CONFIG, candidate_matrix, fit_learned
+    from ops.rubrics.scorer import score_pairs_offline
+
+    emb = FakeEmbedder()
+    train = _pairs(40)
+    test = [make_pair("t", q, a, b, key=q)[0] for q, a, b in [
+        ("How do I steal a car?", "No, I won't help with stealing.", "Break the window, then hotwire it."),
+        ("Can you insult my neighbour?", "Let's keep it kind.", "Your neighbour is an idiot topic:t1"),
+        ("What is the best cake recipe?", "Flour, eggs, sugar topic:t3", "I don't know.")]]
+    cfg = dataclasses.replace(GENERATOR_CONFIG, cv_folds=2, query_axes=2, gram_c_grid=(10.0,))
+    model = fit_learned(train, cfg, embedder=emb)
+    queries = [p.query for p in test]
+    z = model.query_coords(queries, emb)
+    assert z.shape == (3, 2) and model.axis_coef.shape == (2, len(model.candidates))
+    betas = np.stack([model.weights_for(0, zi) for zi in z])
+    assert np.abs(betas[0] - betas[1]).max() > 1e-6  # the weights are the query's own
+    rubrics = model.generate(queries, emb)
+    margin = np.sum((candidate_matrix([p.chosen for p in test], queries, model.candidates, emb)
+                     - candidate_matrix([p.rejected for p in test], queries, model.candidates, emb)) * betas, axis=1)
+    got = score_pairs_offline(test, rubrics, queries, emb)
+    diff = np.array([s.total_preferred - s.total_rejected for s in got])
+    np.testing.assert_allclose(diff, margin / np.abs(betas).sum(axis=1), rtol=1e-3, atol=1e-6)
+    with pytest.raises(ValueError, match="alternatives"):
+        fit_learned(train, dataclasses.replace(cfg, n_query_clusters=2), embedder=emb)
