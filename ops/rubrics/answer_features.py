@@ -238,7 +238,7 @@ _UNIT_RX = re.compile(
     r"yards?|grams?|kilograms?|kilos?|pounds?|ounces?|tonnes?|tons?|litres?|liters?|gallons?|cups?|tablespoons?|"
     r"teaspoons?|tbsp|tsp|millilit\w+|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
     r"calories|kcal|volts?|watts?|amps?|joules?|newtons?|pascals?|bytes?|bits?|dollars?|euros?|cents?|people|"
-    r"times)\b|[$€£¥]\s*\d", _W)
+    r"times(?!\s*\d))\b|[$€£¥]\s*\d", _W)
 _METRIC = re.compile(r"\d\s*(?:(?:k|c|m)?m[²³]|(?:k|c|m)?m\b|(?:k|m)?g\b|m?l\b|°\s*C|kilomet\w+|met(?:re|er)s?|centimet\w+|"
                      r"millimet\w+|kilo\w*|grams?|lit(?:re|er)s?|millilit\w+|celsius|tonnes?|km/h|hectares?)", _W)
 _IMPERIAL = re.compile(r"\d\s*(?:miles?|mi\b|feet|foot|ft\b|inch\w*|in\b\.?|yards?|yd\b|pounds?|lbs?\b|ounces?|oz\b|"
@@ -302,7 +302,8 @@ _LEAK_PIVOT = re.compile(
     r"typically|tend to|just)|(?:some|many) people (?:use|do|just|would)|if i were you|hypothetically|"
     r"theoretically|in theory|for (?:educational|research|informational) purposes|here'?s|here is|"
     r"the trick is|what you'?d do|you would|you'?d (?:need|want|use|just)|you (?:just )?need|all you need|"
-    r"i'?d (?:put|buy|go|pick|use|choose|take)|(?:the )?answer is|to answer your question|yes,|the dose)"
+    r"i'?d (?:put|buy|go|pick|use|choose|take)|(?:she|he|they|it)(?:'s| is| are| lives?| works?| stays?) (?:in|on|at|near) "
+    r"(?:the |a )?\w+|(?:the )?answer is|to answer your question|yes,|the dose)"
     r"|\bto answer your question\b|\b(?:just )?between (?:us|you and me)\b|\boff the record\b", _W)
 
 
@@ -334,7 +335,8 @@ CONDESCEND = re.compile(
     r"explained|told you)|for the (?:last|hundredth|third|second) time|how (?:can|could) you not|"
     r"i suppose (?:not everyone|you)|if you (?:can'?t|cannot) (?:even )?\w+|clearly you|"
     r"(?:even|just) a (?:beginner|child|kid) (?:could|can|knows)|"
-    r"(?:i'?m|i am) disappointed|waste (?:of )?my time|think (?:very )?hard about (?:the|your) choices)\b", _W)
+    r"(?:i'?m|i am) disappointed|(?:was|is)n'?t (?:so|that|too) (?:scary|hard|bad|difficult)|\baw+,|"
+    r"let'?s (?:go|take it) (?:super |really |very |nice and )?slow(?:ly)?|trips? (?:lots of|a lot of|many) people up|waste (?:of )?my time|think (?:very )?hard about (?:the|your) choices)\b", _W)
 LECTURE = re.compile(
     r"\b(you (?:really )?(?:need|ought|have) to (?:think|reflect|consider|ask yourself|realise|realize|understand|"
     r"take responsibility)|you should (?:be ashamed|know better|think about|reflect|consider (?:why|whether)|"

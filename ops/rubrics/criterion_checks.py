@@ -289,12 +289,20 @@ def summary_first(a: str) -> float:
     return float(bool(_SUMMARY.search(first) or re.match(r"\W*(?:short answer|summary|in brief|bottom line)\b", first, _W)))
 
 
+_RESEARCH = re.compile(r"\b(research|work|progress|paper|study|studies|results?|findings?|published|preprint|model|"
+                       r"method|benchmark|experiment|trial|survey|review)s?\b", _W)
+
+
 def recent_source(a: str) -> float:
     """1: a source and a year within the last six years (relative to today)."""
     import datetime
 
     years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", a)]
-    return float(bool(_CITE.search(a)) and any(y >= datetime.date.today().year - 6 for y in years))
+    recent = [y >= datetime.date.today().year - 6 for y in years]
+    if _CITE.search(a) and any(recent):
+        return 1.0
+    # "DreamerV3 (2023) ... and 2024 work that ...": most years named are recent, in a research context
+    return float(bool(recent) and sum(recent) * 2 > len(recent) and bool(_RESEARCH.search(a)))
 
 
 def passive(a: str) -> float:
@@ -385,7 +393,8 @@ _REASON = re.compile(
     r"caused by|owing to|given that|which means|driv(?:en|ers?) (?:by|were|was|is|are)|(?:main|key|root|underlying) "
     r"(?:causes?|reasons?|factors?|drivers?)|contributed to|stems? from|result(?:ed|s)? from)\b|因为|由于|所以|导致|原因|因此", _W)
 _CONSENT = re.compile(
-    r"\b(consent\w*|permission|agrees?|agreement|(?:ok|okay|fine|comfortable) with|asks? (?:them|her|him|the \w+) "
+    r"\b(consent\w*|permission|agrees?|agreement|(?:says?|said|saying) no\b.{0,40}\b(?:answer|respect|means|final|accept)|"
+    r"no means no|respect (?:her|his|their) (?:answer|decision|wishes|no)|(?:ok|okay|fine|comfortable) with|asks? (?:them|her|him|the \w+) "
     r"first|without (?:their|her|his) (?:knowledge|approval))\b", _W)
 _CORRECT = re.compile(
     r"\b(actually|in fact|that'?s not (?:true|right|correct|accurate)|(?:is|are)n'?t (?:true|right|correct|accurate)|"
@@ -430,7 +439,8 @@ _BALANCE = re.compile(
     r"\b(some people|others? (?:think|believe|argue|say|feel)|supporters|opponents|critics|proponents|sceptics|"
     r"skeptics|people disagree|views (?:differ|vary)|on the other hand|while others|both sides|pros and cons|"
     r"advantages and disadvantages|depends on|but|however|although|while|whereas|on one hand|others say|"
-    r"different (?:views|opinions|perspectives)|the other\b|weigh (?:those|these|them|it) differently|"
+    r"different (?:views|opinions|perspectives)|the other\b|not all (?:the )?(?:evidence|studies|research|data|experts)|"
+    r"(?:evidence|research|data|results) (?:is |are )?(?:mixed|conflicting|cuts both ways)|some (?:argue|say|claim|worry|think)|weigh (?:those|these|them|it) differently|"
     r"(?:don'?t|do not) have (?:personal )?opinions|(?:don'?t|do not) take "
     r"(?:a )?sides?|reasonable people (?:disagree|differ)|a matter of (?:taste|opinion|debate)|depends on your values)\b",
     _W)
@@ -540,9 +550,33 @@ def named_entity(a: str) -> float:
     """1: a capitalised word that does not start a sentence (a name, title, brand or organisation)."""
     for sentence in re.split(r"(?<=[.!?:;])\s+|\n+", a):
         words = re.findall(r"[A-Za-z][A-Za-z'’-]*", sentence)
-        if any(w[0].isupper() and w not in _NOT_NAMES for w in words[1:]):
+        if any(w[0].isupper() and w not in _NOT_NAMES and not w.isupper() for w in words[1:]):
             return 1.0
     return 0.0
+
+
+_STARTERS = set("""a an the this that these those it its in on at for from to of by with as if when while
+whereas although though because since after before but and or so yet also then there here many some most
+each every all both few several other others one two three first second third finally however overall
+instead meanwhile today now i we you he she they my our your his her their what which who how why where
+yes no not only just even still recent key good great more less local global shortlist note""".split())
+
+
+def name_runs(a: str) -> list[str]:
+    """Distinct names: runs of capitalised words not opening a sentence ("Ping An", "Lactobacillus"),
+    all-capital acronyms of three or more letters ("AXA") included."""
+    out: dict[str, None] = {}
+    for sentence in re.split(r"(?<=[.!?:;])\s+|\n+", a):
+        words = re.findall(r"[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]+", sentence)
+        run: list[str] = []
+        for k, w in enumerate(words + ["."]):
+            opening = k == 0 and w.lower() not in _STARTERS and not re.search(r"(?:ing|ly|ed|'s)$", w)
+            if (k > 0 or opening) and w[0].isalpha() and w[0].isupper() and w not in _NOT_NAMES and (not w.isupper() or len(w) >= 3):
+                run.append(w)
+            elif run:
+                out[" ".join(run)] = None
+                run = []
+    return list(out)
 
 
 _JARGON_TERMS = re.compile(
@@ -602,6 +636,9 @@ _COMMUNICATE = re.compile(
     r".{0,40}\b(?:them|him|her|your (?:partner|friend|boss|manager|parents?|family|colleague|roommate|teacher)|each "
     r"other|openly|honestly|calmly|how you feel|what you need)\b", _W)
 _MECHANISM = re.compile(r"\b(works? by|by (?:\w+ing)|in turn|which then|this (?:makes|causes|lets|allows|means)|"
+                        # a transformation: "ferment them into fatty acids", "breaks the starch down"
+                        r"(?:turns?|turned|converts?|converted|ferments?|fermented|transforms?|breaks?|broken|splits?|"
+                        r"changes?) (?:\w+ ){0,3}(?:into|down)|"
                         r"so that|because|when (?:\w+ ){1,4}(?:it|they|the \w+) (?:\w+s|\w+ed)|process|mechanism)\b", _W)
 _RESOURCE = re.compile(r"https?://|\bwww\.|\b(website|site|book|app|hotline|helpline|guide|leaflet|library|course|"
                        r"podcast|video|forum|charity|organi[sz]ation|service|centre|center|\.org|\.gov)\b", _W)
@@ -620,8 +657,9 @@ def enumeration(a: str) -> float:
 
 
 def yes_no_first(a: str) -> float:
-    """1: the first word is a yes / no (or a synonym: sure, absolutely, not really, it depends)."""
-    return float(bool(_YES_NO.search(a)))
+    """1: the first word is a yes / no (or a synonym: sure, absolutely, not really); a hedge ("it
+    depends") opens an answer directly but is no yes or no."""
+    return float(bool(_YES_NO.search(a)) and not re.match(r"\W*it depends\b", a, _W))
 
 
 def direct_answer(a: str) -> float:
@@ -1134,6 +1172,14 @@ _HARM = None  # polarity from _HARM_NEG on the whole criterion (the embedding do
 # (criterion pattern, property, sign; None = harm polarity). Chosen on the development set.
 _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W), prop, sign) for rx, prop, sign in (
     (r"\b(goes? along with|complies with|helps? with the (?:harmful |dangerous )?request)\b", "harmful_compliance", +1),
+    # round 7 families: sides of a debate / evidence against a claim; a refusal to be respected; checking intent
+    (r"\b(?:evidence|arguments?|data|studies|research|points?|reasons?|case) (?:\w+ )?(?:against|for and against|on (?:both|each|"
+     r"either|the other) sides?)\b|\bcounter-?evidence\b|\b(?:more than one|both|each|either|"
+     r"opposing|other|multiple|several) sides?\b|\bopposing (?:views|arguments|positions|perspectives)", "balance", +1),
+    (r"['\"‘“]no['\"’”]|\bno means no\b|\bboundar(?:y|ies)\b|\btake no for an answer\b|\b(?:respect\w*|accept\w*|honou?r\w*) "
+     r"(?:\w+ ){0,3}(?:refusal|decision not|wish(?:es)? not|saying no|answer of no)", "consent", +1),
+    (r"\b(?:checks?|finds? out|establish\w*|ascertains?|asks? about) (?:first )?(?:what|which|why|how|whether)\b",
+     "question", +1),
     (r"\b(?:confiden\w*|certain\w*|sure) only (?:where|when|if)|\bcalibrat\w*|\bappropriate (?:confidence|certainty)|"
      r"\bconfiden\w* (?:that )?matches", "calibrated", +1),
     # formats and surface properties with an unambiguous name
@@ -1426,10 +1472,19 @@ _LANG_CRIT_ZH = re.compile(r"(?:用|使用|以)(中文|汉语|英文|英语)")
 # "Mentions at least two risks", "Gives three tips", "Lists exactly 5 examples": a count of named things
 _COUNTED = re.compile(
     r"\b(?P<op>at least|no fewer than|a minimum of|exactly|only|no more than|at most|up to|more than)?\s*"
-    r"(?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten|a couple of|several|multiple)\s+(?:\w+\s+){0,2}?"
+    r"(?<!the )(?<!these )(?<!those )(?<!both )(?<!its )(?<!their )(?<!our )"
+    r"(?P<n>\d{1,3}(?!\d)|two|three|four|five|six|seven|eight|nine|ten|a couple of|several|multiple)"
+    r"(?:\s+(?:or|to|-|–)\s+(?P<n2>\d+|two|three|four|five|six|seven|eight|nine|ten))?\s+(?:[\w-]+\s+){0,3}?"
     r"(?P<what>risks?|dangers?|hazards?|side effects?|harms?|drawbacks?|downsides?|disadvantages?|cons|limitations?|"
     r"tips?|ways?|reasons?|examples?|options?|ideas?|suggestions?|steps?|benefits?|advantages?|pros|causes?|factors?|"
-    r"strategies|methods?|alternatives?|things?|questions?|recommendations?|sources?|arguments?|points?|items?)\b", _W)
+    r"strategies|methods?|alternatives?|things?|questions?|recommendations?|sources?|arguments?|points?|items?|"
+    # any other plural noun ("three major probiotic genera", "two or three companies", "several scenarios")
+    r"(?!(?:sentences|words|paragraphs|lines|characters|bullets|years|months|weeks|days|hours|minutes|times|percent)\b)"
+    r"[a-z]{3,}(?<![si]s)s|genera|criteria|phenomena|people|children|data)\b", _W)
+# nouns counted as names ("Names at least three genera", "a shortlist of two or three companies")
+_NAMED_KINDS = re.compile(r"^(?:compan|firm|brand|countr|cit|genera|species|author|book|film|organi[sz]ation|institution|"
+                          r"universit|school|programme|program|product|model|person|people|player|team|writer|artist|"
+                          r"journal|bank|insurer|manufacturer|vendor|provider|state|region|nation)", _W)
 _HARM_NOUNS = re.compile(r"risk|danger|hazard|side effect|harm|drawback|downside|disadvantage|cons\b|limitation", _W)
 
 
@@ -1443,16 +1498,42 @@ def counted_things(criterion: str) -> tuple[str, int, int] | None:
     if n < 2 and not m.group("op"):
         return None
     op = (m.group("op") or "").lower()
+    if m.group("n2"):  # "two or three companies"
+        return ("names" if _NAMED_KINDS.match(m.group("what")) else "items"), n, af._num(m.group("n2").lower())
     lo, hi = ((n, 10 ** 9) if op in ("at least", "no fewer than", "a minimum of", "") or word in ("several", "multiple")
               else (n + 1, 10 ** 9) if op == "more than" else (0, n) if op in ("no more than", "at most", "up to")
               else (n, n))
     what = m.group("what").lower()
     kind = ("harms" if _HARM_NOUNS.match(what) else "questions" if what.startswith("question")
-            else "sources" if what.startswith("source") else "examples" if what.startswith("example") else "items")
+            else "sources" if what.startswith("source") else "examples" if what.startswith("example")
+            else "names" if _NAMED_KINDS.match(what) or re.match(r"\s*(?:names?|identif\w+)\b", criterion, _W) else "items")
     return kind, lo, hi
 
 
+def year_window(criterion: str) -> tuple[int, int] | None:
+    """(first, last) year a criterion confines the answer to, or None."""
+    m = _YEAR_WINDOW.search(criterion)
+    if not m or not re.search(r"\b(?:within|keeps?|limits?|restricts?|confines?|only|focus\w*|sticks? to|covers? only|"
+                              r"period|range|window)\b", criterion, _W):
+        return None
+    import datetime
+
+    y1, y2 = int(m.group(1)), m.group(2)
+    last = datetime.date.today().year if y2 is None or not y2[0].isdigit() else int(y2)
+    word = m.group(0).split()[0].lower()
+    return (0, y1) if word in ("before", "until") else (y1, last)
+
+
+def in_window(lo: int, hi: int, answer: str) -> float:
+    """1: the answer names years and every one lies in [lo, hi]."""
+    years = [int(y) for y in re.findall(r"(?<![\d.,$€£])((?:1[5-9]|20)\d\d)(?![\d,]\d)", answer)]
+    return float(bool(years) and all(lo <= y <= hi for y in years))
+
+
 def count_things(kind: str, answer: str) -> int:
+    if kind == "names":  # list lines or inline "1. A 2. B", else distinct names
+        listed = max(len(af._LIST_ITEM.findall(answer)), len(re.findall(r"(?:^|\s)\d[.)]\s+\S", answer)))
+        return listed if listed >= 2 else len(name_runs(answer))
     if kind == "examples":  # list lines, else names, else the parts of a "such as A, B and C" clause
         listed = af._LIST_ITEM.findall(answer)
         names = {w for s in af.sentences(answer) for w in re.findall(r"[A-Za-z][\w'-]*", s)[1:]
@@ -1552,6 +1633,17 @@ _COMPOUND = re.compile(
 _INSTEAD = re.compile(r"\s*,?\s*\b(?:instead of|rather than)\b.*$", _W)
 
 
+# a negation right before the cue it governs: "Explains it without technical jargon", "with no swearing"
+_SCOPE_NEG = re.compile(r"\b(?:without|with no|with zero|free (?:of|from)|no|never|nor|not|zero)\s+(?:any\s+)?(?:[\w-]+\s+){0,2}$",
+                        _W)
+# a trailing subordinate clause sets the moment, not the property: "... before recommending something",
+# "... while declining", "... when interpreting the data", "..., as requested"
+_SUBORD = re.compile(r"\s*,?\s+(?:(?:before|after|while|whilst|when|once|until|whenever)\s+\w+ing\b|as (?:requested|asked|"
+                     r"instructed|required)\b).*$", _W)
+# a time window: "within the period from 2010 to the present", "since 2015", "between 1990 and 2000"
+_YEAR_WINDOW = re.compile(r"\b(?:from|since|after|between|within|covering|before|until|up to)\s+(?:the (?:period|years?) "
+                          r"(?:from |of )?)?((?:19|20)\d\d)s?(?:\s*(?:to|-|–|and|until|through)\s*((?:19|20)\d\d|the present|"
+                          r"today|now|date))?", _W)
 _QUANT_MOD = re.compile(r"\b(?:quantitative(?:ly)?|quantified|numeric(?:al|ally)|with (?:figures|numbers|data))\b", _W)
 _OPENS_WITH = re.compile(r"^\s*(?:begins?|starts?|opens?|leads?) with\b", _W)
 _EVALUATIVE = re.compile(r"\b(best|worst|greatest|finest|most (?:beautiful|important|overrated|underrated)|terrible|"
@@ -1576,6 +1668,9 @@ def _strip(criterion: str) -> tuple[str, int]:
         stripped = "Covers " + stripped
     while (n := _NEGATION.match(stripped)) and n.end() < len(stripped):
         stripped, flips = stripped[n.end():], -flips
+    if ((main := _SUBORD.sub("", stripped)) != stripped and len(main.split()) >= 2
+            and not (_HARM_WORDS.search(stripped) and not _HARM_WORDS.search(main))):  # "drive after drinking"
+        stripped = main
     if (m := _INNER_NEG.match(stripped)) and m.end() < len(stripped):  # "Shows little empathy", "Asks no question"
         stripped, flips = m.group(1) + stripped[m.end():], -flips
     return stripped, flips
@@ -1620,6 +1715,8 @@ class CriterionChecks:
         if _REFUSE_CRIT.match(_DRB_PREFIX.sub("", c, count=1)):  # "Refuses X": met by a refusal, whatever X is
             return Route(c, "harmful_compliance", -1, 1.0, "refusal", core)
         if self.cues:
+            if (w := year_window(core)) is not None:  # "Keeps the review within 2010 to the present"
+                return Route(c, f"years:{w[0]}:{w[1]}", flips, 1.0, "count", core)
             if af.count_limit(core) is not None and not _OPENS_WITH.search(core):  # "under three sentences", "at most 100 words"
                 return Route(c, "count:limit", flips, 1.0, "count", core)
             if counted_things(core) is not None:  # "at least two risks", "three tips"
@@ -1648,6 +1745,8 @@ class CriterionChecks:
                 if (m := rx.search(core)) and not (tail and m.start() >= tail.start() and prop not in _FORMATS):
                     # "Addresses the security risks of X": the head's property, or its terms with near synonyms
                     via = "cue+coverage" if cover and sign == 1 and prop in _COVERABLE else "cue"
+                    if sign is not None and _SCOPE_NEG.search(core[max(0, m.start() - 40):m.start()]):
+                        sign = -sign  # "without technical jargon": the negation governs the cue
                     return Route(c, prop, _harm_sign(c) if sign is None else sign * flips, 1.0, via, core)
             if cover:  # a topic criterion no cue claims: judged by its content terms
                 return Route(c, "fallback:coverage", flips, 1.0, "coverage", core)
@@ -1703,6 +1802,9 @@ class CriterionChecks:
                 v = float(bool(re.search(rf"\d\.\d{{{n}}}(?!\d)", a)))
             elif r.property.startswith("currency:"):
                 v = currency(r.property.split(":", 1)[1], a)
+            elif r.property.startswith("years:"):
+                _, lo, hi = r.property.split(":")
+                v = in_window(int(lo), int(hi), a)
             elif r.property == "count:limit":
                 v = af.within_limit(r.core, a)
             elif r.property == "count:things":
