@@ -63,6 +63,8 @@ SYNONYMS: dict[str, str] = {
               r"coming (?:years|decades)|long[- ]term|trend",
     "outlook": r"outlook|future|forecast|expected|will\b|by 20\d\d|projection|ahead",
     "trend": r"trend|rise|rising|rose|fall|falling|fell|grow|growth|declin|increas|decreas|over time|since",
+    "causation": r"caus|because|due to|driven by|result of|leads? to|effect of",
+    "correlation": r"correlat|associat|linked|link between|relationship|go together|goes together|co-occur",
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",
     "risk": r"risk|danger|hazard|threat|harm|downside|vulnerab|exposure|uncertain|attack|hijack|exploit|breach|leak|"
             r"disrupt|halt|shortage|concentrat|depend|could (?:halt|stop|cut|hit|fail)|"

@@ -1540,6 +1540,9 @@ def count_things(kind: str, answer: str) -> int:
                  if w[0].isupper() and w not in _NOT_NAMES}
         m = re.search(r"\b(?:such as|for (?:example|instance)|e\.g\.|like)\b,?\s*([^.;!?]+)", answer, _W)
         clause = len(re.split(r",\s*|\s+(?:and|or)\s+", m.group(1))) if m else 0
+        if (col := re.search(r":\s*([^:]+)$", answer)) and len(col.group(1).split()) >= 6:  # "...: A does x, and B does y"
+            clause = max(clause, len([p for p in re.split(r";\s*|,\s*(?:and|or)?\s*|\s+(?:and|or)\s+(?=\w+ \w+)", col.group(1))
+                                      if len(p.split()) >= 3]))
         return max(len(listed) if len(listed) >= 2 else 0, len(names), clause)
     if kind == "sources":
         return len({m.group(0).lower() for m in _CITE.finditer(answer)})
@@ -1656,6 +1659,50 @@ _TITLE_NOUN = re.compile(
     r"^\s*(?:(?:depth|breadth|quality|thoroughness) of (?:the )?(?:analysis|discussion|coverage) (?:of|on|about)|"
     r"(?:discussion|coverage|analysis|treatment|overview|assessment|examination|evaluation|exploration|review|"
     r"consideration|identification|description|explanation|acknowledge?ment|mention|inclusion)s? (?:of|on|about))\s+", _W)
+
+
+_WHOLLY = re.compile(r"\b(?:entirely|only|exclusively|fully|wholly|purely|solely|completely|throughout|all in)\b", _W)
+_LEAD_VERB = re.compile(r"^\s*(?-i:[A-Z][a-z]+(?<!s)s)\s+(?=\w)")  # "Separates", "Reveals": the verb is no term
+# a named programming language and the marks of code written in it
+_CODE_LANGS = {
+    "python": r"```py(?:thon)?\b|^\s*(?:def|import|from \S+ import|class)\b|\bprint\(|\[::|\belif\b|\bself\.",
+    "javascript": r"```(?:js|javascript|ts|typescript)\b|\b(?:const|let|var|function)\b|console\.log|=>|;\s*$",
+    "sql": r"```sql\b|\b(?:SELECT|INSERT|UPDATE|DELETE|CREATE TABLE)\b",
+    "bash": r"```(?:bash|sh|shell|console)\b|^\s*\$ |^\s*(?:echo|grep|sudo|chmod|ls|cd|git|pip|npm|apt(?:-get)?|curl|mkdir|rm)\b",
+}
+_CODE_LANG_CRIT = re.compile(r"\b(python|javascript|js|typescript|sql|bash|shell)\b", _W)
+
+
+def refine(r: "Route", v: float, a: str) -> float:
+    """A property's detector value narrowed by what the criterion adds to it: the code's language
+    ("a Python snippet"), the final answer's unit, the items a comparison names ("Compares how
+    Mean-Variance and Black-Litterman ..."), a named or concrete example, the term a definition names."""
+    crit = r.core or r.criterion
+    if r.property in ("code", "code_block") and (m := _CODE_LANG_CRIT.search(crit)):
+        want = {"js": "javascript", "typescript": "javascript", "shell": "bash"}.get(m.group(1).lower(), m.group(1).lower())
+        fence = re.search(r"```(\w+)", a)
+        others = [k for k in _CODE_LANGS if k != want and re.search(_CODE_LANGS[k], a, re.M)]
+        if fence:
+            tag = fence.group(1).lower()
+            tag = {"py": "python", "js": "javascript", "ts": "javascript", "typescript": "javascript", "sh": "bash",
+                   "shell": "bash", "console": "bash"}.get(tag, tag)
+            return min(v, float(tag == want))
+        return min(v, float(bool(re.search(_CODE_LANGS[want], a, re.M)) or not others))  # another language's marks only
+    if r.property == "units" and re.search(r"\b(?:final|the) (?:answer|result)|\bresult\b", crit, _W):
+        nums = list(re.finditer(r"\d[\d,.]*", a))  # the last number carries the unit
+        return min(v, float(bool(nums) and bool(af._UNIT_RX.match(a, nums[-1].end() - 1))))
+    words = re.findall(r"[A-Za-z][\w-]*", crit)
+    if r.property == "comparison" and sum(w[0].isupper() for w in words) * 2 < len(words):  # not a Title Case heading
+        named = [w for w in re.findall(r"(?-i:[A-Z][\w-]*[A-Za-z])", crit)[1:] if w.lower() not in _STARTERS]
+        if len(named) >= 2:  # both compared things are named: each must be discussed
+            return float(all(re.search(rf"\b{re.escape(w)}", a) for w in named) and len(af.sentences(a)) >= 2) or v * float(
+                all(re.search(rf"\b{re.escape(w)}", a) for w in named))
+    if r.property == "example" and re.search(r"\b(?:nam(?:es?|ed|ing)|specific|concrete|real)\b", crit, _W):
+        return max(v, named_entity(a))
+    if r.property == "definition" and (m := re.search(r"\bdefin\w*\s+(?:the term |what )?(?:an? |the )?([a-z][\w-]{3,})", crit, _W)):
+        term = re.escape(m.group(1)[:max(4, len(m.group(1)) - 2)])
+        return max(v, float(bool(re.search(rf"\b{term}\w*\s+(?:is|are|means?|refers?)\b", a, _W))))
+    return v
 
 
 def _strip(criterion: str) -> tuple[str, int]:
@@ -1796,7 +1843,10 @@ class CriterionChecks:
         out = []
         for r, a in zip(self.route(criteria), answers):
             if r.property.startswith("language:"):
-                v = float(af.language(a) == r.property.split(":", 1)[1])
+                lang = r.property.split(":", 1)[1]
+                v = float(af.language(a) == lang)
+                if _WHOLLY.search(r.criterion):  # "Responds entirely in Spanish": no sentence in another language
+                    v = min([v] + [float(af.language(x) == lang) for x in af.sentences(a) if len(x.split()) >= 4])
             elif r.property.startswith("decimals:"):
                 n = int(r.property.split(":", 1)[1])
                 v = float(bool(re.search(rf"\d\.\d{{{n}}}(?!\d)", a)))
@@ -1812,10 +1862,12 @@ class CriterionChecks:
                 v = float(lo <= count_things(kind, a) <= hi)
             elif r.property == "fallback:coverage" and r.via == "topic":
                 v = any_term(r.core, a)
+            elif r.property == "fallback:coverage" and r.via == "fallback":  # "Separates X from Y": X and Y
+                v = topic_coverage(_LEAD_VERB.sub("", r.core or r.criterion, count=1), a)
             elif r.property == "fallback:coverage":
                 v = topic_coverage(r.core or r.criterion, a)
             else:
-                v = detectors[r.property](a)
+                v = refine(r, detectors[r.property](a), a)
                 if r.via == "cue+coverage":
                     v = max(v, topic_coverage(r.core, a))
                 if r.property != "statistics" and _QUANT_MOD.search(r.core):  # "Quantitative comparison of costs"
