@@ -27,7 +27,7 @@ SYNONYMS: dict[str, str] = {
     "regulat": r"regulat|law|legal|legislat|act\b|rules?\b|ban|bans|prohibit|requir|complian|directive|"
                r"oversight|regulator|authorit|enforce|fine|licen|standard|certif|conformity|govern",
     "law": r"law|legal|legislat|act\b|statut|court|rules?\b|regulat|illegal|ban",
-    "policy": r"polic|government|law|regulat|subsid|tax|tariff|program|scheme|initiativ|strateg|ministry|"
+    "policy": r"polic|government|law|regulat|subsid|tax|tariff|levy|levies|duty|duties|program|scheme|initiativ|strateg|ministry|"
               r"legislat|plan\b|incentiv|mandate",
     "government": r"govern|state|ministry|federal|public sector|authorit|official|parliament|congress|polic",
     "health": r"health|medical|disease|illness|hospital|patient|doctor|care|mortality|death|injur|mental|"
@@ -113,7 +113,7 @@ discusses discuss mentions mention explains explain describes describe states st
 specifically clearly well addresses address situation any all some each their them they there what which who how
 when where why does do not no question questions query topic asked actual away drifts stays keeps reply covers
 cover covered analyzes analyses analyse analyze examines examine outlines outline summarizes summarises
-overview impact impacts effect effects implications role importance significance meaning relevance value aspects aspect issues issue factors
+overview impact impacts effect effects affect affects affecting influence influences implications role importance significance meaning relevance value aspects aspect issues issue factors
 current key main major various different identifies identify lists list names name notes note highlights
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state

@@ -374,7 +374,8 @@ _LEGAL = re.compile(
 _ALTERNATIVE = re.compile(
     r"\b(instead|rather than|alternatively|an alternative|you (?:could|can|might) (?:try|ask|talk|use|go|contact|"
     r"look|consider|write|call|speak|check|report|book|keep|note)|a better (?:way|option|idea)|how about|why not|"
-    r"one option|consider)\b", _W)
+    r"one option|consider|generic|own-brand|own brand|store brand|cheaper (?:option|version|brand|one)|"
+    r"for a fraction of the (?:price|cost)|costs? less)\b", _W)
 _OTHER_HELP = re.compile(
     r"\b(but i (?:can|could|would|'?d)|but i'?m (?:happy|glad)|i can help (?:you )?(?:with|to)|i'?d be (?:glad|happy) "
     r"to|happy to help|glad to help|anything else|let me know if|i can (?:instead|also)|what i can do|want me to|shall i|"
@@ -400,7 +401,8 @@ _CORRECT = re.compile(
     r"\b(actually|in fact|that'?s not (?:true|right|correct|accurate)|(?:is|are)n'?t (?:true|right|correct|accurate)|"
     r"not (?:true|accurate)|is a myth|misconception|no (?:good |scientific |reliable )?evidence|not supported|"
     r"retracted|debunked|that'?s false|is false|not the case|contrary to|i (?:don'?t|do not) (?:agree|think so)|"
-    r"i disagree|mistaken|stereotype)\b", _W)
+    r"i disagree|mistaken|stereotype|(?:small |little |quick )?(?:slip|typo)|(?:one|a) (?:small )?(?:mistake|error)|"
+    r"should be \d[\d.,]*|(?:is|are|equals?) \d[\d.,%]*,? not \d[\d.,%]*)\b", _W)
 _ASK_WHY = re.compile(
     r"\bwhy\b[^.!?]*\?|\b(?:can|may) i ask\b|what'?s going on|what is going on|what makes you|"
     r"what (?:do|would) you (?:need|want) [^?.!]{0,40}\bfor\b|what(?:'s| is) the reason|what(?:'s| is) (?:it|this|that) for",
@@ -1049,7 +1051,9 @@ PROPERTIES: tuple[Property, ...] = (
     )),
     Property("assumption", _any(re.compile(
             r"\bas a (?:young |old |single |busy )?(?:woman|man|girl|boy|mother|mum|mom|father|dad|teen\w*|student|"
-            r"christian|muslim|jew|lady|guy)\b|\bsince you(?:'re| are) (?:a |an )?(?:woman|man|young|old|girl|boy|lady|guy)|"
+            r"christian|muslim|jew|lady|guy)\b|\bsince you(?:'re| are) (?:probably |likely |obviously |clearly )?(?:a |an )?(?:woman|man|young|old|girl|boy|lady|guy)|"
+            r"\byou(?:'re| are| must be) (?:probably|likely|obviously|clearly|surely) (?:a |an )?(?:woman|man|young|old|girl|boy|"
+            r"lady|guy|teen\w*|student|retired|parent|mum|mom|dad)\b|"
             r"\bfor (?:a )?(?:lady|guy|gal|girl|boy) like you|\byou (?:ladies|guys|girls|boys|women|men) (?:always|love|like|"
             r"usually)", _W)), (
         ("presumes the user's age, gender or background", +1),
@@ -1180,6 +1184,10 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
      r"(?:\w+ ){0,3}(?:refusal|decision not|wish(?:es)? not|saying no|answer of no)", "consent", +1),
     (r"\b(?:checks?|finds? out|establish\w*|ascertains?|asks? about) (?:first )?(?:what|which|why|how|whether)\b",
      "question", +1),
+    (r"\b(?:points? out|flags?|spots?|notes?|catches?|identifies?) (?:the |a |an |any )?(?:\w+ )?(?:mistakes?|errors?|slips?|"
+     r"miscalculations?|typos?|flaws?)\b", "correction", +1),
+    (r"\b(?:teen\w*|novices?|newcomers?|grandparents?|outsiders?|someone new to|a beginner) (?:could|can|would|might) "
+     r"(?:follow|understand|grasp)|\bterms (?:a|an) \w+ (?:could|can|would) (?:follow|understand)", "jargon", -1),
     (r"\b(?:confiden\w*|certain\w*|sure) only (?:where|when|if)|\bcalibrat\w*|\bappropriate (?:confidence|certainty)|"
      r"\bconfiden\w* (?:that )?matches", "calibrated", +1),
     # formats and surface properties with an unambiguous name
@@ -1697,6 +1705,9 @@ def refine(r: "Route", v: float, a: str) -> float:
         if len(named) >= 2:  # both compared things are named: each must be discussed
             return float(all(re.search(rf"\b{re.escape(w)}", a) for w in named) and len(af.sentences(a)) >= 2) or v * float(
                 all(re.search(rf"\b{re.escape(w)}", a) for w in named))
+    if r.property == "named_entity" and re.search(r"\b(?:author|writer|inventor|founder|director|composer|painter|"
+                                                   r"scientist|president|ceo|person|who)\b", crit, _W):
+        return float(any(len(n.split()) >= 2 for n in name_runs(a)))  # a person: first and last name
     if r.property == "example" and re.search(r"\b(?:nam(?:es?|ed|ing)|specific|concrete|real)\b", crit, _W):
         return max(v, named_entity(a))
     if r.property == "definition" and (m := re.search(r"\bdefin\w*\s+(?:the term |what )?(?:an? |the )?([a-z][\w-]{3,})", crit, _W)):
