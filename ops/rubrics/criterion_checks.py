@@ -1649,7 +1649,7 @@ _SCOPE_NEG = re.compile(r"\b(?:without|with no|with zero|free (?:of|from)|no|nev
                         _W)
 # a trailing subordinate clause sets the moment, not the property: "... before recommending something",
 # "... while declining", "... when interpreting the data", "..., as requested"
-_SUBORD = re.compile(r"\s*,?\s+(?:(?:before|after|while|whilst|when|once|until|whenever)\s+\w+ing\b|as (?:requested|asked|"
+_SUBORD = re.compile(r"\s*,?\s+(?:(?:before|after|while|whilst|when|once|until|whenever)\s+\w+ing\b|(?:until|unless) (?:it|they|\w+ \w+) (?:is|are|has|have)\b|as (?:requested|asked|"
                      r"instructed|required)\b).*$", _W)
 # a time window: "within the period from 2010 to the present", "since 2015", "between 1990 and 2000"
 _YEAR_WINDOW = re.compile(r"\b(?:from|since|after|between|within|covering|before|until|up to)\s+(?:the (?:period|years?) "
@@ -1800,7 +1800,7 @@ class CriterionChecks:
             for rx, prop, sign in _CUES:
                 if cover and prop in ("fallback:coverage", "harmful_compliance"):
                     continue  # a property named in the head of "Addresses X of Y" decides first; a topic is no request
-                if (m := rx.search(core)) and not (tail and m.start() >= tail.start() and prop not in _FORMATS):
+                if (m := rx.search(core)) and not (tail and m.start() >= tail.start() and prop not in _FORMATS | {"jargon"}):
                     # "Addresses the security risks of X": the head's property, or its terms with near synonyms
                     via = "cue+coverage" if cover and sign == 1 and prop in _COVERABLE else "cue"
                     if sign is not None and _SCOPE_NEG.search(core[max(0, m.start() - 40):m.start()]):
