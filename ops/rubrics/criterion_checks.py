@@ -14,11 +14,13 @@ terms are looked for, with near synonyms), else the description nearest in MiniL
 negations flips the score. A criterion no description is near (cosine < ``route_min``) falls back
 to content-word coverage, the route labelled ``fallback:coverage`` (negations flip it too). Cues,
 descriptions and ``route_min`` were set on the development set (``ops.rubrics.satisfaction_dev``)
-and the probe groups, never on a held-out group (``ops.rubrics.probe.HELD_OUT``; empty since round 6
-used the blind round-5 group as development data, until a new blind group is added). Round 6 added rule
+and the probe groups, never on a held-out group (``ops.rubrics.probe.HELD_OUT``; empty since round 7
+used the blind round-6 group as development data, until a new blind group is added). Round 6 added rule
 families for general phrasings (hedges, count limits, languages, refusals that leak, surface-polite
 condescension, lecturing, topic coverage with near synonyms, formats such as tables and JSON, units,
-disclaimers, tone): ``ops.rubrics.answer_features``, ``ops.rubrics.coverage_terms``.
+disclaimers, tone): ``ops.rubrics.answer_features``, ``ops.rubrics.coverage_terms``. Round 7 added
+structural families: a negation governing a cue inside the criterion, subordinate clauses that do not
+route, time windows, counts of any plural noun and ranges, and criterion-aware refinements (``refine``).
 
 What it cannot do: judge whether content is correct, complete, relevant or well argued; a
 criterion about anything outside the property list is judged by word coverage only.
