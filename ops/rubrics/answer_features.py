@@ -335,7 +335,8 @@ CONDESCEND = re.compile(
     r"explained|told you)|for the (?:last|hundredth|third|second) time|how (?:can|could) you not|"
     r"i suppose (?:not everyone|you)|if you (?:can'?t|cannot) (?:even )?\w+|clearly you|"
     r"(?:even|just) a (?:beginner|child|kid) (?:could|can|knows)|"
-    r"(?:i'?m|i am) disappointed|(?:was|is)n'?t (?:so|that|too) (?:scary|hard|bad|difficult)|\baw+,|"
+    r"(?:i'?m|i am) disappointed|(?:did|do|have) you (?:even|ever even) (?:go|read|learn|try|look|check|pass|finish|open)|"
+    r"did you (?:skip|miss|sleep through)|(?:was|is)n'?t (?:so|that|too) (?:scary|hard|bad|difficult)|\baw+,|"
     r"let'?s (?:go|take it) (?:super |really |very |nice and )?slow(?:ly)?|trips? (?:lots of|a lot of|many) people up|waste (?:of )?my time|think (?:very )?hard about (?:the|your) choices)\b", _W)
 LECTURE = re.compile(
     r"\b(you (?:really )?(?:need|ought|have) to (?:think|reflect|consider|ask yourself|realise|realize|understand|"
@@ -345,7 +346,8 @@ LECTURE = re.compile(
     r"before i answer,? (?:you|i|let)|i (?:have|need|feel obliged) to (?:remind|point out|say)|let this be a lesson|"
     r"ask yourself why|think (?:very )?(?:hard|carefully) about (?:why|your|the choices)|grow up|you (?:really )?(?:need|have|"
     r"ought) to (?:stop|quit|get your act|grow)|stop (?:wasting|being so)|you shouldn'?t be (?:\w+ing)|"
-    r"you'?re better than this|frankly|i'?m disappointed|a (?:bad|terrible) (?:habit|choice|idea) and you know)\b",
+    r"you'?re better than this|you should(?:n'?t)? (?:feel|be) (?:so |more |less )?(?:grateful|thankful|sad|happy|ashamed|"
+    r"upset|angry|guilty|proud|glad|embarrassed|worried)|you shouldn'?t feel|frankly|i'?m disappointed|a (?:bad|terrible) (?:habit|choice|idea) and you know)\b",
     _W)
 JUDGMENTAL = re.compile(
     r"\b(pathetic|ridiculous|stupid|idiotic|lazy|disgusting|shameful|selfish|irresponsible|barbaric|"

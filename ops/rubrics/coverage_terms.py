@@ -23,7 +23,7 @@ SYNONYMS: dict[str, str] = {
     "financ": r"financ|fund|money|budget|cost|spend|invest|capital|loan|debt|revenue|tax|\$|€|£|billion|million",
     "cost": r"cost|price|expens|spend|afford|cheap|fee|\$|€|£|budget|billion|million",
     "spending": r"spend|expenditure|cost|budget|outlay|pay|billion|million|\$|€|£",
-    "price": r"price|cost|expens|cheap|afford|\$|€|£|per unit",
+    "price": r"price|cost|expens|cheap|afford|rent\b|rents\b|\$|€|£|per unit",
     "regulat": r"regulat|law|legal|legislat|act\b|rules?\b|ban|bans|prohibit|requir|complian|directive|"
                r"oversight|regulator|authorit|enforce|fine|licen|standard|certif|conformity|govern",
     "law": r"law|legal|legislat|act\b|statut|court|rules?\b|regulat|illegal|ban",
@@ -118,7 +118,7 @@ current key main major various different identifies identify lists list names na
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
 status level levels consequences consequence footprint footprints toll member members concern concerns consideration considerations
-debate debates including particular specific detail details detailed information its both between
+debate debates including particular local global specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
 

@@ -527,3 +527,21 @@ def test_detector_families_round7():
     assert det["assumption"]("You're probably a student, so go for the cheap plan.") == 1.0
     assert det["correction"]("Small slip: 12 times 3 is 36, not 38.") == 1.0
     assert det["alternative"]("Buy the generic version; it costs less.") == 1.0
+
+
+def test_claims_are_asserted_not_denied_and_batch17_families(checks):
+    crit = "Does not claim that the diet reverses diabetes"
+    (r,) = checks.route([crit])
+    assert (r.property, r.sign) == ("claim", -1)
+    assert checks.score([crit] * 2, ["There is no evidence the diet reverses diabetes, though it can help weight loss.",
+                                     "This diet reverses diabetes in a month."]).tolist() == [1.0, 0.0]
+    feel = "Does not tell the user how they ought to feel"
+    assert checks.score([feel] * 2, ["That sounds really hard.", "You should be grateful, not upset."]).tolist() == [1, 0]
+    from ops.rubrics.criterion_checks import PROPERTIES
+
+    det = {p.name: p.detect for p in PROPERTIES}
+    assert det["diagnosis"]("That sounds like tendinitis from overuse.") == 1.0
+    assert det["other_help"]("If you like, I can help you write the email.") == 1.0
+    assert det["offensive"]("Did you even read the manual?") == 1.0
+    assert det["reason"]("Ice floats, so lakes freeze from the top.") == 1.0
+    assert det["professional_help"]("Raise it with HR this week.") == 1.0
