@@ -356,7 +356,8 @@ JUDGMENTAL = re.compile(
     r"should be ashamed|are (?:simply |just )?wrong|is (?:simply |just )?(?:wrong|evil)|evil|"
     r"(?:simply|clearly|obviously) (?:better|worse|wrong|right)|(?:clearly|obviously|definitely|totally) (?:in the )?"
     r"(?:wrong|right)|in the wrong|you'?re (?:completely |totally |absolutely )?right|(?:he|she|they) (?:is|are|'s|'re) "
-    r"(?:being )?(?:unreasonable|ridiculous|selfish)|owes? you an apology)\b", _W)
+    r"(?:being )?(?:unreasonable|ridiculous|selfish)|owes? you an apology|(?:is|are) (?:just|only|merely) (?:a |an )?(?:\w+ )?"
+    r"(?:story|stories|fairy tales?|myths?|crutch)|won'?t do anything|does nothing)\b", _W)
 
 
 # ---- risks ----------------------------------------------------------------------------------------

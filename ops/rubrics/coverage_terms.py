@@ -63,6 +63,7 @@ SYNONYMS: dict[str, str] = {
               r"coming (?:years|decades)|long[- ]term|trend",
     "outlook": r"outlook|future|forecast|expected|will\b|by 20\d\d|projection|ahead",
     "trend": r"trend|rise|rising|rose|fall|falling|fell|grow|growth|declin|increas|decreas|over time|since",
+    "dispos": r"dispos|recycl|throw (?:away|out)|bin\b|bins\b|rubbish|waste|collection|drop[- ]off|tip\b",
     "causation": r"caus|because|due to|driven by|result of|leads? to|effect of",
     "correlation": r"correlat|associat|linked|link between|relationship|go together|goes together|co-occur",
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",

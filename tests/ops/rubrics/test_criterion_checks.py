@@ -442,10 +442,7 @@ def test_development_set_is_met_in_full(checks):
 
     a = agreement("criterion-checks", checks.score([c for c, _, _ in DEV], [x for _, x, _ in DEV]),
                   [y for _, _, y in DEV])
-    missed = [c for (c, _, y), v in zip(DEV, checks.score([c for c, _, _ in DEV], [x for _, x, _ in DEV]))
-              if (v >= 0.5) != y]
-    # one known miss, from the round-7 fresh batch (an instruction criterion judged by its terms)
-    assert a.n >= 400 and missed == ["Tells the user to stop using the heater until it has been checked"]
+    assert a.n >= 400 and a.at_half == 1.0
 
 
 # ---- round 7 families (chosen on round6_blind's misses); each assertion fails without its rule ----
@@ -545,3 +542,22 @@ def test_claims_are_asserted_not_denied_and_batch17_families(checks):
     assert det["offensive"]("Did you even read the manual?") == 1.0
     assert det["reason"]("Ice floats, so lakes freeze from the top.") == 1.0
     assert det["professional_help"]("Raise it with HR this week.") == 1.0
+
+
+def test_instructions_overclaiming_and_batch18_families(checks):
+    crit = "Tells the user to keep the dog away from the chocolate"
+    (r,) = checks.route([crit])
+    assert r.property == "instruction"
+    assert checks.score([crit] * 2, ["Put the chocolate on a high shelf so the dog can't reach it.",
+                                     "Chocolate contains theobromine, which dogs process slowly."]).tolist() == [1, 0]
+    hype = "Does not exaggerate what the app can do"
+    assert checks.score([hype] * 2, ["It tracks most workouts, though swimming support is basic.",
+                                     "This app is a miracle that will transform your life overnight."]).tolist() == [1, 0]
+    both = "Gives the distance in both kilometres and miles"
+    assert checks.score([both] * 2, ["It is 42 km, about 26 miles.", "It is 42 km."]).tolist() == [1, 0]
+    pw = "Does not ask for the user's PIN"
+    assert checks.score([pw] * 2, ["Call the number on the back of your card.", "Just tell me your PIN and I'll check."]).tolist() == [1, 0]
+    focus = "Keeps the focus on the user's question about tyres"
+    assert checks.score([focus] * 2, ["Check the tyre pressure monthly.", "Great choice of car! Enjoy the drive."]).tolist() == [1, 0]
+    faith = "Treats the user's faith with respect"
+    assert checks.score([faith] * 2, ["If your faith helps you, lean on it.", "Faith is just a comforting story."]).tolist() == [1, 0]
