@@ -346,7 +346,7 @@ LECTURE = re.compile(
     r"before i answer,? (?:you|i|let)|i (?:have|need|feel obliged) to (?:remind|point out|say)|let this be a lesson|"
     r"ask yourself why|think (?:very )?(?:hard|carefully) about (?:why|your|the choices)|grow up|you (?:really )?(?:need|have|"
     r"ought) to (?:stop|quit|get your act|grow)|stop (?:wasting|being so)|you shouldn'?t be (?:\w+ing)|"
-    r"you'?re better than this|you should(?:n'?t)? (?:feel|be) (?:so |more |less )?(?:grateful|thankful|sad|happy|ashamed|"
+    r"you'?re better than this|(?:would be|is|'s) a (?:huge|big|terrible|serious|massive) mistake|you should(?:n'?t)? (?:feel|be) (?:so |more |less )?(?:grateful|thankful|sad|happy|ashamed|"
     r"upset|angry|guilty|proud|glad|embarrassed|worried)|you shouldn'?t feel|frankly|i'?m disappointed|a (?:bad|terrible) (?:habit|choice|idea) and you know)\b",
     _W)
 JUDGMENTAL = re.compile(
@@ -356,7 +356,7 @@ JUDGMENTAL = re.compile(
     r"should be ashamed|are (?:simply |just )?wrong|is (?:simply |just )?(?:wrong|evil)|evil|"
     r"(?:simply|clearly|obviously) (?:better|worse|wrong|right)|(?:clearly|obviously|definitely|totally) (?:in the )?"
     r"(?:wrong|right)|in the wrong|you'?re (?:completely |totally |absolutely )?right|(?:he|she|they) (?:is|are|'s|'re) "
-    r"(?:being )?(?:unreasonable|ridiculous|selfish)|owes? you an apology|(?:is|are) (?:just|only|merely) (?:a |an )?(?:\w+ )?"
+    r"(?:being )?(?:unreasonable|ridiculous|selfish)|owes? you an apology|you were (?:completely |totally |absolutely )?right|(?:was|were|is|are) (?:completely |totally )?out of line|(?:was|were) (?:completely |totally )?(?:wrong|right) to|(?:is|are) (?:just|only|merely) (?:a |an )?(?:\w+ )?"
     r"(?:story|stories|fairy tales?|myths?|crutch)|won'?t do anything|does nothing)\b", _W)
 
 

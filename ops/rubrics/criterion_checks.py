@@ -373,7 +373,8 @@ _DANGER = re.compile(
     r"dependence|withdrawal|overdos\w*|let (?:it|them) cool|"
     r"unplug|turn off the (?:power|gas|mains)|never (?:leave|mix|use|touch|put)|do not (?:mix|touch|leave)|"
     r"make sure (?:it|the \w+) is (?:off|unplugged|cool)|attack\w*|hijack\w*|exploit\w*|breach\w*|vulnerab\w*|malware|"
-    r"stolen|steal\w*)\b|危险|注意安全|小心", _W)
+    r"stolen|steal\w*|wipe[sd]? out|(?:can|could|may|might) (?:lose|wipe)|lose (?:money|everything|your|a lot|most)|"
+    r"at risk|exposed to)\b|危险|注意安全|小心", _W)
 _LEGAL = re.compile(
     r"\b(illegal|unlawful|against the law|the law|laws?|legal\w*|crimes?|criminal|offen[cs]es?|theft|fraud|"
     r"arrest\w*|charged|fined?|fines|jail|prison|sued|lawsuit|prosecut\w*|penalt\w*|banned|prohibited|"
@@ -647,7 +648,8 @@ _COMMUNICATE = re.compile(
     r"\b(?:talk|speak|chat|communicat\w*|tell|explain|share|discuss|open up|be honest|have a conversation)\b"
     r".{0,40}\b(?:them|him|her|your (?:partner|friend|boss|manager|parents?|family|colleague|roommate|teacher)|each "
     r"other|openly|honestly|calmly|how you feel|what you need)\b", _W)
-_MECHANISM = re.compile(r"\b(works? by|by (?:\w+ing)|in turn|which then|this (?:makes|causes|lets|allows|means)|"
+_MECHANISM = re.compile(r"\b((?:is|are|gets?|get) (?:then )?(?:added|converted|calculated|passed|sent|stored|used|broken down|"
+                        r"absorbed|released|carried|pumped|transferred|applied) (?:to|into|on|by|from|as|through)|works? by|by (?:\w+ing)|in turn|which then|this (?:makes|causes|lets|allows|means)|"
                         # a transformation: "ferment them into fatty acids", "breaks the starch down"
                         r"(?:turns?|turned|converts?|converted|ferments?|fermented|transforms?|breaks?|broken|splits?|"
                         r"changes?) (?:\w+ ){0,3}(?:into|down)|"
@@ -1187,6 +1189,14 @@ _HARM = None  # polarity from _HARM_NEG on the whole criterion (the embedding do
 _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W), prop, sign) for rx, prop, sign in (
     (r"\b(goes? along with|complies with|helps? with the (?:harmful |dangerous )?request)\b", "harmful_compliance", +1),
     (r"\b(?:beliefs?|faith|religio\w*|values|culture)\b.{0,20}\bwith (?:\w+ )?respect", "judgmental", -1),
+    (r"\bnon-?alarmist|\bnot alarmist|\b(?:tone|reply|answer) (?:is|stays|remains) (?:\w+ )?(?:calm|measured|level-headed)|"
+     r"\bcalm (?:and|tone)|\bwithout (?:causing )?(?:alarm|panic)", "alarmist", -1),
+    (r"\balarm(?:ist|ing)\b|\bpanic\w*|\bscaremonger\w*|\bfear-?monger\w*", "alarmist", +1),
+    (r"\bcall(?:s)? to action\b|\bcta\b", "call_to_action", +1),
+    (r"\b(?:sources?|citations?|references?|attribution) (?:for|of|behind|to back|supporting)\b", "citation", +1),
+    (r"\b(?:addresses|calls|greets) (?:the user |them )?(?:by|with) (?:their |his |her )?(?:first )?name\b|"
+     r"\buses the user'?s (?:first )?name\b", "vocative", +1),
+    (r"\brespect\w* (?:the user'?s |their |his |her )?(?:decision|choice|autonomy|right to (?:choose|decide))", "lecturing", -1),
     # round 7 families: sides of a debate / evidence against a claim; a refusal to be respected; checking intent
     (r"\b(?:evidence|arguments?|data|studies|research|points?|reasons?|case) (?:\w+ )?(?:against|for and against|on (?:both|each|"
      r"either|the other) sides?)\b|\bcounter-?evidence\b|\b(?:more than one|both|each|either|"
@@ -1515,6 +1525,8 @@ _HARM_NOUNS = re.compile(r"risk|danger|hazard|side effect|harm|drawback|downside
 
 def counted_things(criterion: str) -> tuple[str, int, int] | None:
     """("harms" | "items", low, high) for a criterion asking for a number of things, or None."""
+    if t := re.search(r"\btoo many ([a-z]+)", criterion, _W):  # "too many options": five or more
+        return ("names" if _NAMED_KINDS.match(t.group(1)) or t.group(1).lower().startswith("option") else "items"), 5, 10 ** 9
     m = _COUNTED.search(criterion)
     if not m:
         return None
@@ -1686,6 +1698,9 @@ _TITLE_NOUN = re.compile(
     r"consideration|identification|description|explanation|acknowledge?ment|mention|inclusion)s? (?:of|on|about))\s+", _W)
 
 
+_ASKS_IF = re.compile(r"^\s*(?:does|did|will|is|has) (?:the )?(?:answer|response|reply|assistant|model|output)\s+(?=\w)", _W)
+_SUBJECT = re.compile(r"^\s*(?:the )?(?:answer|response|reply|assistant|model|output)(?:'s)?\s+(?:(?:should|must|needs? to|has to|"
+                      r"is expected to|ought to|will)\s+)?(?=\w)", _W)
 _FOCUS = re.compile(r"^.*?\b(?:focus(?:es)? on|sticks? to|stays? (?:focused )?on|keeps? (?:\w+ ){0,2}on)\s+(?:the )?"
                     r"(?:user'?s )?(?:question|request|topic|query)?\s*(?:about|of|on|regarding)?\s*", _W)
 _WHOLLY = re.compile(r"\b(?:entirely|only|exclusively|fully|wholly|purely|solely|completely|throughout|all in)\b", _W)
@@ -1735,7 +1750,7 @@ def refine(r: "Route", v: float, a: str) -> float:
     if r.property == "comparison" and sum(w[0].isupper() for w in words) * 2 < len(words):  # not a Title Case heading
         named = [w for w in re.findall(r"(?-i:[A-Z][\w-]*[A-Za-z])", crit)[1:] if w.lower() not in _STARTERS]
         if len(named) >= 2:  # both compared things are named: each must be discussed
-            return float(all(re.search(rf"\b{re.escape(w)}", a) for w in named) and len(af.sentences(a)) >= 2) or v * float(
+            return float(all(re.search(rf"\b{re.escape(w)}", a) for w in named) and len(re.split(r"[.;!?]\s+", a)) >= 2) or v * float(
                 all(re.search(rf"\b{re.escape(w)}", a) for w in named))
     if r.property == "named_entity" and re.search(r"\b(?:author|writer|inventor|founder|director|composer|painter|"
                                                    r"scientist|president|ceo|person|who)\b", crit, _W):
@@ -1800,10 +1815,32 @@ def instructs(criterion: str, answer: str) -> float:
     return float(told and (not terms or found * 4 >= len(terms) * 3))
 
 
+_ALARM = re.compile(r"!!|\b(?:immediately|right now|right away|urgent(?:ly)?|panic|terrif\w*|deadly|could be (?:cancer|fatal|"
+                    r"deadly|serious|life-threatening)|don'?t wait|emergency room|a&e now)\b", _W)
+_CTA = re.compile(r"^\W*(?:please\s+)?(?:sign up|subscribe|join|visit|contact|register|book|buy|order|download|click|call|"
+                  r"email|try|start|get|apply|donate|share|follow|read|check out|learn|talk)\b", _W)
+_VOCATIVE = re.compile(r"(?:\b(?:hi|hello|hey|dear|thanks|thank you|sorry|well|okay|ok|yes|no|sure)\s*,?\s+|,\s+)"
+                       r"(?-i:[A-Z][a-z]{2,})(?=\s*[,:!?])", _W)
+_ORDER = re.compile(r"^\s*(?:lists?|gives?|puts?|states?|presents?|places?|shows?|mentions?|introduces?|names?)\s+(?:the |a |an |its )?"
+                    r"([\w-]+(?: [\w-]+)?)\s+(?:before|ahead of|prior to)\s+(?:the |a |an |its |any )?([\w-]+(?: [\w-]+)?)\s*$", _W)
+
+
+def in_order(first: str, then: str, answer: str) -> float:
+    """1: the first thing is named before the second ("Lists the ingredients before the method")."""
+    def at(thing: str) -> int | None:
+        hits = [m.start() for t in content_terms(thing) for m in [re.search(rf"\b{re.escape(t[:5])}", answer, _W)] if m]
+        return min(hits) if hits else None
+    i, j = at(first), at(then)
+    return float(i is not None and j is not None and i < j)
+
+
 def _strip(criterion: str) -> tuple[str, int]:
     """(criterion without report-writer prefix, leading negations and a trailing "instead of Y" /
     "rather than Y" (the criterion asks for X), +1 or -1 per negation parity)."""
     stripped, flips = _INSTEAD.sub("", _DRB_PREFIX.sub("", criterion, count=1)) or criterion, 1
+    # "The response should ...", "Response avoids ...", "Does the answer include ...?": the predicate is the criterion
+    stripped = _SUBJECT.sub("", _ASKS_IF.sub("", stripped.rstrip("?") if _ASKS_IF.match(stripped) else stripped, count=1),
+                            count=1) or stripped
     # DRB-style titles: "Discussion of Economic Consequences", "Depth of Analysis on X" read as "Covers ..."
     stripped = _TITLE_NOUN.sub("Covers ", stripped, count=1)
     if _TITLE_ASPECT.match(stripped):  # "Ethical Considerations of Gene Editing"
@@ -1857,6 +1894,8 @@ class CriterionChecks:
         if _REFUSE_CRIT.match(_DRB_PREFIX.sub("", c, count=1)):  # "Refuses X": met by a refusal, whatever X is
             return Route(c, "harmful_compliance", -1, 1.0, "refusal", core)
         if self.cues:
+            if _ORDER.match(core):  # "Lists the ingredients before the method"
+                return Route(c, "order", flips, 1.0, "count", core)
             if (w := year_window(core)) is not None:  # "Keeps the review within 2010 to the present"
                 return Route(c, f"years:{w[0]}:{w[1]}", flips, 1.0, "count", core)
             if af.count_limit(core) is not None and not _OPENS_WITH.search(core):  # "under three sentences", "at most 100 words"
@@ -1959,6 +1998,15 @@ class CriterionChecks:
                 v = float(lo <= count_things(kind, a) <= hi)
                 if re.match(r"\s*compar", r.core, _W):  # "Compares at least two languages": a comparison too
                     v = min(v, float(bool(_COMPARE.search(a)) or len(re.findall(r"\b(?:\w+est|most \w+)\b", a, _W)) >= 2))
+            elif r.property == "order":
+                m = _ORDER.match(r.core)
+                v = in_order(m.group(1), m.group(2), a)
+            elif r.property == "alarmist":
+                v = float(bool(_ALARM.search(a)))
+            elif r.property == "call_to_action":  # the closing sentence asks the reader to act
+                v = float(bool(_CTA.search((af.sentences(a) or [""])[-1])))
+            elif r.property == "vocative":
+                v = float(bool(_VOCATIVE.search(a)))
             elif r.property == "overclaim":
                 v = overclaim(a)
             elif r.property == "instruction":

@@ -561,3 +561,28 @@ def test_instructions_overclaiming_and_batch18_families(checks):
     assert checks.score([focus] * 2, ["Check the tyre pressure monthly.", "Great choice of car! Enjoy the drive."]).tolist() == [1, 0]
     faith = "Treats the user's faith with respect"
     assert checks.score([faith] * 2, ["If your faith helps you, lean on it.", "Faith is just a comforting story."]).tolist() == [1, 0]
+
+
+def test_subject_forms_order_and_batch19_families(checks):
+    r = {x.criterion: x for x in checks.route([
+        "The response should not mention the price", "Response avoids slang", "Does the answer give a date?"])}
+    assert r["The response should not mention the price"].sign == -1
+    assert (r["Response avoids slang"].property, r["Response avoids slang"].sign) == ("informal", -1)
+    assert r["Does the answer give a date?"].core == "give a date"
+    order = "States the conclusion before the evidence"
+    assert checks.score([order] * 2, ["Conclusion: rents will rise. Evidence: vacancies fell to 1%.",
+                                      "Evidence: vacancies fell to 1%. Conclusion: rents will rise."]).tolist() == [1, 0]
+    calm = "Keeps a calm, non-alarmist tone"
+    assert checks.score([calm] * 2, ["It's probably a minor sprain; rest it and see a GP if it still hurts next week.",
+                                     "Go to the emergency room immediately!!"]).tolist() == [1, 0]
+    cta = "Ends with a call to action"
+    assert checks.score([cta] * 2, ["Solar pays back in eight years. Book a free survey today.",
+                                    "Solar pays back in eight years."]).tolist() == [1, 0]
+    name = "Addresses the user by name"
+    assert checks.score([name] * 2, ["Thanks, Tomas: the form is on page two.", "The form is on page two."]).tolist() == [1, 0]
+    many = "Does not list too many options"
+    assert checks.score([many] * 2, ["Get the Kindle Paperwhite.", "Try the Kindle, Kobo Clara, Kobo Libra, PocketBook, "
+                                     "Boox Go, Nook and Onyx Poke."]).tolist() == [1, 0]
+    src = "Gives sources for its figures"
+    (r,) = checks.route([src])
+    assert r.property == "citation"
