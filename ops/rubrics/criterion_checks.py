@@ -654,7 +654,8 @@ _MECHANISM = re.compile(r"\b((?:is|are|gets?|get) (?:then )?(?:added|converted|c
                         r"(?:turns?|turned|converts?|converted|ferments?|fermented|transforms?|breaks?|broken|splits?|"
                         r"changes?) (?:\w+ ){0,3}(?:into|down)|"
                         r"so that|because|when (?:\w+ ){1,4}(?:it|they|the \w+) (?:\w+s|\w+ed)|process|mechanism)\b", _W)
-_RESOURCE = re.compile(r"https?://|\bwww\.|\b(website|site|book|app|hotline|helpline|guide|leaflet|library|course|"
+_RESOURCE = re.compile(r"https?://|\bwww\.|\b(website|site|book|app|hotline|helpline|guide|leaflet|library|course|lessons|"
+                       r"tutorials?|videos?|classes|online|"
                        r"podcast|video|forum|charity|organi[sz]ation|service|centre|center|\.org|\.gov)\b", _W)
 _SEQUENCE = re.compile(r"\b(first(?:ly)?|second(?:ly)?|third(?:ly)?|then|next|after that|afterwards|finally|lastly|"
                        r"step \d+)\b", _W)
@@ -1193,6 +1194,9 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
      r"\bcalm (?:and|tone)|\bwithout (?:causing )?(?:alarm|panic)", "alarmist", -1),
     (r"\balarm(?:ist|ing)\b|\bpanic\w*|\bscaremonger\w*|\bfear-?monger\w*", "alarmist", +1),
     (r"\bcall(?:s)? to action\b|\bcta\b", "call_to_action", +1),
+    (r"\btime ?zones?\b", "timezone", +1),
+    (r"^\s*(?:gives?|provides?|includes?|shows?|offers?|adds?) (?:an? |some |one |two |three )?(?:concrete |specific |real |"
+     r"short |brief |realistic )?examples? (?:of|for)\b", "example", +1),
     (r"\b(?:sources?|citations?|references?|attribution) (?:for|of|behind|to back|supporting)\b", "citation", +1),
     (r"\b(?:addresses|calls|greets) (?:the user |them )?(?:by|with) (?:their |his |her )?(?:first )?name\b|"
      r"\buses the user'?s (?:first )?name\b", "vocative", +1),
@@ -1205,8 +1209,8 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
      r"(?:\w+ ){0,3}(?:refusal|decision not|wish(?:es)? not|saying no|answer of no)", "consent", +1),
     (r"\b(?:checks?|finds? out|establish\w*|ascertains?|asks? about) (?:first )?(?:what|which|why|how|whether)\b",
      "question", +1),
-    (r"^\s*(?:claims?|asserts?|states?|implies?|suggests?|says?|tells? the user|promises?) (?:that )(?!the user\b)",
-     "claim", +1),
+    (r"^\s*(?:claims?|asserts?|states?|implies?|suggests?|says?|tells? the user|promises?|clarifies|points? out|confirms?) "
+     r"(?:that )(?!the user\b)", "claim", +1),
     (r"\btell\w* (?:the user|them|people|someone|him|her|the reader)? ?(?:what|how) (?:they |he |she )?(?:should |ought to |"
      r"must |are supposed to )?(?:feel|think|believe)\b|\b(?:prescrib|dictat)\w* (?:\w+ )?(?:feelings|emotions)",
      "lecturing", +1),
@@ -1349,7 +1353,8 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\b(?:multiple|several|different|various|all|many|competing) (?:stakeholders|perspectives|viewpoints|parties|"
      r"interest groups|groups|actors)\b|\bstakeholders?\b", "stakeholders", +1),
     (r"\b(?:regional|geographic\w*|local) (?:variation|differences?|disparit\w*|patterns?)|\b(?:variation|differences?|"
-     r"disparit\w*) (?:across|between|among) (?:regions|countries|states|provinces|places)\b", "regional", +1),
+     r"disparit\w*) (?:across|between|among) (?:regions|countries|states|provinces|places)\b|\bvar(?:y|ies|ying) (?:by|across|"
+     r"between|from) (?:region|area|country|state|city|location|place|one (?:region|area|country|city) to)", "regional", +1),
     (r"\bimplications?\b|\bwhat (?:this|it) means for\b", "recommendation", +1),
     (r"\b(complex\w*|complicated|nuanced?|no (?:simple|easy|single) answer|not (?:simple|straightforward|black and white)|"
      r"multifaceted)\b", "nuance", +1),
@@ -1357,7 +1362,7 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
      "needs_info", +1),
     (r"\b(?:concern (?:for|about)|worr(?:y|ied|ies) (?:about|for))\b", "concern", +1),
     (r"\b(sexual\w*|sex|explicit|nsfw|porn\w*|erotic\w*)\b", "sexual", +1),
-    (r"\b(repeats?|restates?|paraphras\w*|echo\w*|mirrors?)\b", "echo", +1),
+    (r"\b(repeat\w*|restat\w*|paraphras\w*|echo\w*|mirror\w*)\b", "echo", +1),
     (r"\b(race|racial|ethnic\w*|religio\w*|nationalit\w*)\b", "race_talk", +1),
     (r"\b(?:communicat\w*|talk(?:ing)? (?:openly|honestly|it through)|(?:open|honest) (?:conversation|communication|talk))\b",
      "communicate", +1),
@@ -1743,6 +1748,8 @@ def refine(r: "Route", v: float, a: str) -> float:
                             or bool(_IMPERATIVE.search(a))))
     if r.property == "reason" and re.search(r"\b(?:drivers?|causes?|factors?)\b", crit, _W):
         return float(bool(_REASON.search(re.sub(r"[,;]\s+so\b", " ", a))))  # a consequence ("so it matters") is no cause
+    if r.property == "resource" and re.search(r"\bfree\b", crit, _W):
+        return min(v, float(bool(re.search(r"\bfree\b|\bno cost\b|\bat no charge\b", a, _W))))
     if r.property == "units" and re.search(r"\b(?:final|the) (?:answer|result)|\bresult\b", crit, _W):
         nums = list(re.finditer(r"\d[\d,.]*", a))  # the last number carries the unit
         return min(v, float(bool(nums) and bool(af._UNIT_RX.match(a, nums[-1].end() - 1))))
@@ -1763,22 +1770,26 @@ def refine(r: "Route", v: float, a: str) -> float:
     return v
 
 
-_DENIAL = re.compile(r"\b(?:no|not|never|n't|without|myth|false|unproven|untrue|debunked|isn'?t|aren'?t|doesn'?t|don'?t|"
-                     r"won'?t|cannot|can'?t|no (?:good |reliable |scientific )?evidence|there is no|unlikely|may|might|"
-                     r"could|some studies|small studies|suggests?)\b", _W)
+_NEGATED = re.compile(r"\b(?:no|not|never|n't|without|myth|false|unproven|untrue|debunked|isn'?t|aren'?t|doesn'?t|don'?t|"
+                      r"won'?t|cannot|can'?t|no (?:good |reliable |scientific )?evidence|there is no)\b|n['’]t\b", _W)
+_HEDGED = re.compile(r"\b(?:unlikely|may|might|could|some studies|small studies|suggests?)\b", _W)
 
 
 def claim_made(criterion: str, answer: str) -> float:
     """1: an answer sentence states the proposition the criterion names ("Claims that the treatment
     cures cancer": a sentence naming its terms without a denial, hedge or "no evidence")."""
-    prop = re.sub(r"^\s*\w+(?: the user)? that\s+", "", criterion, flags=_W)
-    terms = content_terms(prop)
+    prop = re.sub(r"^\s*(?:\w+ ){1,3}?(?:the user )?that\s+", "", criterion, count=1, flags=_W)
+    if re.search(r"\bthe user'?s?\b", prop, _W):
+        prop = re.sub(r"\bthe user'?s?\b", "", prop, flags=_W)
+    terms = [t for t in content_terms(prop) if not _NEGATED.fullmatch(t)]
     if not terms:
         return 0.5
     for sentence in af.sentences(answer) or [answer]:
         for clause in re.split(r"[;:]|,\s*(?:but|and|while|though)\b", sentence):
             found = sum(term_found(t, clause) for t in terms)
-            if found * 4 >= len(terms) * 3 - 1 and found >= min(2, len(terms)) and not _DENIAL.search(clause):
+            if (found * 4 >= len(terms) * 3 - 1 and found >= min(2, len(terms))
+                    and bool(_NEGATED.search(clause)) == bool(_NEGATED.search(prop))  # "it cannot access X": said so
+                    and (not _HEDGED.search(clause) or bool(_HEDGED.search(prop)))):
                 return 1.0
     return 0.0
 
@@ -1815,6 +1826,9 @@ def instructs(criterion: str, answer: str) -> float:
     return float(told and (not terms or found * 4 >= len(terms) * 3))
 
 
+_TIMEZONE = re.compile(r"(?-i:\b(?:GMT|UTC|BST|CET|CEST|EET|WET|EST|EDT|CST|CDT|MST|MDT|PST|PDT|IST|JST|KST|AEST|AEDT|"
+                      r"NZST|SGT|HKT)\b)|\b(?:UTC|GMT) ?[+-]\d|\btime ?zone\b|\b(?:\w+ )?(?:time) in (?:[A-Z]\w+)|"
+                      r"\b\d{1,2}(?::\d\d)? ?(?:am|pm)? in (?-i:[A-Z][a-z]+)", _W)
 _ALARM = re.compile(r"!!|\b(?:immediately|right now|right away|urgent(?:ly)?|panic|terrif\w*|deadly|could be (?:cancer|fatal|"
                     r"deadly|serious|life-threatening)|don'?t wait|emergency room|a&e now)\b", _W)
 _CTA = re.compile(r"^\W*(?:please\s+)?(?:sign up|subscribe|join|visit|contact|register|book|buy|order|download|click|call|"
@@ -1938,6 +1952,9 @@ class CriterionChecks:
         stripped = [_strip(c) for c in criteria]
         for c, (core, flips) in zip(criteria, stripped):
             out.append(self._parse(c, core, flips))
+        for i, (c, (core, flips)) in enumerate(zip(criteria, stripped)):
+            if out[i] is None and _INSTRUCT.match(core) and not _HARM_WORDS.search(core):
+                out[i] = Route(c, "instruction", flips, 1.0, "instruction", core)  # "Encourages the user to take breaks"
         todo = [i for i, r in enumerate(out) if r is None]
         if todo:
             e = self._emb()
@@ -2001,6 +2018,8 @@ class CriterionChecks:
             elif r.property == "order":
                 m = _ORDER.match(r.core)
                 v = in_order(m.group(1), m.group(2), a)
+            elif r.property == "timezone":
+                v = float(bool(_TIMEZONE.search(a)))
             elif r.property == "alarmist":
                 v = float(bool(_ALARM.search(a)))
             elif r.property == "call_to_action":  # the closing sentence asks the reader to act
