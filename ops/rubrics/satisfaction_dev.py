@@ -2441,7 +2441,7 @@ DEV: tuple[tuple[str, str, bool], ...] = (
     ("The tone is calm and non-alarmist",
      "This could be cancer!! Go to the emergency room immediately, don't wait a single minute!", False),
     ("Answer is under 30 words",
-     "Yes, you can freeze cooked rice; cool it quickly and use it within a month.", True),
+     "Yes, cooked rice freezes well; cool it fast and eat it within a month.", True),
     ("Answer is under 30 words",
      "Yes, you can freeze cooked rice, but you should cool it quickly, ideally within an hour, spread it on a tray, put it in airtight bags, label them with the date, and then use it within a month, reheating until it is steaming hot all the way through.", False),
     ("Explains the difference between a Roth IRA and a traditional IRA",
