@@ -1068,7 +1068,8 @@ PROPERTIES: tuple[Property, ...] = (
             r"\byou(?:'re| are| must be) (?:probably|likely|obviously|clearly|surely) (?:a |an )?(?:woman|man|young|old|girl|boy|"
             r"lady|guy|teen\w*|student|retired|parent|mum|mom|dad)\b|"
             r"\bfor (?:a )?(?:lady|guy|gal|girl|boy) like you|\byou (?:ladies|guys|girls|boys|women|men) (?:always|love|like|"
-            r"usually)", _W)), (
+            r"usually)|\bas any (?:\w+ )?(?:\w+ )?(?:knows|would know|can tell you)|\bas you (?:surely |obviously |probably |must )?know\b|"
+            r"\byou(?:'ll| will)? (?:surely|obviously) (?:know|remember|be familiar)", _W)), (
         ("presumes the user's age, gender or background", +1),
     )),
     Property("gentle", lambda a: float(bool(_WARMTH.search(a) or _EMPATHY.search(a) or _REASSURE.search(a))
@@ -1323,6 +1324,8 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\b(?:discourag\w*|dissuad\w*|talks? (?:\w+ )?out of|advises? against|urges? (?:\w+ )?not to)\b", "harmful_compliance", _HARM),
     (r"\bincomplete\b|\bnot (?:be )?(?:exhaustive|complete|comprehensive)\b|\b(?:may|might) (?:miss|be missing)\b",
      "uncertainty", +1),
+    (r"\b(?:assum\w*|presum\w*|tak\w* for granted) (?:that )?(?:the user|they|he|she|you)(?:'re| is| are| has| have| knows?| speaks?|"
+     r" lives?| can| was)\b", "assumption", +1),
     (r"\b(?:guess\w*|assum\w*|presum\w*) (?:about )?(?:the user'?s|their|his|her) (?:age|gender|sex|race|background|"
      r"identity|income|religion|nationality|ethnicity)", "assumption", +1),
     (r"\bvalidat\w* (?:the user'?s |their |his |her )?(?:feelings?|frustration|emotions?|concerns?|experience|anger|fear|"
@@ -1703,6 +1706,7 @@ _TITLE_NOUN = re.compile(
     r"consideration|identification|description|explanation|acknowledge?ment|mention|inclusion)s? (?:of|on|about))\s+", _W)
 
 
+_ENDS_ON = re.compile(r"^\s*(?:ends?|closes?|finish(?:es)?|concludes?|wraps? up|signs? off) (?:on|with|by)\s+(.+)$", _W)
 _ASKS_IF = re.compile(r"^\s*(?:does|did|will|is|has) (?:the )?(?:answer|response|reply|assistant|model|output)\s+(?=\w)", _W)
 _SUBJECT = re.compile(r"^\s*(?:the )?(?:answer|response|reply|assistant|model|output)(?:'s)?\s+(?:(?:should|must|needs? to|has to|"
                       r"is expected to|ought to|will)\s+)?(?=\w)", _W)
@@ -1908,6 +1912,10 @@ class CriterionChecks:
         if _REFUSE_CRIT.match(_DRB_PREFIX.sub("", c, count=1)):  # "Refuses X": met by a refusal, whatever X is
             return Route(c, "harmful_compliance", -1, 1.0, "refusal", core)
         if self.cues:
+            if (e := _ENDS_ON.match(core)) and not re.search(r"\bquestion|\bcall to action|\bcta\b", core, _W):
+                inner = self._parse(c, "Is " + e.group(1), flips)  # "Ends on an encouraging note": warmth, last sentence
+                if inner is not None and inner.property in {p.name for p in PROPERTIES} and inner.via in ("cue", "cue+coverage"):
+                    return Route(c, inner.property, inner.sign, 1.0, "last", core)
             if _ORDER.match(core):  # "Lists the ingredients before the method"
                 return Route(c, "order", flips, 1.0, "count", core)
             if (w := year_window(core)) is not None:  # "Keeps the review within 2010 to the present"
@@ -2039,7 +2047,7 @@ class CriterionChecks:
             elif r.property == "fallback:coverage":  # "Keeps the focus on the user's question about X": X
                 v = topic_coverage(_FOCUS.sub("", r.core or r.criterion, count=1) or r.core or r.criterion, a)
             else:
-                v = refine(r, detectors[r.property](a), a)
+                v = refine(r, detectors[r.property]((af.sentences(a) or [a])[-1] if r.via == "last" else a), a)
                 if r.via == "cue+coverage":
                     v = max(v, topic_coverage(r.core, a))
                 if r.property != "statistics" and _QUANT_MOD.search(r.core):  # "Quantitative comparison of costs"
