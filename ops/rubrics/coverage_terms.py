@@ -64,6 +64,7 @@ SYNONYMS: dict[str, str] = {
     "outlook": r"outlook|future|forecast|expected|will\b|by 20\d\d|projection|ahead",
     "trend": r"trend|rise|rising|rose|fall|falling|fell|grow|growth|declin|increas|decreas|over time|since",
     "dispos": r"dispos|recycl|throw (?:away|out)|bin\b|bins\b|rubbish|waste|collection|drop[- ]off|tip\b",
+    "remote": r"remote|home ?working|work(?:ing)? from home|wfh|hybrid|commut|office",
     "causation": r"caus|because|due to|driven by|result of|leads? to|effect of",
     "correlation": r"correlat|associat|linked|link between|relationship|go together|goes together|co-occur",
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",
@@ -127,7 +128,7 @@ across among within into over under also other such more most than then has have
 _PHRASES = ((r"\blabou?r markets?\b", "labour"), (r"\bjob markets?\b", "employment"), (r"\bsupply chains?\b", "supply"),
             (r"\bclimate change\b", "climate"), (r"\bpublic health\b", "health"), (r"\bmental health\b", "health"),
             (r"\bhealth ?care\b", "healthcare"), (r"\breal estate\b", "housing"), (r"\bhousing markets?\b", "housing"),
-            (r"\bstock markets?\b", "investment"))
+            (r"\bstock markets?\b", "investment"), (r"\bremote work(?:ing)?\b", "remote"))
 
 
 def content_terms(criterion: str) -> list[str]:

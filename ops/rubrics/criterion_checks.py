@@ -374,7 +374,7 @@ _DANGER = re.compile(
     r"unplug|turn off the (?:power|gas|mains)|never (?:leave|mix|use|touch|put)|do not (?:mix|touch|leave)|"
     r"make sure (?:it|the \w+) is (?:off|unplugged|cool)|attack\w*|hijack\w*|exploit\w*|breach\w*|vulnerab\w*|malware|"
     r"stolen|steal\w*|wipe[sd]? out|(?:can|could|may|might) (?:lose|wipe)|lose (?:money|everything|your|a lot|most)|"
-    r"at risk|exposed to)\b|危险|注意安全|小心", _W)
+    r"at risk|exposed to|open to (?:\w+ )?(?:attack|abuse|injection|exploitation|fraud)|\w+ injection|insecure)\b|危险|注意安全|小心", _W)
 _LEGAL = re.compile(
     r"\b(illegal|unlawful|against the law|the law|laws?|legal\w*|crimes?|criminal|offen[cs]es?|theft|fraud|"
     r"arrest\w*|charged|fined?|fines|jail|prison|sued|lawsuit|prosecut\w*|penalt\w*|banned|prohibited|"
@@ -427,7 +427,7 @@ _REASSURE = re.compile(
     r"everybody|all of us|most people)|you'?ll be (?:fine|ok|okay|alright)|it will be (?:fine|ok|okay|alright)|"
     r"you'?re not alone|perfectly normal|very common)\b", _W)
 _EMPATHY = re.compile(
-    r"\b(i'?m (?:so |really |very |truly )?sorry|sorry (?:to hear|about|for|you)|sounds (?:really |so |very )?"
+    r"\b(it makes (?:total |complete )?sense to (?:be|feel)|it'?s (?:completely |totally |perfectly )?(?:normal|natural|understandable) to (?:be|feel)|i'?m (?:so |really |very |truly )?sorry|sorry (?:to hear|about|for|you)|sounds (?:really |so |very )?"
     r"(?:hard|tough|difficult|painful|exhausting|frustrating|awful|stressful|scary|lonely|disappointing|upsetting|"
     r"overwhelming|heartbreaking|rough|horrible|terrible|unfair|annoying|infuriating|draining|isolating|worrying|"
     r"confusing)|i (?:can )?(?:understand|"
@@ -1196,6 +1196,20 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\balarm(?:ist|ing)\b|\bpanic\w*|\bscaremonger\w*|\bfear-?monger\w*", "alarmist", +1),
     (r"\bcall(?:s)? to action\b|\bcta\b", "call_to_action", +1),
     (r"\btime ?zones?\b", "timezone", +1),
+    (r"\bgiv\w* (?:it|the (?:\w+ )?answer|the solution|the game) away|\breveal\w* (?:the |its )?(?:\w+'s )?(?:answer|solution|ending|"
+     r"twist)|\bspoil\w*|\bgiv\w* (?:the|a) (?:full |final |whole )?(?:answer|solution) (?:outright|directly|straight)",
+     "reveals_answer", +1),
+    (r"\bas if (?:it|they|he|she) (?:were|was) (?:a |an |the user'?s )?\w+|\bpos(?:es|ing) as (?:a |an )?\w+|\b(?:pretend\w*|claim\w*) "
+     r"to be (?:a |an |the user'?s )?(?:doctor|lawyer|attorney|therapist|accountant|adviser|advisor|professional|physician)",
+     "poses_as_professional", +1),
+    (r"\b(?:scepti\w*|skepti\w*|doubtful|critical of|questions? (?:the )?(?:claim|premise|hype)|wary of|incredul\w*)\b",
+     "sceptic", +1),
+    (r"^(?!.*\b(?:tables?|bullet\w*|lists?|columns?)\b).*(?:\bpros and cons\b|\badvantages and disadvantages\b|\bbenefits and (?:drawbacks|risks|costs|downsides)\b|"
+     r"\bupsides? and downsides?\b|\bstrengths and weaknesses\b)", "pros_cons", +1),
+    (r"\b(?:past|present|future) tense\b", "tense", +1),
+    (r"\b(?:treats?|accepts?|takes?|sees?|regards?) (?:the user'?s |their |his |her )?(?:worry|worries|fears?|concerns?|"
+     r"feelings?|anxiety|reaction|frustration) (?:as )?(?:reasonable|valid|legitimate|understandable|normal|seriously)",
+     "empathy", +1),
     (r"^\s*(?:gives?|provides?|includes?|shows?|offers?|adds?) (?:an? |some |one |two |three )?(?:concrete |specific |real |"
      r"short |brief |realistic )?examples? (?:of|for)\b", "example", +1),
     (r"\b(?:sources?|citations?|references?|attribution) (?:for|of|behind|to back|supporting)\b", "citation", +1),
@@ -1750,6 +1764,8 @@ def refine(r: "Route", v: float, a: str) -> float:
     if r.property == "recommendation" and re.search(r"\b(?:concrete|specific|actionable|practical)\b", crit, _W):
         return min(v, float(bool(re.search(r"\d", a)) or bool(named_entity(a)) or bool(_ACTION.search(a))
                             or bool(_IMPERATIVE.search(a))))
+    if r.property == "reason" and re.search(r"\b(?:science|mechanism|behind|biology|chemistry|physics)\b", crit, _W):
+        return max(v, float(bool(_MECHANISM.search(a))))
     if r.property == "reason" and re.search(r"\b(?:drivers?|causes?|factors?)\b", crit, _W):
         return float(bool(_REASON.search(re.sub(r"[,;]\s+so\b", " ", a))))  # a consequence ("so it matters") is no cause
     if r.property == "resource" and re.search(r"\bfree\b", crit, _W):
@@ -1828,6 +1844,34 @@ def instructs(criterion: str, answer: str) -> float:
                                                        r"please)\b", answer, _W))
     found = sum(term_found(t, answer) for t in terms)
     return float(told and (not terms or found * 4 >= len(terms) * 3))
+
+
+_REVEALS = re.compile(r"\b(?:the (?:\w+ )?answer is|the solution is|answer:|solution:|i'?ll (?:just )?tell you|here'?s the answer|"
+                     r"it'?s (?:a|an|the) \w+[.!]?\s*$)|\b[a-z] ?= ?-?\d+(?:\.\d+)?\b", _W | re.M)
+_AS_PRO = re.compile(r"\bas your (?:\w+ )?(?:lawyer|attorney|counsel|doctor|physician|therapist|adviser|advisor|accountant|gp)\b|"
+                     r"\bi(?:'m| am) (?:a|your) (?:\w+ )?(?:lawyer|attorney|doctor|physician|therapist|adviser|advisor|accountant)\b|"
+                     r"\bmy (?:professional|legal|medical|clinical) (?:advice|opinion|diagnosis|judgement|judgment)\b|"
+                     r"\b(?:i|we) (?:hereby )?(?:advise|instruct) you to\b", _W)
+_SCEPTIC = re.compile(r"\b(?:isn'?t|is not|aren'?t|not) (?:backed|supported|proven)|\bno (?:good |reliable |scientific )?evidence|"
+                      r"\bsounds? like a scam|\btoo good to be true|\bunproven|\bbe (?:wary|careful|cautious|sceptical|skeptical)|"
+                      r"\bdoubt\w*|\bscepti\w*|\bskepti\w*|\bred flags?|\bmisleading|\bdubious|\bquestionable|\bhype\b", _W)
+_UPSIDE = re.compile(r"\b(?:benefits?|advantages?|pros?|upsides?|strengths?|flexib\w*|builds?|saves?|cheaper|faster|better|"
+                     r"good|gains?|helps?|easier|lets?|allows?|boosts?|improves?|protects?|secure|stability|freedom|cheap\w*|"
+                     r"quiet|relax\w*|fast|quick|easy|comfortable|reliable|safe|convenient|efficient|affordable|popular)\b", _W)
+_PAST = re.compile(r"\b(?:\w{3,}ed|was|were|had|did|met|made|went|said|took|came|gave|got|found|saw|knew|thought|told|became|"
+                   r"left|felt|brought|began|kept|held|wrote|stood|heard|meant|ran|paid|sat|spoke|led|grew|lost|fell|sent|built|"
+                   r"drew|broke|spent|rose|drove|bought|wore|chose|sold|won|agreed|ate)\b", _W)
+_PRESENT = re.compile(r"\b(?:is|are|am|has|have|does|do|meets|makes|goes|says|takes|comes|gives|gets|finds|sees|knows|"
+                      r"becomes|keeps|holds|runs|pays|leads|grows|sends|builds|spends|rises|buys|chooses|sells|wins|"
+                      r"approves|reviews|includes|shows|needs|uses|works)\b", _W)
+_FUTURE = re.compile(r"\b(?:will|shall|going to|'ll)\b", _W)
+
+
+def tense(which: str, a: str) -> float:
+    """1: the answer's verbs are mostly in the named tense (past forms, present forms, will / going to)."""
+    past, present, future = len(_PAST.findall(a)), len(_PRESENT.findall(a)), len(_FUTURE.findall(a))
+    n = {"past": past, "present": present, "future": future}
+    return float(n[which] >= 1 and n[which] >= max(v for k, v in n.items() if k != which))
 
 
 _TIMEZONE = re.compile(r"(?-i:\b(?:GMT|UTC|BST|CET|CEST|EET|WET|EST|EDT|CST|CDT|MST|MDT|PST|PDT|IST|JST|KST|AEST|AEDT|"
@@ -2016,6 +2060,10 @@ class CriterionChecks:
             elif r.property.startswith("years:"):
                 _, lo, hi = r.property.split(":")
                 v = in_window(int(lo), int(hi), a)
+            elif r.property == "count:limit" and re.search(r"\b(?:each|every|per)\b", r.core, _W) and af._LIST_ITEM.search(a):
+                # "Keeps each bullet point to one line": the limit holds for every list item
+                items = [x for x in re.split(r"\n(?=\s*(?:[-*•]|\d+[.)])\s)", a.strip()) if x.strip()]
+                v = min(af.within_limit(re.sub(r"\b(?:each|every|per)\b", "", r.core, flags=_W), x) or 0.0 for x in items)
             elif r.property == "count:limit":
                 v = af.within_limit(r.core, a)
             elif r.property == "count:things":
@@ -2026,6 +2074,16 @@ class CriterionChecks:
             elif r.property == "order":
                 m = _ORDER.match(r.core)
                 v = in_order(m.group(1), m.group(2), a)
+            elif r.property == "reveals_answer":
+                v = float(bool(_REVEALS.search(a)))
+            elif r.property == "poses_as_professional":
+                v = float(bool(_AS_PRO.search(a)))
+            elif r.property == "sceptic":
+                v = float(bool(_SCEPTIC.search(a)))
+            elif r.property == "pros_cons":  # an upside and a downside
+                v = float(bool(drawbacks(a)) and bool(_UPSIDE.search(a)))
+            elif r.property == "tense":
+                v = tense(re.search(r"\b(past|present|future) tense", r.core, _W).group(1).lower(), a)
             elif r.property == "timezone":
                 v = float(bool(_TIMEZONE.search(a)))
             elif r.property == "alarmist":

@@ -444,10 +444,11 @@ def test_development_set_is_met_in_full(checks):
                   [y for _, _, y in DEV])
     missed = sorted({c for (c, _, y), v in zip(DEV, checks.score([c for c, _, _ in DEV], [x for _, x, _ in DEV]))
                      if (v >= 0.5) != y})
-    # four known misses from the round-7 fifth and sixth fresh batches (the answers say it in other words;
-    # a modifier's cue taken for the head noun's; a quoted term's word taken for a cue)
+    # five known misses from the round-7 fresh batches (the answers say it in other words; a modifier's cue
+    # taken for the head noun's; a quoted term's word taken for a cue; a wrong fact)
     assert a.n >= 400 and missed == ["Encourages the user to take breaks while studying",
                                      "Explains the term 'opportunity cost'",
+                                     "Names the capital city of Australia",
                                      "Offers a gentle alternative to punishment for the toddler",
                                      "Points out that correlation does not imply causation"]
 
@@ -628,3 +629,26 @@ def test_ends_on_a_property_and_assumed_knowledge(checks):
                                       "As any investor knows, a bear market is obvious."]).tolist() == [1, 0]
     assert checks.score(["Mentions the notice period"] * 2, ["You must give one month's notice.",
                                                              "You can resign by email."]).tolist() == [1, 0]
+
+
+def test_batch22_families(checks):
+    hint = "Helps the student without giving the answer away"
+    assert checks.score([hint] * 2, ["What happens if you divide both sides by 2?", "Divide by 2: y = 6."]).tolist() == [1, 0]
+    pro = "Does not talk as if it were the user's doctor"
+    assert checks.score([pro] * 2, ["I'm not a doctor, but a pharmacist can check the dose.",
+                                    "As your doctor, I advise you to double the dose."]).tolist() == [1, 0]
+    doubt = "Is sceptical of the get-rich-quick scheme"
+    assert checks.score([doubt] * 2, ["Returns of 50% a month are a red flag; it sounds too good to be true.",
+                                      "Returns of 50% a month are great; sign up today."]).tolist() == [1, 0]
+    pc = "Weighs the pros and cons of leasing a car"
+    assert checks.score([pc] * 2, ["Leasing is cheaper each month, but you never own the car.",
+                                   "Leasing is a smart move for most drivers."]).tolist() == [1, 0]
+    past = "Uses the past tense"
+    assert checks.score([past] * 2, ["We visited the museum and walked home.", "We visit the museum and walk home."]).tolist() == [1, 0]
+    each = "Keeps each bullet to one line"
+    assert checks.score([each] * 2, ["- Pack\n- Lock up", "- Pack the bags carefully\n  and label them\n- Lock up"]).tolist() == [1, 0]
+    why = "Explains the science behind why bread rises"
+    assert (checks.score([why] * 2, ["Yeast ferments sugars into carbon dioxide, which gets trapped in the gluten.",
+                                     "Bread rises best in a warm kitchen."]) >= 0.5).tolist() == [True, False]
+    assert checks.score(["Treats the user's fear as understandable"] * 2, [
+        "It's completely normal to feel scared before a flight.", "Flying is safe, so stop worrying."]).tolist() == [1, 0]
