@@ -70,7 +70,7 @@ SYNONYMS: dict[str, str] = {
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",
     "risk": r"risk|danger|hazard|threat|harm|downside|vulnerab|exposure|uncertain|attack|hijack|exploit|breach|leak|"
             r"disrupt|halt|shortage|concentrat|depend|could (?:halt|stop|cut|hit|fail)|"
-            r"steal|theft|fraud|failure|accident|lose|loss",
+            r"steal|theft|fraud|failure|accident|lose|loss|bias|unfair|discriminat|error|mistak|wrongly|reject",
     "benefit": r"benefit|advantage|gain|improv|help|boost|upside|save|saving|better",
     "challenge": r"challeng|obstacle|barrier|difficult|problem|hurdle|constraint|bottleneck|shortage|limit|hard to|"
                  r"needs?\b|requires?|unsolved|unable|cannot|can'?t|yet to|has yet|no \w+ (?:has|can) yet",

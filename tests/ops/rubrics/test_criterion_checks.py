@@ -652,3 +652,19 @@ def test_batch22_families(checks):
                                      "Bread rises best in a warm kitchen."]) >= 0.5).tolist() == [True, False]
     assert checks.score(["Treats the user's fear as understandable"] * 2, [
         "It's completely normal to feel scared before a flight.", "Flying is safe, so stop worrying."]).tolist() == [1, 0]
+
+
+def test_batch23_families(checks):
+    first = "States the main finding in the first sentence"
+    (r,) = checks.route([first])
+    assert (r.property, r.via) == ("finding", "first")
+    assert checks.score([first] * 2, ["The study found no link. It ran for two years.",
+                                      "It ran for two years. The study found no link."]).tolist() == [1, 0]
+    blame = "Does not blame the user for the accident"
+    assert checks.score([blame] * 2, ["It wasn't your fault; the other driver ran the light.",
+                                      "You shouldn't have been driving that late."]).tolist() == [1, 0]
+    split = "Notes that historians disagree about the cause"
+    (r,) = checks.route([split])
+    assert r.property == "balance"
+    assert checks.score(["Suggests contacting the landlord by email"] * 2, ["Email your landlord today with photos.",
+                                                                 "Open the windows more often."]).tolist() == [1, 0]
