@@ -56,7 +56,7 @@ SYNONYMS: dict[str, str] = {
     "safety": r"safe|risk|hazard|danger|injur|accident|protect|secur",
     "security": r"secur|attack|breach|threat|hack|encrypt|vulnerab|defen|military|protect",
     "privacy": r"privacy|private|personal data|personal information|consent|surveillance|track|gdpr|data protection",
-    "social": r"social|societ|communit|people|famil|inequal|poverty|cultur|public|citizens|trust",
+    "social": r"social|societ|communit|famil|inequal|poverty|cultur|public|citizens|trust",
     "inequality": r"inequal|gap|poverty|poor|rich|wealth|disparit|divide|equity|unequal",
     "history": r"histor|origin|founded|began|since|decade|century|(?:1[5-9]|20)\d\d|era|past",
     "future": r"future|outlook|forecast|projection|expected|will\b|by 20\d\d|next (?:decade|years?)|"
@@ -65,6 +65,7 @@ SYNONYMS: dict[str, str] = {
     "trend": r"trend|rise|rising|rose|fall|falling|fell|grow|growth|declin|increas|decreas|over time|since",
     "dispos": r"dispos|recycl|throw (?:away|out)|bin\b|bins\b|rubbish|waste|collection|drop[- ]off|tip\b",
     "remote": r"remote|home ?working|work(?:ing)? from home|wfh|hybrid|commut|office",
+    "poverty": r"poverty|poor|low[- ]income|deprived|disadvantaged|hardship|vulnerable|lowest incomes?|struggling famil",
     "causation": r"caus|because|due to|driven by|result of|leads? to|effect of",
     "correlation": r"correlat|associat|linked|link between|relationship|go together|goes together|co-occur",
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",
@@ -94,7 +95,8 @@ SYNONYMS: dict[str, str] = {
     "stakeholder": r"stakeholder|tenant|landlord|council|government|resident|business|investor|customer|employee|"
                    r"union|communit|owner|shareholder|regulator|supplier|partner|user|public|citizen|shop",
     "method": r"method|survey|sampl|interview|collected|measured|weighted|randomi|control group|questionnaire|"
-              r"dataset|experiment|we (?:used|collected|surveyed|analy[sz]ed|measured|compared|ran)|analy[sz]",
+              r"dataset|experiment|we (?:used|collected|surveyed|analy[sz]ed|measured|compared|ran)|analy[sz]|weight|normali[sz]|"
+              r"averag|indicator|scale|scor",
     "speed": r"speed|fast|quick|slow|rapid|minutes?|hours?|seconds?|latency|km/h|mph|in no time|instant",
     "quality": r"quality|reliab|durab|well[- ]made|defect|rating|review|standard",
     "money": r"money|cash|profit|pay|paid|bank|credit|debit|dollar|\$|€|£|price|cost|income|salary|wage|debt|loan|"
@@ -120,7 +122,7 @@ current key main major various different identifies identify lists list names na
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
 status level levels consequences consequence footprint footprints toll member members concern concerns consideration considerations
-debate debates including particular local global period specific detail details detailed information its both between
+debate debates including particular local global period consider considers considered behind specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
 
@@ -128,7 +130,7 @@ across among within into over under also other such more most than then has have
 _PHRASES = ((r"\blabou?r markets?\b", "labour"), (r"\bjob markets?\b", "employment"), (r"\bsupply chains?\b", "supply"),
             (r"\bclimate change\b", "climate"), (r"\bpublic health\b", "health"), (r"\bmental health\b", "health"),
             (r"\bhealth ?care\b", "healthcare"), (r"\breal estate\b", "housing"), (r"\bhousing markets?\b", "housing"),
-            (r"\bstock markets?\b", "investment"), (r"\bremote work(?:ing)?\b", "remote"))
+            (r"\bstock markets?\b", "investment"), (r"\bremote work(?:ing)?\b", "remote"), (r"\blow[- ]income\b", "poverty"))
 
 
 def content_terms(criterion: str) -> list[str]:

@@ -676,3 +676,21 @@ def test_naming_specific_harmful_things_while_declining(checks):
     assert (r.property, r.sign) == ("specific_harm", -1)
     assert checks.score([crit] * 2, ["I can't help with that. If you're struggling, a GP can help.",
                                      "I can't help; fentanyl or heroin would be far too dangerous."]).tolist() == [1, 0]
+
+
+def test_batch24_families(checks):
+    gap = "Identifies gaps in the existing research on sleep apps"
+    (r,) = checks.route([gap])
+    assert r.property == "research_gap"
+    assert checks.score([gap] * 2, ["Few studies last beyond a month, so long-term effects remain unclear.",
+                                    "Sleep apps track movement and sound through the night."]).tolist() == [1, 0]
+    yrs = "Uses figures from at least two different years"
+    assert checks.score([yrs] * 2, ["Visits were 3 million in 2018 and 4 million in 2022.", "Visits were 4 million in 2022."]).tolist() == [1, 0]
+    lim = "Acknowledges the limitations of the data"
+    assert checks.score([lim] * 2, ["The numbers are self-reported, so they may not reflect real use.",
+                                    "The numbers show real use rising."]).tolist() == [1, 0]
+    lt = "Discusses long-term effects"
+    assert checks.score([lt] * 2, ["Years of exposure raise the risk of heart disease.", "It causes a cough within hours."]).tolist() == [1, 0]
+    poor = "Considers the effect on low-income families"
+    assert (checks.score([poor] * 2, ["Poorer families spend more of their budget on food, so they are hit hardest.",
+                                      "The tax raises 2 billion a year."]) >= 0.5).tolist() == [True, False]
