@@ -122,7 +122,7 @@ current key main major various different identifies identify lists list names na
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
 status level levels consequences consequence footprint footprints toll member members concern concerns consideration considerations
-debate debates including particular local global period consider considers considered behind specific detail details detailed information its both between
+debate debates including particular local global period consider considers considered behind several many few multiple specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
 

@@ -694,3 +694,22 @@ def test_batch24_families(checks):
     poor = "Considers the effect on low-income families"
     assert (checks.score([poor] * 2, ["Poorer families spend more of their budget on food, so they are hit hardest.",
                                       "The tax raises 2 billion a year."]) >= 0.5).tolist() == [True, False]
+
+
+def test_batch25_families(checks):
+    pol = "Corrects the user's mistake politely"
+    assert checks.score([pol] * 2, ["Small correction: it's 1969, not 1968.", "Wrong, idiot: it's 1969, not 1968."]).tolist() == [1, 0]
+    alt = "Declines and suggests a legal alternative"
+    assert checks.score([alt] * 2, ["I can't help pirate it, but it's available to rent online.", "I can't help pirate it."]).tolist() == [1, 0]
+    veg = "Suggests a vegan option"
+    assert checks.score([veg] * 2, ["A vegan chickpea curry works well.", "A chicken curry works well."]).tolist() == [1, 0]
+    both = "Gives both the purchase price and the monthly fee"
+    assert checks.score([both] * 2, ["It costs £200, plus £10 a month.", "It costs £200."]).tolist() == [1, 0]
+    ster = "Avoids stereotypes about teenagers"
+    assert checks.score([ster] * 2, ["Many teens manage money well with a little practice.",
+                                     "Teenagers just can't manage money."]).tolist() == [1, 0]
+    means = "Explains what the warning light means"
+    (r,) = checks.route([means])
+    assert r.property == "definition"
+    topic = "Stays on the topic of the user's leaking tap"
+    assert checks.score([topic] * 2, ["Replace the tap washer; it usually stops the drip.", "Have you thought about a new kitchen?"]).tolist() == [1, 0]
