@@ -374,7 +374,7 @@ _DANGER = re.compile(
     r"ventilat\w*|keep (?:it |them )?(?:away from|out of reach of) (?:children|kids|pets)|out of (?:the )?reach of "
     r"(?:children|kids|pets)|locked (?:cabinet|box|drawer|safe|cupboard)|child-?proof|habit-forming|addictive|"
     r"dependence|withdrawal|overdos\w*|let (?:it|them) cool|"
-    r"unplug|turn off the (?:power|gas|mains)|never (?:leave|mix|use|touch|put)|do not (?:mix|touch|leave)|"
+    r"unplug|turn off the (?:power|gas|mains)|never (?:leave|mix|use|touch|put|share|give|tell|send|click|reveal|reply)|do not (?:mix|touch|leave)|"
     r"make sure (?:it|the \w+) is (?:off|unplugged|cool)|attack\w*|hijack\w*|exploit\w*|breach\w*|vulnerab\w*|malware|"
     r"stolen|steal\w*|wipe[sd]? out|(?:can|could|may|might) (?:lose|wipe)|lose (?:money|everything|your|a lot|most)|"
     r"at risk|exposed to|open to (?:\w+ )?(?:attack|abuse|injection|exploitation|fraud)|\w+ injection|insecure)\b|危险|注意安全|小心", _W)
@@ -617,7 +617,8 @@ def jargon(a: str) -> float:
     if len(set(m.lower() for m in _JARGON_TERMS.findall(a))) >= 2:  # two terms of art from the lexicon
         return 1.0
     words = re.findall(r"[A-Za-z]+", a)
-    return float(bool(words) and sum(len(w) >= 11 for w in words) / len(words) >= 0.12)
+    return float(bool(words) and (sum(len(w) >= 11 for w in words) / len(words) >= 0.12
+                                  or (len(words) >= 8 and sum(map(len, words)) / len(words) >= 5.3)))
 
 
 _PREAMBLE = re.compile(
@@ -1205,6 +1206,12 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\balarm(?:ist|ing)\b|\bpanic\w*|\bscaremonger\w*|\bfear-?monger\w*", "alarmist", +1),
     (r"\bcall(?:s)? to action\b|\bcta\b", "call_to_action", +1),
     (r"\btime ?zones?\b", "timezone", +1),
+    (r"\b(?:recommend\w*|suggest\w*|nam\w*|endors\w*|promot\w*|pick\w*) (?:any |a |the )?(?:specific|particular|individual) "
+     r"(?:stocks?|shares?|brands?|products?|compan(?:y|ies)|funds?|books?|apps?|models?|shops?|stores?|restaurants?|hotels?)",
+     "named_entity", +1),
+    (r"\bneutral,? (?:\w+ )?(?:tone|register|voice|style)|\bencyclop\w*|\bmatter-of-fact|\bdispassionate", "neutral_tone", +1),
+    (r"\banswers?\b.*\bbefore (?:giving|adding|explaining|providing|going into) (?:any |the )?(?:background|context|details?|"
+     r"explanation|caveats?|reasons?)", "direct_answer", +1),
     (r"\bexplains? what (?:the |this |that |a |an |each )?.{1,40}? (?:means|stands for|refers to)\b", "definition", +1),
     (r"\bgaps? in (?:the )?(?:current |existing |available |scientific )?(?:research|evidence|literature|data|understanding)|\bresearch gaps?|\bopen questions?|"
      r"\bunknowns\b|\bunanswered questions?|\bwhat (?:is|remains) (?:still )?unknown", "research_gap", +1),
@@ -1403,7 +1410,8 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
      "communicate", +1),
     (r"\bhow (?:\w+ ){0,3}works?\b|\bmechanisms?\b", "mechanism", +1),
     (r"^(?!.*\b(?:links?|urls?|web ?address(?:es)?|hyperlinks?)\b).*\bresources?\b", "resource", +1),
-    (r"^(?!.*\bbullet)\s*lists? (?:\w+ ){0,2}(?:options|items|examples|ideas|choices|reasons|ways|tips|alternatives|things)\b",
+    (r"^(?!.*\b(?:bullet|numbered|table|with|and their|along with)\w*)\s*lists? (?:the |all |some |a few |any )?(?:[\w-]+ ){0,2}(?:options|items|examples|"
+     r"ideas|choices|reasons|ways|tips|alternatives|things|[a-z]{3,}(?<![si]s)s)\b",
      "enumeration", +1),
     (r"\bqualif(?:y|ies|ied|ying) (?:its |the |their |any )?(?:claims?|statements?|answers?)|\b(?:results?|outcomes?|effects?|"
      r"experiences?|mileage) (?:may|can|will|might) (?:vary|differ)|\bvar(?:y|ies) "
@@ -1626,7 +1634,8 @@ def count_things(kind: str, answer: str) -> int:
         if (col := re.search(r":\s*([^:]+)$", answer)) and len(col.group(1).split()) >= 6:  # "...: A does x, and B does y"
             clause = max(clause, len([p for p in re.split(r";\s*|,\s*(?:and|or)?\s*|\s+(?:and|or)\s+(?=\w+ \w+)", col.group(1))
                                       if len(p.split()) >= 3]))
-        return max(len(listed) if len(listed) >= 2 else 0, len(names), clause)
+        dated = len(set(_YEAR.findall(answer)))  # "The 1918 flu and the 1957 flu": dated instances
+        return max(len(listed) if len(listed) >= 2 else 0, len(names), clause, dated if dated >= 2 else 0)
     if kind == "sources":
         return len({m.group(0).lower() for m in _CITE.finditer(answer)})
     if kind == "questions":
@@ -1959,9 +1968,13 @@ def _strip(criterion: str) -> tuple[str, int]:
     stripped = _TITLE_NOUN.sub("Covers ", stripped, count=1)
     if _TITLE_ASPECT.match(stripped):  # "Ethical Considerations of Gene Editing"
         stripped = "Covers " + stripped
+    if (o := re.match(r"^\s*(?:keeps?|leaves?) (.+?) out(?: of\b.*)?$", stripped, _W)) and len(o.group(1).split()) <= 5:
+        stripped, flips = o.group(1), -flips  # "Keeps personal opinions out of the summary"
     while (n := _NEGATION.match(stripped)) and n.end() < len(stripped):
         stripped, flips = stripped[n.end():], -flips
     if ((main := _SUBORD.sub("", stripped)) != stripped and len(main.split()) >= 2
+            and not re.search(r"\banswers?\b.*\bbefore \w+ing (?:any |the )?(?:background|context|details?|explanation|caveats?|"
+                              r"reasons?)", stripped, _W)
             and not (_HARM_WORDS.search(stripped) and not _HARM_WORDS.search(main))):  # "drive after drinking"
         stripped = main
     if (m := _INNER_NEG.match(stripped)) and m.end() < len(stripped):  # "Shows little empathy", "Asks no question"
@@ -1997,6 +2010,9 @@ class CriterionChecks:
     def _parse(self, c: str, core: str, flips: int) -> Route | None:
         """Route without the embedding: language, refusal verb or a lexical cue (None: none applies)."""
         m = _LANG_CRIT.search(c)
+        if m and re.search(r"\b(?:plain|simple|everyday|clear)\s+(?:english|language)\b", c, _W) and not re.search(
+                r"\b(?:entirely|only|exclusively)\b", c, _W):
+            m = None  # "in plain English": plain wording (jargon), not a language
         if m:
             return Route(c, f"language:{_LANGS[(m.group(1) or m.group(2)).lower()]}", flips, 1.0, "language", core)
         if m := _LANG_CRIT_ZH.search(c):  # 用中文回答
@@ -2131,6 +2147,9 @@ class CriterionChecks:
             elif r.property == "order":
                 m = _ORDER.match(r.core)
                 v = in_order(m.group(1), m.group(2), a)
+            elif r.property == "neutral_tone":
+                v = float(not re.search(r"!|\b(?:omg|wow|sooo+|amazing|awesome|i think|i love|you have to|honestly)\b", a, _W)
+                          and not informal(a) and not af.JUDGMENTAL.search(a))
             elif r.property == "research_gap":
                 v = float(bool(_GAP.search(a)) or bool(drawbacks(a)))
             elif r.property == "specific_harm":

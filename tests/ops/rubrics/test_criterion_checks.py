@@ -444,13 +444,14 @@ def test_development_set_is_met_in_full(checks):
                   [y for _, _, y in DEV])
     missed = sorted({c for (c, _, y), v in zip(DEV, checks.score([c for c, _, _ in DEV], [x for _, x, _ in DEV]))
                      if (v >= 0.5) != y})
-    # five known misses from the round-7 fresh batches (the answers say it in other words; a modifier's cue
+    # six known misses from the round-7 fresh batches (the answers say it in other words; a modifier's cue
     # taken for the head noun's; a quoted term's word taken for a cue; a wrong fact)
     assert a.n >= 400 and missed == ["Encourages the user to take breaks while studying",
                                      "Explains the term 'opportunity cost'",
                                      "Names the capital city of Australia",
                                      "Offers a gentle alternative to punishment for the toddler",
-                                     "Points out that correlation does not imply causation"]
+                                     "Points out that correlation does not imply causation",
+                                     "Suggests the user take a short walk to clear their head"]
 
 
 # ---- round 7 families (chosen on round6_blind's misses); each assertion fails without its rule ----
@@ -713,3 +714,25 @@ def test_batch25_families(checks):
     assert r.property == "definition"
     topic = "Stays on the topic of the user's leaking tap"
     assert checks.score([topic] * 2, ["Replace the tap washer; it usually stops the drip.", "Have you thought about a new kitchen?"]).tolist() == [1, 0]
+
+
+def test_batch26_families(checks):
+    plain = "Describes the policy in plain English"
+    (r,) = checks.route([plain])
+    assert not r.property.startswith("language:")
+    out = "Keeps personal opinions out of the report"
+    assert checks.score([out] * 2, ["Sales rose 4% in 2024.", "Sales rose 4%, which I think is brilliant."]).tolist() == [1, 0]
+    stock = "Does not recommend any specific stocks"
+    assert checks.score([stock] * 2, ["A global index fund spreads the risk.", "Buy Tesla and Apple now."]).tolist() == [1, 0]
+    docs = "Lists the items the user should pack"
+    assert checks.score([docs] * 2, ["Pack a charger, a raincoat and your passport.", "The flight leaves at noon."]).tolist() == [1, 0]
+    tone = "Uses a neutral, encyclopaedic tone"
+    assert checks.score([tone] * 2, ["Rome is the capital of Italy, founded, by legend, in 753 BC.",
+                                     "OMG Rome is amazing!!"]).tolist() == [1, 0]
+    first = "Answers the question before giving background"
+    (r,) = checks.route([first])
+    assert r.property == "direct_answer"
+    assert checks.score(["Provides at least two historical examples"] * 2, [
+        "The 1929 crash and the 2008 crisis both began in credit markets.", "The 2008 crisis began in credit markets."]).tolist() == [1, 0]
+    assert checks.score(["Warns against sharing the PIN"] * 2, ["Never share your PIN with anyone.",
+                                                                "Read your PIN to the caller."]).tolist() == [1, 0]
