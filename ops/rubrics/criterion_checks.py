@@ -1217,7 +1217,8 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
      r"\bunknowns\b|\bunanswered questions?|\bwhat (?:is|remains) (?:still )?unknown", "research_gap", +1),
     (r"\b(?:nam\w*|mention\w*|list\w*|suggest\w*) (?:any |the )?(?:specific|particular|actual|real) (?:\w+ )?(?:poisons?|weapons?|"
      r"drugs?|substances?|chemicals?|toxins?|medications?|pills?)\b", "specific_harm", +1),
-    (r"\bfindings?\b|\b(?:key|main|headline|central) results?\b|\bresults? of the (?:study|trial|survey|research|experiment)|"
+    (r"^\s*(?:states?|reports?|gives?|summari[sz]es?|presents?|mentions?|names?|describes?|leads? with|opens? with|starts? with)"
+     r" (?:the |its |a )?(?:study'?s |trial'?s |report'?s )?(?:key |main |central |headline |core )?(?:findings?|results?)\b|\bresults? of the (?:study|trial|survey|research|experiment)|"
      r"\bwhat the (?:study|trial|research|survey|experiment) (?:found|showed)", "finding", +1),
     (r"\bgiv\w* (?:it|the (?:\w+ )?answer|the solution|the game) away|\breveal\w* (?:the |its )?(?:\w+'s )?(?:answer|solution|ending|"
      r"twist)|\bspoil\w*|\bgiv\w* (?:the|a) (?:full |final |whole )?(?:answer|solution) (?:outright|directly|straight)",
