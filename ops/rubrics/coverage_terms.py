@@ -66,6 +66,8 @@ SYNONYMS: dict[str, str] = {
     "dispos": r"dispos|recycl|throw (?:away|out)|bin\b|bins\b|rubbish|waste|collection|drop[- ]off|tip\b",
     "remote": r"remote|home ?working|work(?:ing)? from home|wfh|hybrid|commut|office",
     "poverty": r"poverty|poor|low[- ]income|deprived|disadvantaged|hardship|vulnerable|lowest incomes?|struggling famil",
+    "symptom": r"symptom|signs?\b|fever|temperature|pain|ache|confus|dizz|nause|vomit|rash|cough|faint|fatigue|tired|swell|"
+               r"seizure|headache|breathless|dry skin|itch",
     "causation": r"caus|because|due to|driven by|result of|leads? to|effect of",
     "correlation": r"correlat|associat|linked|link between|relationship|go together|goes together|co-occur",
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",

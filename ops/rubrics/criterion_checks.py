@@ -150,7 +150,7 @@ _RECOMMEND = re.compile(
     r"you (?:might|may|could) (?:want to|try|consider)|one option is|why not|how about)\b|应该|建议|应当|对策|措施", _W)
 # sentences opening with a base-form verb: "Call your bank today.", "Today, freeze the card."
 _IMPERATIVE = re.compile(
-    r"(?:^|[.!?:;]\s+|\n\s*(?:[-*•]|\d+[.)])?\s*)(?:(?:today|tonight|now|first|then|next|finally|also|tomorrow|"
+    r"(?:^|[.!?:;]\s+|\n\s*(?:[-*•]|\d+[.)])?\s*)(?:(?:before|after|when|once|while) [\w' -]{2,30},\s+)?(?:(?:today|tonight|now|first|then|next|finally|also|tomorrow|"
     r"this week|right away|meanwhile|afterwards?|if \w+[^,]{0,40}),?\s+)?(?:please\s+)?"
     r"(?:call|ask|book|write|check|go|try|take|make|contact|visit|freeze|cancel|email|text|phone|set|start|stop|"
     r"keep|use|open|turn|unplug|plug|install|update|download|save|schedule|sign|fill|bring|buy|pack|drink|eat|"
@@ -423,7 +423,8 @@ _ASK_WHY = re.compile(
     _W)
 _AUTHORITY = re.compile(
     r"\b(report|call|contact|tell|notify|alert|phone|ring|inform|go to|email|e-mail|write to|message|text)\b[^.;!?]{0,40}\b(police|authorities|911|999|"
-    r"112|emergency services|your bank|the bank|the council|your landlord|moderators?|platform|regulator|"
+    r"112|emergency services|your bank|the bank|the council|your landlord|moderators?|platform|regulator|(?:a |your )?teachers?|"
+    r"head ?teacher|school|(?:your )?(?:manager|supervisor|hr)|trusted adult|"
     r"ombudsman|embassy)\b", _W)
 _REASSURE = re.compile(
     r"\b(don'?t worry|no need to (?:worry|panic|be (?:embarrassed|ashamed))|nothing to (?:worry|be ashamed)|"
@@ -1206,6 +1207,9 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\balarm(?:ist|ing)\b|\bpanic\w*|\bscaremonger\w*|\bfear-?monger\w*", "alarmist", +1),
     (r"\bcall(?:s)? to action\b|\bcta\b", "call_to_action", +1),
     (r"\btime ?zones?\b", "timezone", +1),
+    (r"\btimeline (?:for|to|of how long)|\btime ?frame\b|\bhow long (?:it|this|that) (?:will )?takes?", "duration", +1),
+    (r"\bpressur(?:es|ing|ed|e) (?:the user|them|him|her|people|customers?|someone|anyone|you)\b|\bpressur\w* (?:\w+ ){0,3}into\b|"
+     r"\bpressuri[sz]\w*|\bhigh-pressure|\bhard[- ]sell\w*|\bupsell\w*|\bfalse urgency|\bscare tactics|\bguilt-?trip\w* (?:\w+ )?into", "pressure", +1),
     (r"\b(?:recommend\w*|suggest\w*|nam\w*|endors\w*|promot\w*|pick\w*) (?:any |a |the )?(?:specific|particular|individual) "
      r"(?:stocks?|shares?|brands?|products?|compan(?:y|ies)|funds?|books?|apps?|models?|shops?|stores?|restaurants?|hotels?)",
      "named_entity", +1),
@@ -1683,7 +1687,9 @@ def coverage(criterion: str, answer: str) -> float:
     """Share of the criterion's content words (5-letter prefixes) that occur in the answer; when
     the criterion names something (capitalised words after the first), of those names only. A
     criterion in Chinese: the share of its character bigrams found in the answer."""
-    cjk = re.findall(r"[\u4e00-\u9fff]+", criterion)
+    cjk = re.findall(r"[\u4e00-\u9fff]+", re.sub(r"^\s*(?:分析|讨论|说明|解释|介绍|描述|比较|评估|探讨|列出|概述)", "", criterion))
+    if cjk and "的" in cjk[-1] and len(cjk[-1].rsplit("的", 1)[1]) >= 2:  # "电动汽车普及的主要障碍": the obstacles asked for
+        cjk = [cjk[-1].rsplit("的", 1)[1]]
     if cjk:
         grams = {run[k:k + 2] for run in cjk for k in range(max(1, len(run) - 1))}
         return len({g for g in grams if g in answer}) / len(grams)
@@ -1813,6 +1819,8 @@ def refine(r: "Route", v: float, a: str) -> float:
         thing = re.escape(m.group(1)[:5])  # "asks for the user's password": a request naming it
         return float(bool(re.search(rf"\b(?:send|give|tell|share|provide|type|enter|need|what(?:'s| is)) (?:me |us )?"
                                     rf"(?:\w+ ){{0,4}}{thing}|{thing}\w*\W{{0,3}}\?", a, _W)))
+    if r.property == "recommendation" and re.match(r"\s*(?:suggests?|recommends?|advises?|proposes?) \w+ing\b", crit, _W):
+        return instructs(crit, a)  # "Suggests checking the tyre pressure": an instruction naming the tyre pressure
     if r.property == "recommendation" and re.search(r"\b(?:concrete|specific|actionable|practical)\b", crit, _W):
         return min(v, float(bool(re.search(r"\d", a)) or bool(named_entity(a)) or bool(_ACTION.search(a))
                             or bool(_IMPERATIVE.search(a))))
@@ -1881,15 +1889,16 @@ def overclaim(a: str) -> float:
 
 _INSTRUCT = re.compile(r"^\s*(?:tells?|advises?|urges?|asks?|reminds?|encourages?|instructs?|directs?)(?: the user| them)? to "
                        r"(?P<what>.+)$|^\s*(?:gives?|offers?|provides?|suggests?|shows?|explains?|describes?)(?: the user)? "
-                       r"(?:a |an |the |some |one )?(?:\w+ )?(?:ways?|methods?|how|steps?|means|options?) (?:to |of |for )?(?P<what2>.+)$", _W)
+                       r"(?:a |an |the |some |one )?(?:\w+ )?(?:ways?|methods?|how|steps?|means|options?) (?:to |of |for )?(?P<what2>.+)$|"
+                       r"^\s*(?:suggests?|recommends?|advises?|proposes?) (?P<what3>\w+ing\b.+)$", _W)
 
 
 def instructs(criterion: str, answer: str) -> float:
     """1: the answer instructs (an imperative or "you should / make sure") about what the criterion names
     ("Tells the user to stop using the heater": an instruction naming the heater)."""
     m = _INSTRUCT.match(criterion)
-    what = (m.group("what") or m.group("what2") or "") if m else criterion
-    if m and m.group("what"):  # "to stop using the heater": the heater (the verb is said many ways)
+    what = (m.group("what") or m.group("what2") or m.group("what3") or "") if m else criterion
+    if m and (m.group("what") or m.group("what3")):  # "to stop using the heater": the heater (the verb is said many ways)
         what = " ".join(w for w in what.split()[1:] if not w.lower().endswith("ing"))
     terms = content_terms(what)
     told = bool(_IMPERATIVE.search(answer) or re.search(r"\b(?:you should|you need to|you must|make sure|never|don'?t|do not|"
@@ -1898,6 +1907,9 @@ def instructs(criterion: str, answer: str) -> float:
     return float(told and (not terms or found * 4 >= len(terms) * 3))
 
 
+_PRESSURE = re.compile(r"\b(?:really need to|must (?:buy|act|upgrade|sign|order)|today only|won'?t last|limited[- ]time|act now|"
+                      r"hurry|don'?t miss|you'?ll regret|before it'?s too late|last chance|only \w+ left|selling fast|"
+                      r"you can'?t afford (?:not|to miss))\b", _W)
 _GAP = re.compile(r"\b(?:we|scientists|researchers) (?:still )?(?:know|understand) (?:very )?(?:little|less|almost nothing)|\bunknown\b|"
                   r"\bunclear\b|\bremains? (?:unclear|unknown|poorly understood|an open question)|\bfew (?:studies|trials)|"
                   r"\bmore research is needed|\bunderstudied|\black of (?:data|studies|research|evidence)|\bno (?:long-term )?studies|"
@@ -2053,6 +2065,8 @@ class CriterionChecks:
                 return Route(c, "fallback:coverage", flips, 1.0, "topic", core)
             cover = _COVER_VERB.match(core)
             tail = _TAIL.search(core, cover.end()) if cover else None
+            while tail and re.match(r"\s(?:at (?:least|most)|up to)\b", core[tail.start():], _W):  # "Mentions at least one risk"
+                tail = _TAIL.search(core, tail.end())
             head = core[cover.end():tail.start() if tail else len(core)] if cover else ""
             # "Addresses the question about X"; "Covers supply, demand and prices" (a list of aspects)
             if cover and (_ASKED.fullmatch(head) or (not tail and re.search(r",.*\b(?:and|or)\b", head))):
@@ -2148,6 +2162,8 @@ class CriterionChecks:
             elif r.property == "order":
                 m = _ORDER.match(r.core)
                 v = in_order(m.group(1), m.group(2), a)
+            elif r.property == "pressure":
+                v = float(bool(_PRESSURE.search(a)))
             elif r.property == "neutral_tone":
                 v = float(not re.search(r"!|\b(?:omg|wow|sooo+|amazing|awesome|i think|i love|you have to|honestly)\b", a, _W)
                           and not informal(a) and not af.JUDGMENTAL.search(a))
