@@ -14,7 +14,8 @@ _W = re.IGNORECASE
 
 # aspect -> words an answer covering it uses (regex alternatives, matched as word prefixes)
 SYNONYMS: dict[str, str] = {
-    "environment": r"environment|ecolog|ecosystem|emission|pollut|contamin|water|groundwater|land|soil|habitat|"
+    "environment": r"environment|ecolog|ecosystem|emission|pollut|contamin|water|groundwater|land|soil|habitat|recycl|solar|"
+                   r"renewab|sustainab|plastic|green|"
                    r"biodivers|wildlife|forest|deforest|carbon|co2|greenhouse|climate|waste|toxic|spill|species|"
                    r"nature|bush|river|air quality",
     "climate": r"climat|warming|greenhouse|emission|carbon|co2|temperature|net zero|net-zero",
@@ -124,7 +125,7 @@ current key main major various different identifies identify lists list names na
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
 status level levels consequences consequence footprint footprints toll member members concern concerns consideration considerations
-debate debates including particular local global period consider considers considered behind several many few multiple specific detail details detailed information its both between
+debate debates including particular local global period consider considers considered behind several many few multiple product products specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
 

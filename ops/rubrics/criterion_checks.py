@@ -137,7 +137,8 @@ _DRAWBACK = re.compile(
     r"fails?|trade-?offs?|caveats?|small (?:sample|survey|study)|not represent|some (?:argue|say|claim|worry|object)|"
     r"opponents|sceptics|skeptics|on the other hand|yet|admittedly|objections?|it could be argued|under-?represent\w*|"
     r"over-?represent\w*|only (?:reached|surveyed|sampled|covered|included|asked|recruited)|self-selected|not representative|"
-    r"self-reported|understat\w*|may not reflect|probably (?:under|over)\w*|margin of error|incomplete|patchy|missing data)\b|风险|局限|不足|缺点|但是|然而", _W)
+    r"self-reported|understat\w*|may not reflect|probably (?:under|over)\w*|margin of error|incomplete|patchy|missing data|"
+    r"relies on|far (?:above|below|from)|unrealistic\w*|overly optimistic|no (?:budget|plan|money|funding|evidence) for)\b|风险|局限|不足|缺点|但是|然而", _W)
 # an action a recommendation can be carried out by (not "should be fair and sustainable")
 _ACTION = re.compile(r"\b(cap|fund|tax|subsidi[sz]e|build|expand|extend|mandate|phase (?:in|out)|scrap|abolish|reform|regulate|ban|"
                      r"require|introduce|adopt|invest in|lower|raise|offer|set up|create|hire|train|publish|audit|replace|"
@@ -531,7 +532,8 @@ _INFORMAL = re.compile(
     r"[\U0001F300-\U0001FAFF]", _W)
 _CONTRACTION = re.compile(r"\b\w+['’](?:s|re|ll|ve|d|t|m)\b", _W)
 _WARMTH = re.compile(
-    r"\b(happy to|glad|great question|good question|thanks|thank you|hope (?:this|that|it) helps|good luck|"
+    r"\b(happy to|glad|great question|good question|thanks|thank you|hope (?:this|that|it) helps|good luck|brave|proud of you|"
+    r"(?:it'?s )?great that you|well done|good for you(?! for trying)|(?:a |such a )?(?:great|brave|wise|good|big) (?:decision|choice|step)|"
     r"you'?ve got this|enjoy|have fun|my pleasure|no problem|of course|sure thing|absolutely|welcome|"
     r"feel free|don'?t hesitate|take care|best wishes|cheers|great progress|well done|nice work|good job|keep it up|"
     r"proud of you|impressive|you'?re doing (?:great|well)|great (?:work|job|start)|put (?:a lot of|so much|real) "
@@ -1069,7 +1071,8 @@ PROPERTIES: tuple[Property, ...] = (
     Property("blame", _any(re.compile(
             r"\b(?:because|since) you (?:didn'?t|did not|failed|forgot|never|ignored)|(?<!not )(?<!n't )(?<!never )\byour (?:own )?fault\b|"
             r"\byou should(?:n'?t| not)? have\b|\byou put yourself\b|\bwhat did you expect\b|\basking for it\b|"
-            r"\bif you had (?:only )?\w+|\byou caused\b|\bthat'?s on you\b|\buser error\b|\byou (?:messed|screwed) (?:it )?up\b",
+            r"\bif you had (?:only )?\w+|\byou caused\b|\bcareless\w*|\bnegligen\w*|\b\w+'s fault\b|"
+            r"\b(?:he|she|they|[A-Z][a-z]+) (?:forgot|failed|messed up|screwed up|ignored)\b|\bthat'?s on you\b|\buser error\b|\byou (?:messed|screwed) (?:it )?up\b",
             _W)), (
         ("holds the user responsible for the problem", +1),
     )),
@@ -1207,6 +1210,8 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\balarm(?:ist|ing)\b|\bpanic\w*|\bscaremonger\w*|\bfear-?monger\w*", "alarmist", +1),
     (r"\bcall(?:s)? to action\b|\bcta\b", "call_to_action", +1),
     (r"\btime ?zones?\b", "timezone", +1),
+    (r"\b(?:distinguish\w*|differentiat\w*) between\b(?!.*\bfacts?\b)", "comparison", +1),
+    (r"^\s*(?:tells?|says?|states?|informs?|reminds?)(?: the user)? when\b", "date", +1),
     (r"\btimeline (?:for|to|of how long)|\btime ?frame\b|\bhow long (?:it|this|that) (?:will )?takes?", "duration", +1),
     (r"\bpressur(?:es|ing|ed|e) (?:the user|them|him|her|people|customers?|someone|anyone|you)\b|\bpressur\w* (?:\w+ ){0,3}into\b|"
      r"\bpressuri[sz]\w*|\bhigh-pressure|\bhard[- ]sell\w*|\bupsell\w*|\bfalse urgency|\bscare tactics|\bguilt-?trip\w* (?:\w+ )?into", "pressure", +1),
@@ -1801,6 +1806,10 @@ def refine(r: "Route", v: float, a: str) -> float:
                        crit, _W)) >= 2:
         # "Mentions both the upfront cost and the running costs": two clauses with a figure
         return min(v, float(sum(bool(re.search(r"\d", x)) for x in re.split(r"[.;,]\s+|\s+and\s+", a)) >= 2))
+    if re.search(r"\bcurrent (?:state|situation|status|position)\b|\bpresent[- ]day\b", crit, _W):  # "... and current state"
+        v = min(v, float(bool(re.search(r"\b(?:today|currently|now|still|at present|as of|this year|recent(?:ly)?|remains?|"
+                                        r"(?:19|20)\d\d)\b", a, _W)) and len(re.findall(r"(?:19|20)\d\d", a)) != 1 or
+                         bool(re.search(r"\b(?:today|currently|now|still|at present|remains?)\b", a, _W))))
     if r.property in ("code", "code_block") and (m := _CODE_LANG_CRIT.search(crit)):
         want = {"js": "javascript", "typescript": "javascript", "shell": "bash"}.get(m.group(1).lower(), m.group(1).lower())
         fence = re.search(r"```(\w+)", a)
@@ -1834,6 +1843,11 @@ def refine(r: "Route", v: float, a: str) -> float:
         nums = list(re.finditer(r"\d[\d,.]*", a))  # the last number carries the unit
         return min(v, float(bool(nums) and bool(af._UNIT_RX.match(a, nums[-1].end() - 1))))
     words = re.findall(r"[A-Za-z][\w-]*", crit)
+    if r.property == "comparison" and (bt := re.search(r"\bbetween (.+?) and (.+)$", crit, _W)):
+        # "Distinguishes between weather and climate", "between the law in England and in Scotland": both, in separate clauses
+        pair = [re.findall(r"[\w-]+", bt.group(1))[-1], re.findall(r"[\w-]+", bt.group(2))[-1]]
+        both = all(re.search(rf"\b{re.escape(w[:5])}", a, _W) for w in pair)
+        return max(v * float(both), float(both and len(re.split(r"[.;!?]\s+|,\s+(?:while|whereas|but)\s+", a)) >= 2))
     if r.property == "comparison" and sum(w[0].isupper() for w in words) * 2 < len(words):  # not a Title Case heading
         named = [w for w in re.findall(r"(?-i:[A-Z][\w-]*[A-Za-z])", crit)[1:] if w.lower() not in _STARTERS]
         if len(named) >= 2:  # both compared things are named: each must be discussed

@@ -444,10 +444,11 @@ def test_development_set_is_met_in_full(checks):
                   [y for _, _, y in DEV])
     missed = sorted({c for (c, _, y), v in zip(DEV, checks.score([c for c, _, _ in DEV], [x for _, x, _ in DEV]))
                      if (v >= 0.5) != y})
-    # eight known misses from the round-7 fresh batches (the answers say it in other words; a modifier's cue
+    # nine known misses from the round-7 fresh batches (the answers say it in other words; a modifier's cue
     # taken for the head noun's; a quoted term's word taken for a cue; a wrong fact)
     assert a.n >= 400 and missed == ["Avoids assuming the user has a car",
                                      "Discusses how climate change affects coffee farming",
+                                     "Does not include the user's personal data in the example",
                                      "Encourages the user to take breaks while studying",
                                      "Explains the term 'opportunity cost'",
                                      "Names the capital city of Australia",
@@ -759,3 +760,23 @@ def test_batch27_families(checks):
     sym = "Describes the main symptoms of flu"
     assert (checks.score([sym] * 2, ["Flu brings a fever, aches, a cough and tiredness.",
                                      "Flu is most common in winter."]) >= 0.5).tolist() == [True, False]
+
+
+def test_batch28_families(checks):
+    dist = "Distinguishes between the rules in Wales and in England"
+    assert checks.score([dist] * 2, ["In Wales the charge is 10p, whereas England charges 5p.",
+                                     "In England the charge is 5p."]).tolist() == [1, 0]
+    when = "Tells the user when the sale ends"
+    (r,) = checks.route([when])
+    assert r.property == "date"
+    blame = "Explains the outage without assigning blame"
+    assert checks.score([blame] * 2, ["A disk filled up at 2 am and stopped the backup.",
+                                      "Priya forgot to rotate the logs, and her carelessness caused it."]).tolist() == [1, 0]
+    sup = "Is supportive of the user's decision to change careers"
+    assert checks.score([sup] * 2, ["That's a brave decision, and well done for taking the step.",
+                                    "Changing careers at 40 seems unwise."]).tolist() == [1, 0]
+    weak = "Assesses the weaknesses of the plan honestly"
+    assert checks.score([weak] * 2, ["It relies on an unrealistic growth rate.", "It is a fantastic plan."]).tolist() == [1, 0]
+    now = "Covers the history and current state of the dispute"
+    assert (checks.score([now] * 2, ["It began in 1962, and talks are still stalled today.",
+                                     "It began in 1962 over fishing rights."]) >= 0.5).tolist() == [True, False]
