@@ -69,6 +69,9 @@ SYNONYMS: dict[str, str] = {
     "poverty": r"poverty|poor|low[- ]income|deprived|disadvantaged|hardship|vulnerable|lowest incomes?|struggling famil",
     "symptom": r"symptom|signs?\b|fever|temperature|pain|ache|confus|dizz|nause|vomit|rash|cough|faint|fatigue|tired|swell|"
                r"seizure|headache|breathless|dry skin|itch",
+    "age": r"\bage\b|aged|years? old|\b1[2-9]\b|\b2[01]\b|over \d+|under \d+|adults?|minors?|old enough",
+    "percent": r"percent|per cent|%",
+    "calculat": r"calculat|divide|multipl|×|÷|=|work (?:it )?out",
     "causation": r"caus|because|due to|driven by|result of|leads? to|effect of",
     "correlation": r"correlat|associat|linked|link between|relationship|go together|goes together|co-occur",
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",
@@ -125,7 +128,7 @@ current key main major various different identifies identify lists list names na
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
 status level levels consequences consequence footprint footprints toll member members concern concerns consideration considerations
-debate debates including particular local global period consider considers considered behind several many few multiple product products specific detail details detailed information its both between
+debate debates including particular local global period consider considers considered behind several many few multiple product products requirement requirements specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
 

@@ -158,7 +158,7 @@ _IMPERATIVE = re.compile(
     r"avoid|talk|tell|put|add|remove|replace|wash|rinse|apply|read|list|review|compare|reach|report|file|"
     r"request|change|reset|back up|practise|practice|plan|pick|choose|find|look|search|consider|let|give|get|"
     r"speak|send|note|write down|block|lock|move|wait|rest|sleep|walk|run|join|register|mark|cut|limit|"
-    r"reduce|increase|switch|learn|prepare|create|draft|ring|head|see)\b", _W)
+    r"reduce|increase|switch|learn|prepare|create|draft|ring|head|see|carry|wear|sip|divide|multiply|subtract|pour|hold)\b", _W)
 _DEFINE = re.compile(
     r"\b(means|refers to|is defined as|is the term for|i\.e\.|that is,|which is|in other words|simply put|put simply|"
     r"in (?:plain|simple) (?:terms|words|english)|think of (?:it|\w+) (?:as|like)|is (?:a|an) (?:kind|type|form|way|"
@@ -166,7 +166,7 @@ _DEFINE = re.compile(
     r"|(?:^|[.!?]\s+)(?:an? |the )?[A-Za-z-]+(?: [a-z-]+)? (?:is|are) (?:a|an|basically|simply|just|like|when)\b"
     r"|是指|指的是|定义为|即"
     r"|\b[A-Za-z-]+,\s+(?:a|an|the)\s+[^,.]{3,80},|\b[A-Za-z-]+\s+\((?:a|an|the|i\.e\.)[^)]{3,80}\)", _W)
-_EXAMPLE = re.compile(r"\b(for example|for instance|such as|e\.g\.|as an example|like [A-Z]\w+|say,|imagine|suppose|"
+_EXAMPLE = re.compile(r"\b(for example|for instance|such as|e\.g\.|as an example|as in:?|like [A-Z]\w+|say,|imagine|suppose|"
                       r"let'?s say|take (?:the case of|\w+ as an example)|to illustrate|a good example|an example is|"
                       r"example:|(?:for|like) when|like (?:a|an|the) \w+|say (?:you|a|an|the|your|that|someone|we)|picture (?:a|this|yourself)|"
                       r"if,? say)\b|例如|比如|举例", _W)
@@ -207,7 +207,8 @@ _HISTORY = re.compile(
     r"ago|\b(?:originally|historically|traditionally|in the past|at the time|back then|ancient|medieval|colonial|"
     r"(?:was|were) (?:founded|drawn|built|created|established|signed|introduced|invented|first))\b", _W)
 _STALE = re.compile(
-    r"\b(as of (?:my|the) (?:last|latest)|(?:may|might|could) have changed|out of date|outdated|at the time of "
+    r"\b(as of (?:my|the) (?:last|latest)|as of (?:19|20)\d\d|(?:laws?|rules?|prices?|rates?) (?:can |may |often )?change|"
+    r"check (?:\w+ ){0,4}for the (?:current|latest)|(?:may|might|could) have changed|out of date|outdated|at the time of "
     r"(?:writing|my training|my last update)|knowledge cut-?off|training (?:data|cut-?off)|may no longer|might no "
     r"longer|(?:check|confirm|verify) (?:the )?(?:latest|current|up-to-date|official)|(?:rules|prices|fees|figures|"
     r"information) (?:change|may change|can change|might change)|last (?:i|I) (?:checked|knew))\b", _W)
@@ -456,6 +457,7 @@ _PERSPECTIVE = re.compile(
 _BALANCE = re.compile(
     r"\b(some people|others? (?:think|believe|argue|say|feel)|supporters|opponents|critics|proponents|sceptics|"
     r"skeptics|people disagree|views (?:differ|vary)|on the other hand|while others|both sides|pros and cons|"
+    r"both [\w-]+(?: [\w-]+){0,3} (?:can|could|may) work|the best one is the one|no single best|"
     r"advantages and disadvantages|depends on|but|however|although|while|whereas|on one hand|others say|"
     r"different (?:views|opinions|perspectives)|the other\b|not all (?:the )?(?:evidence|studies|research|data|experts)|"
     r"(?:evidence|research|data|results) (?:is |are )?(?:mixed|conflicting|cuts both ways)|some (?:argue|say|claim|worry|think)|weigh (?:those|these|them|it) differently|"
@@ -1210,6 +1212,7 @@ _CUES: tuple[tuple[re.Pattern, str, int | None], ...] = tuple((re.compile(rx, _W
     (r"\balarm(?:ist|ing)\b|\bpanic\w*|\bscaremonger\w*|\bfear-?monger\w*", "alarmist", +1),
     (r"\bcall(?:s)? to action\b|\bcta\b", "call_to_action", +1),
     (r"\btime ?zones?\b", "timezone", +1),
+    (r"^\s*offers? to (?!help\b)\w+", "other_help", +1),
     (r"\b(?:distinguish\w*|differentiat\w*) between\b(?!.*\bfacts?\b)", "comparison", +1),
     (r"^\s*(?:tells?|says?|states?|informs?|reminds?)(?: the user)? when\b", "date", +1),
     (r"\btimeline (?:for|to|of how long)|\btime ?frame\b|\bhow long (?:it|this|that) (?:will )?takes?", "duration", +1),
@@ -1855,7 +1858,9 @@ def refine(r: "Route", v: float, a: str) -> float:
                 all(re.search(rf"\b{re.escape(w)}", a) for w in named))
     if r.property == "named_entity" and re.search(r"\b(?:author|writer|inventor|founder|director|composer|painter|"
                                                    r"scientist|president|ceo|person|who)\b", crit, _W):
-        return float(any(len(n.split()) >= 2 for n in name_runs(a)))  # a person: first and last name
+        full = re.findall(r"(?-i:\b[A-Z][a-z]+(?:\s+(?:da|de|di|du|van|von|der|den|la|le|del|al|bin|ibn))?\s+[A-Z][a-z]+)", a)
+        # a person's full name, not the work's ("Names the painter of the Mona Lisa": not "Mona Lisa")
+        return float(any(n not in crit and n.split()[0].lower() not in _STARTERS for n in full))
     if r.property == "example" and re.search(r"\b(?:nam(?:es?|ed|ing)|specific|concrete|real)\b", crit, _W):
         return max(v, named_entity(a))
     if r.property == "definition" and (m := re.search(r"\bdefin\w*\s+(?:the term |what )?(?:an? |the )?([a-z][\w-]{3,})", crit, _W)):
@@ -1912,11 +1917,13 @@ def instructs(criterion: str, answer: str) -> float:
     ("Tells the user to stop using the heater": an instruction naming the heater)."""
     m = _INSTRUCT.match(criterion)
     what = (m.group("what") or m.group("what2") or m.group("what3") or "") if m else criterion
+    what = re.split(r"\s+(?:during|while|when|before|after|on the way|at night|in the morning)\s", what, maxsplit=1, flags=_W)[0]
     if m and (m.group("what") or m.group("what3")):  # "to stop using the heater": the heater (the verb is said many ways)
-        what = " ".join(w for w in what.split()[1:] if not w.lower().endswith("ing"))
+        what = " ".join(w for w in what.split()[1:] if not w.lower().endswith("ing")) or what  # "stretching": the act itself
     terms = content_terms(what)
     told = bool(_IMPERATIVE.search(answer) or re.search(r"\b(?:you should|you need to|you must|make sure|never|don'?t|do not|"
-                                                       r"please|just|simply|go for|great (?:idea|reset|way|choice))\b", answer, _W))
+                                                       r"please|just|simply|go for|great (?:idea|reset|way|choice))\b", answer, _W)
+                or any(re.match(rf"\W*(?:please\s+)?{re.escape(t[:5])}", x, _W) for x in af.sentences(answer) for t in terms))
     found = sum(term_found(t, answer) for t in terms)
     return float(told and (not terms or found * 4 >= len(terms) * 3))
 
@@ -2060,6 +2067,8 @@ class CriterionChecks:
                 inner = self._parse(c, "Is " + e.group(1), flips)  # "Ends on an encouraging note": warmth, last sentence
                 if inner is not None and inner.property in {p.name for p in PROPERTIES} and inner.via in ("cue", "cue+coverage"):
                     return Route(c, inner.property, inner.sign, 1.0, "last", core)
+            if flips > 0 and re.match(r"\s*(?:explains?|describes?|shows?) how to \w+", core, _W) and not _HARM_WORDS.search(core):
+                return Route(c, "instruction", flips, 1.0, "instruction", core)  # "Explains how to calculate X"
             if _ORDER.match(core):  # "Lists the ingredients before the method"
                 return Route(c, "order", flips, 1.0, "count", core)
             if (w := year_window(core)) is not None:  # "Keeps the review within 2010 to the present"

@@ -780,3 +780,23 @@ def test_batch28_families(checks):
     now = "Covers the history and current state of the dispute"
     assert (checks.score([now] * 2, ["It began in 1962, and talks are still stalled today.",
                                      "It began in 1962 over fishing rights."]) >= 0.5).tolist() == [True, False]
+
+
+def test_batch29_families(checks):
+    who = "Names the composer of the Moonlight Sonata"
+    assert checks.score([who] * 2, ["It was written by Ludwig van Beethoven in 1801.",
+                                    "The Moonlight Sonata is a piano piece in C-sharp minor."]).tolist() == [1, 0]
+    calc = "Explains how to work out the tip"
+    (r,) = checks.route([calc])
+    assert r.property == "instruction"
+    drink = "Recommends stretching during the flight"
+    assert checks.score([drink] * 2, ["Stretch your calves every hour and walk the aisle.",
+                                      "Choose an aisle seat and bring snacks."]).tolist() == [1, 0]
+    offer = "Offers to translate the letter"
+    (r,) = checks.route([offer])
+    assert r.property == "other_help"
+    stale = "Notes that prices may have changed since its training data"
+    assert checks.score([stale] * 2, ["That was the fare as of 2023, but prices change, so check the site.",
+                                      "The fare is £45."]).tolist() == [1, 0]
+    assert checks.score(["Mentions the age requirement"] * 2, ["Applicants must be over 21.",
+                                                               "You can apply online."]).tolist() == [1, 0]
