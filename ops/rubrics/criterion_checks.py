@@ -1919,11 +1919,14 @@ def instructs(criterion: str, answer: str) -> float:
     what = (m.group("what") or m.group("what2") or m.group("what3") or "") if m else criterion
     what = re.split(r"\s+(?:during|while|when|before|after|on the way|at night|in the morning)\s", what, maxsplit=1, flags=_W)[0]
     if m and (m.group("what") or m.group("what3")):  # "to stop using the heater": the heater (the verb is said many ways)
-        what = " ".join(w for w in what.split()[1:] if not w.lower().endswith("ing")) or what  # "stretching": the act itself
+        obj = " ".join(w for w in what.split()[1:] if not w.lower().endswith("ing"))
+        act, what = not obj, obj or what  # "Recommends stretching": the act itself is what is told
+    else:
+        act = False
     terms = content_terms(what)
     told = bool(_IMPERATIVE.search(answer) or re.search(r"\b(?:you should|you need to|you must|make sure|never|don'?t|do not|"
                                                        r"please|just|simply|go for|great (?:idea|reset|way|choice))\b", answer, _W)
-                or any(re.match(rf"\W*(?:please\s+)?{re.escape(t[:5])}", x, _W) for x in af.sentences(answer) for t in terms))
+                or act and any(re.match(rf"\W*(?:please\s+)?{re.escape(t[:5])}", x, _W) for x in af.sentences(answer) for t in terms))
     found = sum(term_found(t, answer) for t in terms)
     return float(told and (not terms or found * 4 >= len(terms) * 3))
 
