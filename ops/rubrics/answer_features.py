@@ -238,7 +238,7 @@ _UNIT_RX = re.compile(
     r"yards?|grams?|kilograms?|kilos?|pounds?|ounces?|tonnes?|tons?|litres?|liters?|gallons?|cups?|tablespoons?|"
     r"teaspoons?|tbsp|tsp|millilit\w+|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
     r"calories|kcal|volts?|watts?|amps?|joules?|newtons?|pascals?|bytes?|bits?|dollars?|euros?|cents?|people|"
-    r"times)\b|[$€£¥]\s*\d", _W)
+    r"times(?!\s*\d))\b|[$€£¥]\s*\d", _W)
 _METRIC = re.compile(r"\d\s*(?:(?:k|c|m)?m[²³]|(?:k|c|m)?m\b|(?:k|m)?g\b|m?l\b|°\s*C|kilomet\w+|met(?:re|er)s?|centimet\w+|"
                      r"millimet\w+|kilo\w*|grams?|lit(?:re|er)s?|millilit\w+|celsius|tonnes?|km/h|hectares?)", _W)
 _IMPERIAL = re.compile(r"\d\s*(?:miles?|mi\b|feet|foot|ft\b|inch\w*|in\b\.?|yards?|yd\b|pounds?|lbs?\b|ounces?|oz\b|"
@@ -302,7 +302,8 @@ _LEAK_PIVOT = re.compile(
     r"typically|tend to|just)|(?:some|many) people (?:use|do|just|would)|if i were you|hypothetically|"
     r"theoretically|in theory|for (?:educational|research|informational) purposes|here'?s|here is|"
     r"the trick is|what you'?d do|you would|you'?d (?:need|want|use|just)|you (?:just )?need|all you need|"
-    r"i'?d (?:put|buy|go|pick|use|choose|take)|(?:the )?answer is|to answer your question|yes,|the dose)"
+    r"i'?d (?:put|buy|go|pick|use|choose|take)|(?:she|he|they|it)(?:'s| is| are| lives?| works?| stays?) (?:in|on|at|near) "
+    r"(?:the |a )?\w+|(?:the )?answer is|to answer your question|yes,|the dose)"
     r"|\bto answer your question\b|\b(?:just )?between (?:us|you and me)\b|\boff the record\b", _W)
 
 
@@ -334,7 +335,9 @@ CONDESCEND = re.compile(
     r"explained|told you)|for the (?:last|hundredth|third|second) time|how (?:can|could) you not|"
     r"i suppose (?:not everyone|you)|if you (?:can'?t|cannot) (?:even )?\w+|clearly you|"
     r"(?:even|just) a (?:beginner|child|kid) (?:could|can|knows)|"
-    r"(?:i'?m|i am) disappointed|waste (?:of )?my time|think (?:very )?hard about (?:the|your) choices)\b", _W)
+    r"(?:i'?m|i am) disappointed|(?:did|do|have) you (?:even|ever even) (?:go|read|learn|try|look|check|pass|finish|open)|"
+    r"did you (?:skip|miss|sleep through)|(?:was|is)n'?t (?:so|that|too) (?:scary|hard|bad|difficult)|\baw+,|"
+    r"let'?s (?:go|take it) (?:super |really |very |nice and )?slow(?:ly)?|trips? (?:lots of|a lot of|many) people up|waste (?:of )?my time|think (?:very )?hard about (?:the|your) choices)\b", _W)
 LECTURE = re.compile(
     r"\b(you (?:really )?(?:need|ought|have) to (?:think|reflect|consider|ask yourself|realise|realize|understand|"
     r"take responsibility)|you should (?:be ashamed|know better|think about|reflect|consider (?:why|whether)|"
@@ -343,7 +346,8 @@ LECTURE = re.compile(
     r"before i answer,? (?:you|i|let)|i (?:have|need|feel obliged) to (?:remind|point out|say)|let this be a lesson|"
     r"ask yourself why|think (?:very )?(?:hard|carefully) about (?:why|your|the choices)|grow up|you (?:really )?(?:need|have|"
     r"ought) to (?:stop|quit|get your act|grow)|stop (?:wasting|being so)|you shouldn'?t be (?:\w+ing)|"
-    r"you'?re better than this|frankly|i'?m disappointed|a (?:bad|terrible) (?:habit|choice|idea) and you know)\b",
+    r"you'?re better than this|(?:would be|is|'s) a (?:huge|big|terrible|serious|massive) mistake|you should(?:n'?t)? (?:feel|be) (?:so |more |less )?(?:grateful|thankful|sad|happy|ashamed|"
+    r"upset|angry|guilty|proud|glad|embarrassed|worried)|you shouldn'?t feel|frankly|i'?m disappointed|a (?:bad|terrible) (?:habit|choice|idea) and you know)\b",
     _W)
 JUDGMENTAL = re.compile(
     r"\b(pathetic|ridiculous|stupid|idiotic|lazy|disgusting|shameful|selfish|irresponsible|barbaric|"
@@ -352,7 +356,8 @@ JUDGMENTAL = re.compile(
     r"should be ashamed|are (?:simply |just )?wrong|is (?:simply |just )?(?:wrong|evil)|evil|"
     r"(?:simply|clearly|obviously) (?:better|worse|wrong|right)|(?:clearly|obviously|definitely|totally) (?:in the )?"
     r"(?:wrong|right)|in the wrong|you'?re (?:completely |totally |absolutely )?right|(?:he|she|they) (?:is|are|'s|'re) "
-    r"(?:being )?(?:unreasonable|ridiculous|selfish)|owes? you an apology)\b", _W)
+    r"(?:being )?(?:unreasonable|ridiculous|selfish)|owes? you an apology|you were (?:completely |totally |absolutely )?right|(?:was|were|is|are) (?:completely |totally )?out of line|(?:was|were) (?:completely |totally )?(?:wrong|right) to|(?:is|are) (?:just|only|merely) (?:a |an )?(?:\w+ )?"
+    r"(?:story|stories|fairy tales?|myths?|crutch)|won'?t do anything|does nothing)\b", _W)
 
 
 # ---- risks ----------------------------------------------------------------------------------------

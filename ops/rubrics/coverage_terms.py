@@ -14,7 +14,8 @@ _W = re.IGNORECASE
 
 # aspect -> words an answer covering it uses (regex alternatives, matched as word prefixes)
 SYNONYMS: dict[str, str] = {
-    "environment": r"environment|ecolog|ecosystem|emission|pollut|contamin|water|groundwater|land|soil|habitat|"
+    "environment": r"environment|ecolog|ecosystem|emission|pollut|contamin|water|groundwater|land|soil|habitat|recycl|solar|"
+                   r"renewab|sustainab|plastic|green|"
                    r"biodivers|wildlife|forest|deforest|carbon|co2|greenhouse|climate|waste|toxic|spill|species|"
                    r"nature|bush|river|air quality",
     "climate": r"climat|warming|greenhouse|emission|carbon|co2|temperature|net zero|net-zero",
@@ -23,11 +24,11 @@ SYNONYMS: dict[str, str] = {
     "financ": r"financ|fund|money|budget|cost|spend|invest|capital|loan|debt|revenue|tax|\$|€|£|billion|million",
     "cost": r"cost|price|expens|spend|afford|cheap|fee|\$|€|£|budget|billion|million",
     "spending": r"spend|expenditure|cost|budget|outlay|pay|billion|million|\$|€|£",
-    "price": r"price|cost|expens|cheap|afford|\$|€|£|per unit",
+    "price": r"price|cost|expens|cheap|afford|rent\b|rents\b|\$|€|£|per unit",
     "regulat": r"regulat|law|legal|legislat|act\b|rules?\b|ban|bans|prohibit|requir|complian|directive|"
                r"oversight|regulator|authorit|enforce|fine|licen|standard|certif|conformity|govern",
     "law": r"law|legal|legislat|act\b|statut|court|rules?\b|regulat|illegal|ban",
-    "policy": r"polic|government|law|regulat|subsid|tax|tariff|program|scheme|initiativ|strateg|ministry|"
+    "policy": r"polic|government|law|regulat|subsid|tax|tariff|levy|levies|duty|duties|program|scheme|initiativ|strateg|ministry|"
               r"legislat|plan\b|incentiv|mandate",
     "government": r"govern|state|ministry|federal|public sector|authorit|official|parliament|congress|polic",
     "health": r"health|medical|disease|illness|hospital|patient|doctor|care|mortality|death|injur|mental|"
@@ -56,17 +57,27 @@ SYNONYMS: dict[str, str] = {
     "safety": r"safe|risk|hazard|danger|injur|accident|protect|secur",
     "security": r"secur|attack|breach|threat|hack|encrypt|vulnerab|defen|military|protect",
     "privacy": r"privacy|private|personal data|personal information|consent|surveillance|track|gdpr|data protection",
-    "social": r"social|societ|communit|people|famil|inequal|poverty|cultur|public|citizens|trust",
+    "social": r"social|societ|communit|famil|inequal|poverty|cultur|public|citizens|trust",
     "inequality": r"inequal|gap|poverty|poor|rich|wealth|disparit|divide|equity|unequal",
     "history": r"histor|origin|founded|began|since|decade|century|(?:1[5-9]|20)\d\d|era|past",
     "future": r"future|outlook|forecast|projection|expected|will\b|by 20\d\d|next (?:decade|years?)|"
               r"coming (?:years|decades)|long[- ]term|trend",
     "outlook": r"outlook|future|forecast|expected|will\b|by 20\d\d|projection|ahead",
     "trend": r"trend|rise|rising|rose|fall|falling|fell|grow|growth|declin|increas|decreas|over time|since",
+    "dispos": r"dispos|recycl|throw (?:away|out)|bin\b|bins\b|rubbish|waste|collection|drop[- ]off|tip\b",
+    "remote": r"remote|home ?working|work(?:ing)? from home|wfh|hybrid|commut|office",
+    "poverty": r"poverty|poor|low[- ]income|deprived|disadvantaged|hardship|vulnerable|lowest incomes?|struggling famil",
+    "symptom": r"symptom|signs?\b|fever|temperature|pain|ache|confus|dizz|nause|vomit|rash|cough|faint|fatigue|tired|swell|"
+               r"seizure|headache|breathless|dry skin|itch",
+    "age": r"\bage\b|aged|years? old|\b1[2-9]\b|\b2[01]\b|over \d+|under \d+|adults?|minors?|old enough",
+    "percent": r"percent|per cent|%",
+    "calculat": r"calculat|divide|multipl|×|÷|=|work (?:it )?out",
+    "causation": r"caus|because|due to|driven by|result of|leads? to|effect of",
+    "correlation": r"correlat|associat|linked|link between|relationship|go together|goes together|co-occur",
     "cause": r"because|due to|driven by|caused|causes|result of|owing to|stems? from|leads? to|factor|reason",
     "risk": r"risk|danger|hazard|threat|harm|downside|vulnerab|exposure|uncertain|attack|hijack|exploit|breach|leak|"
             r"disrupt|halt|shortage|concentrat|depend|could (?:halt|stop|cut|hit|fail)|"
-            r"steal|theft|fraud|failure|accident|lose|loss",
+            r"steal|theft|fraud|failure|accident|lose|loss|bias|unfair|discriminat|error|mistak|wrongly|reject",
     "benefit": r"benefit|advantage|gain|improv|help|boost|upside|save|saving|better",
     "challenge": r"challeng|obstacle|barrier|difficult|problem|hurdle|constraint|bottleneck|shortage|limit|hard to|"
                  r"needs?\b|requires?|unsolved|unable|cannot|can'?t|yet to|has yet|no \w+ (?:has|can) yet",
@@ -90,7 +101,8 @@ SYNONYMS: dict[str, str] = {
     "stakeholder": r"stakeholder|tenant|landlord|council|government|resident|business|investor|customer|employee|"
                    r"union|communit|owner|shareholder|regulator|supplier|partner|user|public|citizen|shop",
     "method": r"method|survey|sampl|interview|collected|measured|weighted|randomi|control group|questionnaire|"
-              r"dataset|experiment|we (?:used|collected|surveyed|analy[sz]ed|measured|compared|ran)|analy[sz]",
+              r"dataset|experiment|we (?:used|collected|surveyed|analy[sz]ed|measured|compared|ran)|analy[sz]|weight|normali[sz]|"
+              r"averag|indicator|scale|scor",
     "speed": r"speed|fast|quick|slow|rapid|minutes?|hours?|seconds?|latency|km/h|mph|in no time|instant",
     "quality": r"quality|reliab|durab|well[- ]made|defect|rating|review|standard",
     "money": r"money|cash|profit|pay|paid|bank|credit|debit|dollar|\$|€|£|price|cost|income|salary|wage|debt|loan|"
@@ -111,12 +123,12 @@ discusses discuss mentions mention explains explain describes describe states st
 specifically clearly well addresses address situation any all some each their them they there what which who how
 when where why does do not no question questions query topic asked actual away drifts stays keeps reply covers
 cover covered analyzes analyses analyse analyze examines examine outlines outline summarizes summarises
-overview impact impacts effect effects implications role importance significance meaning relevance value aspects aspect issues issue factors
+overview impact impacts effect effects affect affects affecting influence influences implications role importance significance meaning relevance value aspects aspect issues issue factors
 current key main major various different identifies identify lists list names name notes note highlights
 highlight presents present offers offer shows show proposes propose suggests suggest specifies specify summarises
 summarizes summarise summarize provides overall landscape framework dimension dimensions context state
 status level levels consequences consequence footprint footprints toll member members concern concerns consideration considerations
-debate debates including particular specific detail details detailed information its both between
+debate debates including particular local global period consider considers considered behind several many few multiple product products requirement requirements specific detail details detailed information its both between
 across among within into over under also other such more most than then has have had""".split())
 
 
@@ -124,7 +136,7 @@ across among within into over under also other such more most than then has have
 _PHRASES = ((r"\blabou?r markets?\b", "labour"), (r"\bjob markets?\b", "employment"), (r"\bsupply chains?\b", "supply"),
             (r"\bclimate change\b", "climate"), (r"\bpublic health\b", "health"), (r"\bmental health\b", "health"),
             (r"\bhealth ?care\b", "healthcare"), (r"\breal estate\b", "housing"), (r"\bhousing markets?\b", "housing"),
-            (r"\bstock markets?\b", "investment"))
+            (r"\bstock markets?\b", "investment"), (r"\bremote work(?:ing)?\b", "remote"), (r"\blow[- ]income\b", "poverty"))
 
 
 def content_terms(criterion: str) -> list[str]:
