@@ -48,6 +48,7 @@ SIGNED = CODES + tuple("-" + c for c in CODES)
 # Longest first so "detailed" is never read as a prefix of a longer code.
 _CODE = re.compile("|".join(re.escape(c) for c in sorted(CODES, key=len, reverse=True)))
 LogFn = Callable[[int, str, float], None]
+RISE_BLOCK = 5  # steps per block when the reward rise's interval resamples a quarter of the curve
 
 
 def decode_codes(text: str) -> tuple[Rubric | None, float]:
@@ -304,26 +305,56 @@ def batch_specificity(vectors: Sequence[np.ndarray], queries: Sequence[str]) -> 
     return out
 
 
+def _completion_texts(completions) -> list[str]:
+    return [" ".join(str(m.get("content", "")) for m in c) if isinstance(c, list) else str(c) for c in completions]
+
+
+def reward_components(deltas_by_query: dict[str, np.ndarray], diversity: float = 0.0) -> list[Callable]:
+    """The hybrid reward's three terms as TRL reward functions ``(prompts, completions, query, **kw)
+    -> list[float]``, named ``consistency_reward``, ``quality_reward`` and ``format_reward`` (TRL
+    logs each as ``rewards/<name>/mean``; ``GRPOConfig.reward_weights`` mixes them). A completion with no code
+    scores 0 on the first two. Consistency: share of its query's pairs (``deltas_by_query``) the
+    decoded rubric orders like the human. Judged quality: ``rubric_quality_heuristic`` or, with
+    ``diversity`` d > 0, (heuristic + d × specificity) / (1 + d), specificity = ``batch_specificity``
+    (a rubric the batch's other queries also got is not specific to its query). Format: the share
+    of characters that are codes (``decode_codes``)."""
+
+    def consistency_reward(prompts, completions, query, **kwargs):
+        out = []
+        for text, q in zip(_completion_texts(completions), query):
+            ok = decode_codes(text)[0] is not None
+            out.append(consistency(code_vector(text), deltas_by_query[q]) if ok else 0.0)
+        return out
+
+    def quality_reward(prompts, completions, query, **kwargs):
+        texts = _completion_texts(completions)
+        spec = batch_specificity([code_vector(t) for t in texts], query) if diversity > 0 else [0.0] * len(texts)
+        out = []
+        for text, q, sp in zip(texts, query, spec):
+            rubric = decode_codes(text)[0]
+            out.append(0.0 if rubric is None else (rubric_quality_heuristic(q, rubric) + diversity * sp) / (1.0 + diversity))
+        return out
+
+    def format_reward(prompts, completions, query, **kwargs):
+        return [decode_codes(t)[1] for t in _completion_texts(completions)]
+
+    return [consistency_reward, quality_reward, format_reward]
+
+
+def reward_weight_list(weights: RewardWeights) -> list[float]:
+    """``RewardWeights`` as ``GRPOConfig.reward_weights`` for ``reward_components`` (normalised, so
+    their weighted sum is ``RewardWeights.combine``)."""
+    total = weights.consistency + weights.judge + weights.format
+    return [weights.consistency / total, weights.judge / total, weights.format / total]
+
+
 def make_reward_fn(weights: RewardWeights, deltas_by_query: dict[str, np.ndarray], diversity: float = 0.0) -> Callable:
-    """A TRL reward function ``(prompts, completions, query, **kw) -> list[float]``: the hybrid
-    reward of each completion's decoded rubric on its query's training pairs. The judged-quality
-    term is ``rubric_quality_heuristic`` or, with ``diversity`` d > 0, (heuristic + d × specificity)
-    / (1 + d), specificity = ``batch_specificity`` (a rubric the batch's other queries also got is
-    not specific to its query)."""
+    """One TRL reward function: the hybrid reward ``weights.combine`` of ``reward_components``."""
+    parts = reward_components(deltas_by_query, diversity)
 
     def rubric_hybrid_reward(prompts, completions, query, **kwargs):
-        texts = [" ".join(str(m.get("content", "")) for m in c) if isinstance(c, list) else str(c) for c in completions]
-        vecs = [code_vector(t) for t in texts]
-        spec = batch_specificity(vecs, query) if diversity > 0 else [0.0] * len(texts)
-        rewards = []
-        for text, v, q, sp in zip(texts, vecs, query, spec):
-            rubric, fmt = decode_codes(text)
-            if rubric is None:
-                rewards.append(weights.combine(0.0, 0.0, fmt))
-                continue
-            quality = (rubric_quality_heuristic(q, rubric) + diversity * sp) / (1.0 + diversity)
-            rewards.append(weights.combine(consistency(v, deltas_by_query[q]), quality, fmt))
-        return rewards
+        c, j, f = (fn(prompts, completions, query) for fn in parts)
+        return [weights.combine(*t) for t in zip(c, j, f)]
 
     return rubric_hybrid_reward
 
@@ -454,9 +485,9 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
         max_steps=sizes.grpo_steps, learning_rate=sizes.grpo_lr if learning_rate is None else learning_rate,
         logging_steps=1, report_to="none", use_cpu=True, save_strategy="no", seed=sizes.seed,
         data_seed=sizes.seed, temperature=sizes.temperature, beta=sizes.beta, disable_tqdm=True,
-        dataloader_num_workers=0,
+        dataloader_num_workers=0, reward_weights=reward_weight_list(weights),
     )
-    trainer = GRPOTrainer(model=model, reward_funcs=[make_reward_fn(weights, deltas_by_query, sizes.diversity)],
+    trainer = GRPOTrainer(model=model, reward_funcs=reward_components(deltas_by_query, sizes.diversity),
                           args=cfg, train_dataset=ds, processing_class=sft.tokenizer)
     from transformers.trainer_callback import PrinterCallback
 
@@ -484,22 +515,38 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
     return RubricPolicy("grpo", model, sft.tokenizer, sizes, sft.label), curve, kept
 
 
-def reward_rise(curves: Sequence[Sequence[float]], n_boot: int = 2000, seed: int = 0,
-                alpha: float = 0.05) -> tuple[float, float, float]:
+def reward_rise(curves: Sequence[Sequence[float]], n_boot: int = 2000, seed: int = 0, alpha: float = 0.05,
+                block: int = 1, over_seeds: bool = False) -> tuple[float, float, float]:
     """Last-quarter minus first-quarter mean of per-step mean reward, averaged over ``curves``
-    (seeds), with a bootstrap interval: each replicate resamples the steps within each quarter of
-    each curve. (nan, nan, nan) when no curve has 4 steps."""
+    (seeds), with a bootstrap interval. Each replicate resamples, within each quarter of each
+    curve, runs of ``block`` consecutive steps (a moving-block bootstrap: neighbouring steps share
+    the policy, so their rewards are not independent; ``block`` 1 resamples single steps) and, with
+    ``over_seeds``, the curves themselves with replacement, so the interval also covers how much the
+    rise varies between seeds. (nan, nan, nan) when no curve has 4 steps."""
     curves = [np.asarray(c, float) for c in curves if len(c) >= 4]
     if not curves:
         return float("nan"), float("nan"), float("nan")
     rng = np.random.default_rng(seed)
+
+    def resampled(x: np.ndarray) -> np.ndarray:  # (n_boot,) means of block-resampled x
+        n = len(x)
+        b = max(1, min(block, n))
+        starts = rng.integers(0, n - b + 1, (n_boot, -(-n // b)))
+        idx = (starts[:, :, None] + np.arange(b)).reshape(n_boot, -1)[:, :n]
+        return x[idx].mean(1)
+
     point, boots = [], []
     for c in curves:
         q = len(c) // 4
         first, last = c[:q], c[-q:]
         point.append(last.mean() - first.mean())
-        boots.append(last[rng.integers(0, q, (n_boot, q))].mean(1) - first[rng.integers(0, q, (n_boot, q))].mean(1))
-    b = np.mean(boots, axis=0)
+        boots.append(resampled(last) - resampled(first))
+    reps = np.stack(boots)  # (curves, n_boot)
+    if over_seeds and len(curves) > 1:
+        pick = rng.integers(0, len(curves), (n_boot, len(curves)))
+        b = reps[pick, np.arange(n_boot)[:, None]].mean(1)
+    else:
+        b = reps.mean(0)
     lo, hi = np.quantile(b, [alpha / 2, 1 - alpha / 2])
     return float(np.mean(point)), float(lo), float(hi)
 
@@ -518,6 +565,16 @@ class TwoStageResult:
     seconds_sft: float
     seconds_grpo: float
     n_params: int
+
+    def component_curves(self) -> dict[str, list[float]]:
+        """Per-step mean of each reward term (``reward_components``: consistency, quality, format),
+        as TRL logged them; {} without GRPO."""
+        out: dict[str, list[tuple[int, float]]] = {}
+        for step, name, value in self.metrics:
+            m = re.fullmatch(r"grpo/rewards/(\w+)_reward/mean", name)
+            if m:
+                out.setdefault(m.group(1), []).append((step, value))
+        return {k: [v for _, v in sorted(pts)] for k, pts in out.items()}
 
 
 def train_two_stage(pairs: Sequence[PreferencePair], sizes: PolicySizes, embedder=None,
