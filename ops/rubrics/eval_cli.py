@@ -114,6 +114,10 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
         head = next((r for r in rise if r[0] == "mean_over_seeds"), rise[0])
         summary["grpo_reward_rise"] = round(head[1], 4)
         summary["grpo_reward_rise_ci"] = [round(head[3], 4), round(head[4], 4)]
+        gain = next((r for r in rise if r[0] == "gain_over_sft_line/mean_over_seeds"), None)
+        if gain is not None:
+            summary["grpo_gain_over_sft_line_rise"] = round(gain[1], 4)
+            summary["grpo_gain_over_sft_line_rise_ci"] = [round(gain[3], 4), round(gain[4], 4)]
     rendered = render_report(
         artifact_dir("reports", "rubrics_eval"), f"Rubric generators and baselines on {subject}", summary,
         tables=[Table("Held-out accuracy over seeds", ["method", "mean", "sd", "ci_low", "ci_high", "per_seed"],
@@ -140,8 +144,11 @@ def _grpo_reward_rise(runs, n_boot: int) -> list[tuple]:
     """(name, rise, steps, ci_low, ci_high, first-quarter mean, last-quarter mean) of the GRPO per-step
     mean reward: per seed (``seed<s>``, steps resampled in blocks of ``RISE_BLOCK`` within each
     quarter), the mean over seeds with the seeds held fixed (``mean``) and with the seeds resampled
-    too (``mean_over_seeds``: the headline interval), and the same two-level interval for each reward
-    term (``<term>/mean_over_seeds``: consistency, quality, format), printed; [] without GRPO."""
+    too (``mean_over_seeds``: the headline interval); the same for the per-step reward minus the
+    SFT greedy line's reward on the step's queries (``gain_over_sft_line/*``: the step's draw of
+    queries cancels out) and the two-level interval of each reward term
+    (``<term>/mean_over_seeds``: consistency, quality, format, sft_reference), printed; [] without
+    GRPO."""
     import numpy as np
 
     from ops.rubrics.grpo import RISE_BLOCK, reward_rise
@@ -162,6 +169,13 @@ def _grpo_reward_rise(runs, n_boot: int) -> list[tuple]:
         rows.append(row("mean", curves))
         rows.append(row("mean_over_seeds", curves, over_seeds=True))
     parts = [r.training.component_curves() for r in runs]
+    if all(len(p.get("sft_reference", [])) == len(c) for p, c in zip(parts, curves)):
+        # the reward minus the SFT line's on the same queries: the same expected rise, less noise
+        gains = [list(np.subtract(c, p["sft_reference"])) for p, c in zip(parts, curves)]
+        rows += [row(f"gain_over_sft_line/seed{r.seed}", [g]) for r, g in zip(runs, gains)]
+        if len(runs) > 1:
+            rows.append(row("gain_over_sft_line/mean", gains))
+            rows.append(row("gain_over_sft_line/mean_over_seeds", gains, over_seeds=True))
     for term in parts[0]:
         cs = [p[term] for p in parts if len(p.get(term, [])) >= 4]
         if len(cs) == len(runs):
@@ -170,7 +184,7 @@ def _grpo_reward_rise(runs, n_boot: int) -> list[tuple]:
     print(f"\nGRPO reward curve (per-step mean reward): last quarter minus first quarter, bootstrap 95% CI "
           f"(blocks of {RISE_BLOCK} steps; mean_over_seeds also resamples the seeds)")
     for name, v, steps, lo, hi, f, l in rows:
-        print(f"  {name:28} {f:.3f} -> {l:.3f}  rise {v:+.4f}  [{lo:+.4f}, {hi:+.4f}]  ({steps} steps)")
+        print(f"  {name:36} {f:.3f} -> {l:.3f}  rise {v:+.4f}  [{lo:+.4f}, {hi:+.4f}]  ({steps} steps)")
     return rows
 
 

@@ -341,6 +341,25 @@ def reward_components(deltas_by_query: dict[str, np.ndarray], diversity: float =
     return [consistency_reward, quality_reward, format_reward]
 
 
+def reference_reward(weights: RewardWeights, deltas_by_query: dict[str, np.ndarray], lines: dict[str, str],
+                     diversity: float = 0.0) -> Callable:
+    """A TRL reward function (``sft_reference_reward``) that GRPO gives weight 0: per completion, the
+    hybrid reward the fixed reference line of its query (``lines``: the SFT policy's greedy line)
+    would get in this step's batch (specificity among the batch queries' reference lines). Its
+    per-step mean only tracks how hard the step's queries are; subtracting it from the per-step
+    reward removes that share of the curve's noise without moving its expected rise (the queries'
+    order is random), so ``reward − reference`` is the policy's gain over the SFT line on the same
+    queries."""
+    parts = reward_components(deltas_by_query, diversity)
+
+    def sft_reference_reward(prompts, completions, query, **kwargs):
+        ref = [lines[q] for q in query]
+        c, j, f = (fn(prompts, ref, query) for fn in parts)
+        return [weights.combine(*t) for t in zip(c, j, f)]
+
+    return sft_reference_reward
+
+
 def reward_weight_list(weights: RewardWeights) -> list[float]:
     """``RewardWeights`` as ``GRPOConfig.reward_weights`` for ``reward_components`` (normalised, so
     their weighted sum is ``RewardWeights.combine``)."""
@@ -474,6 +493,7 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
     by_query = consistency_pairs(pairs, sizes.neighbours, embedder)
     deltas_by_query = {q: deltas[idx] for q, idx in by_query.items()}
     ds = Dataset.from_list([{"prompt": prompt_text(q), "query": q} for q in by_query])
+    reference = dict(zip(by_query, sft.lines(list(by_query))))  # greedy decoding: no random draw
     out_dir.mkdir(parents=True, exist_ok=True)
     if sizes.beta > 0:  # TRL builds the KL reference model from the policy's path
         model = str(save_policy(sft, out_dir / "sft_init"))
@@ -485,9 +505,11 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
         max_steps=sizes.grpo_steps, learning_rate=sizes.grpo_lr if learning_rate is None else learning_rate,
         logging_steps=1, report_to="none", use_cpu=True, save_strategy="no", seed=sizes.seed,
         data_seed=sizes.seed, temperature=sizes.temperature, beta=sizes.beta, disable_tqdm=True,
-        dataloader_num_workers=0, reward_weights=reward_weight_list(weights),
+        dataloader_num_workers=0, reward_weights=reward_weight_list(weights) + [0.0],
     )
-    trainer = GRPOTrainer(model=model, reward_funcs=reward_components(deltas_by_query, sizes.diversity),
+    funcs = reward_components(deltas_by_query, sizes.diversity) + [
+        reference_reward(weights, deltas_by_query, reference, sizes.diversity)]  # logged, weight 0
+    trainer = GRPOTrainer(model=model, reward_funcs=funcs,
                           args=cfg, train_dataset=ds, processing_class=sft.tokenizer)
     from transformers.trainer_callback import PrinterCallback
 
@@ -567,8 +589,9 @@ class TwoStageResult:
     n_params: int
 
     def component_curves(self) -> dict[str, list[float]]:
-        """Per-step mean of each reward term (``reward_components``: consistency, quality, format),
-        as TRL logged them; {} without GRPO."""
+        """Per-step mean of each reward term (``reward_components``: consistency, quality, format)
+        and of the weight-0 ``sft_reference`` (``reference_reward``), as TRL logged them; {} without
+        GRPO."""
         out: dict[str, list[tuple[int, float]]] = {}
         for step, name, value in self.metrics:
             m = re.fullmatch(r"grpo/rewards/(\w+)_reward/mean", name)

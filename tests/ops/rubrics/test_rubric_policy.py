@@ -87,7 +87,7 @@ def test_sft_learns_the_distilled_line_and_grpo_moves_the_policy(trained):
     assert {n for _, n, _ in res.metrics} >= {"sft/loss", "grpo/reward", "grpo/loss"}
     # the reward's terms are logged per step; weighted by RewardWeights they sum to the reward
     parts = res.component_curves()
-    assert set(parts) == {"consistency", "quality", "format"} and all(len(v) == 3 for v in parts.values())
+    assert set(parts) == {"consistency", "quality", "format", "sft_reference"} and all(len(v) == 3 for v in parts.values())
     w = RewardWeights()
     mix = [w.combine(c, q, f) for c, q, f in zip(parts["consistency"], parts["quality"], parts["format"])]
     assert mix == pytest.approx(res.curve, abs=1e-5)
@@ -224,6 +224,13 @@ def test_diversity_term_lowers_the_reward_of_a_line_every_query_gets():
     mixed = [sum(wi * t[i] for wi, t in zip(w, terms)) for i in range(5)]
     assert mixed == pytest.approx(make_reward_fn(RewardWeights(), deltas, diversity=1.0)(None, texts + ["banana"], queries + ["a"]))
     assert [t[4] for t in terms] == [0.0, 0.0, 0.0]  # no code: nothing from any term
+    # the weight-0 reference: what each completion's query's fixed line would get in the same batch
+    from ops.rubrics.grpo import reference_reward
+
+    ref = {"a": "declines_harm", "b": "relevant concise", "c": "relevant concise"}
+    got = reference_reward(RewardWeights(), deltas, ref, diversity=1.0)(None, texts, queries)
+    want = make_reward_fn(RewardWeights(), deltas, diversity=1.0)(None, [ref[q] for q in queries], queries)
+    assert got == want and got[0] == got[1] and got[2] == got[3]
 
 
 def test_eval_records_distinct_rubrics_and_the_chosen_step():
