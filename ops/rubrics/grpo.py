@@ -19,7 +19,11 @@ the line into a valid DeepResearch-Bench-format rubric (raw weight 1 per occurre
    the local SmolLM2 judge agreed with the probe set no better than chance, see README).
    Consistency is computed from precomputed per-pair criterion score differences (``bank_deltas``):
    the rubric total is linear in the code counts, so this equals scoring the decoded rubric with the
-   offline scorer (tested). With ``PolicySizes.diversity`` > 0 the quality term also rewards batch
+   offline scorer (tested). The three terms go to TRL as separate reward functions
+   (``reward_components``, mixed by ``GRPOConfig.reward_weights``) so each is logged per step, with a
+   weight-0 fourth (``reference_reward``: the SFT greedy line's reward on the same queries). A KL
+   term (``PolicySizes.beta``, TRL's ``beta``) keeps the policy near the SFT policy.
+   With ``PolicySizes.diversity`` > 0 the quality term also rewards batch
    specificity (``batch_specificity``: a line the step's other queries also got is not specific to
    its query). With ``PolicySizes.val_fraction`` > 0 a share of the training queries is held out of
    both stages and the GRPO step with the best validation accuracy is kept (``choose_checkpoint``).
