@@ -268,7 +268,7 @@ def rubric_reward_data(context: dg.AssetExecutionContext, warehouse: WarehouseRe
                       "the held-out split. training_runs: one row for the run; training_metrics: the SFT loss and "
                       "the figures TRL logs per GRPO step (reward, loss, ...).")
 def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from ops.rubrics.grpo import reward_rise, save_policy, train_two_stage
+    from ops.rubrics.grpo import RISE_BLOCK, reward_rise, save_policy, train_two_stage
     from ops.rubrics.reward import RewardWeights
     from ops.rubrics.sizes import SIZES
     from ops.rubrics.study import generate_rubrics, score_and_measure
@@ -294,7 +294,7 @@ def rubric_grpo(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     for name, pol in (("sft", res.sft), ("grpo", res.grpo)):
         ev = score_and_measure(generate_rubrics(name, test, policies={name: pol}), test, n_boot=10)
         held_out[name] = ev.metrics[("all", "all")][0].value if test else float("nan")
-    rise, lo, hi = reward_rise([res.curve])
+    rise, lo, hi = reward_rise([res.curve], block=RISE_BLOCK)
     return dg.MaterializeResult(metadata={
         "training_run_id": run.training_run_id, "grpo_steps": len(res.curve), "params": res.n_params,
         "seconds_sft": res.seconds_sft, "seconds_grpo": res.seconds_grpo,

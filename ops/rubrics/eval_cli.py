@@ -111,8 +111,13 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
     metrics += [EvalMetric(f"grpo_reward_rise/{name}", v, n, lo, hi) for name, v, n, lo, hi, *_ in rise]
     metrics += _policy_metrics(runs, summary)
     if rise:
-        summary["grpo_reward_rise"] = round(rise[-1][1], 4)
-        summary["grpo_reward_rise_ci"] = [round(rise[-1][3], 4), round(rise[-1][4], 4)]
+        head = next((r for r in rise if r[0] == "mean_over_seeds"), rise[0])
+        summary["grpo_reward_rise"] = round(head[1], 4)
+        summary["grpo_reward_rise_ci"] = [round(head[3], 4), round(head[4], 4)]
+        gain = next((r for r in rise if r[0] == "gain_over_sft_line/mean_over_seeds"), None)
+        if gain is not None:
+            summary["grpo_gain_over_sft_line_rise"] = round(gain[1], 4)
+            summary["grpo_gain_over_sft_line_rise_ci"] = [round(gain[3], 4), round(gain[4], 4)]
     rendered = render_report(
         artifact_dir("reports", "rubrics_eval"), f"Rubric generators and baselines on {subject}", summary,
         tables=[Table("Held-out accuracy over seeds", ["method", "mean", "sd", "ci_low", "ci_high", "per_seed"],
@@ -121,7 +126,7 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
                 Table("Paired bootstrap: target minus other", ["target", "other", "diff", "ci_low", "ci_high"],
                       [[d.target, d.other, d.diff, d.ci_low, d.ci_high] for d in diffs])]
         + ([Table("GRPO reward curve: last-quarter minus first-quarter mean of per-step mean reward "
-                  "(bootstrap over steps within each quarter)",
+                  "(bootstrap over blocks of steps within each quarter; mean_over_seeds also over seeds)",
                   ["seed", "rise", "steps", "ci_low", "ci_high", "first_quarter", "last_quarter"],
                   [list(r) for r in rise])] if rise else []),
         plots=[Plot("grpo_reward", "GRPO per-step mean reward per seed", _draw_curves(runs))] if rise else [])
@@ -136,28 +141,50 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
 
 
 def _grpo_reward_rise(runs, n_boot: int) -> list[tuple]:
-    """Per seed and pooled over seeds: (name, rise, steps, ci_low, ci_high, first-quarter mean,
-    last-quarter mean) of the GRPO per-step mean reward, printed; [] when GRPO did not run."""
+    """(name, rise, steps, ci_low, ci_high, first-quarter mean, last-quarter mean) of the GRPO per-step
+    mean reward: per seed (``seed<s>``, steps resampled in blocks of ``RISE_BLOCK`` within each
+    quarter), the mean over seeds with the seeds held fixed (``mean``) and with the seeds resampled
+    too (``mean_over_seeds``: the headline interval); the same for the per-step reward minus the
+    SFT greedy line's reward on the step's queries (``gain_over_sft_line/*``: the step's draw of
+    queries cancels out) and the two-level interval of each reward term
+    (``<term>/mean_over_seeds``: consistency, quality, format, sft_reference), printed; [] without
+    GRPO."""
     import numpy as np
 
-    from ops.rubrics.grpo import reward_rise
+    from ops.rubrics.grpo import RISE_BLOCK, reward_rise
 
-    curves = [(f"seed{r.seed}", r.training.curve) for r in runs
-              if r.training is not None and len(r.training.curve) >= 4]
-    if not curves:
+    runs = [r for r in runs if r.training is not None and len(r.training.curve) >= 4]
+    if not runs:
         return []
-    quarters = [(np.mean(c[: len(c) // 4]), np.mean(c[-(len(c) // 4):])) for _, c in curves]
-    rows = []
-    for (name, c), (f, l) in zip(curves, quarters):
-        v, lo, hi = reward_rise([c], n_boot)
-        rows.append((name, v, len(c), lo, hi, float(f), float(l)))
-    if len(curves) > 1:
-        v, lo, hi = reward_rise([c for _, c in curves], n_boot)
-        rows.append(("mean", v, len(curves[0][1]), lo, hi, float(np.mean([q[0] for q in quarters])),
-                     float(np.mean([q[1] for q in quarters]))))
-    print("\nGRPO reward curve (per-step mean reward): last quarter minus first quarter, bootstrap 95% CI")
+
+    def row(name, cs, **kw):
+        v, lo, hi = reward_rise(cs, n_boot, block=RISE_BLOCK, **kw)
+        f = float(np.mean([np.mean(c[: len(c) // 4]) for c in cs]))
+        l = float(np.mean([np.mean(c[-(len(c) // 4):]) for c in cs]))
+        return (name, v, len(cs[0]), lo, hi, f, l)
+
+    curves = [r.training.curve for r in runs]
+    rows = [row(f"seed{r.seed}", [r.training.curve]) for r in runs]
+    if len(runs) > 1:
+        rows.append(row("mean", curves))
+        rows.append(row("mean_over_seeds", curves, over_seeds=True))
+    parts = [r.training.component_curves() for r in runs]
+    if all(len(p.get("sft_reference", [])) == len(c) for p, c in zip(parts, curves)):
+        # the reward minus the SFT line's on the same queries: the same expected rise, less noise
+        gains = [list(np.subtract(c, p["sft_reference"])) for p, c in zip(parts, curves)]
+        rows += [row(f"gain_over_sft_line/seed{r.seed}", [g]) for r, g in zip(runs, gains)]
+        if len(runs) > 1:
+            rows.append(row("gain_over_sft_line/mean", gains))
+            rows.append(row("gain_over_sft_line/mean_over_seeds", gains, over_seeds=True))
+    for term in parts[0]:
+        cs = [p[term] for p in parts if len(p.get(term, [])) >= 4]
+        if len(cs) == len(runs):
+            rows.append(row(f"{term}/mean_over_seeds" if len(cs) > 1 else f"{term}/seed{runs[0].seed}", cs,
+                            over_seeds=len(cs) > 1))
+    print(f"\nGRPO reward curve (per-step mean reward): last quarter minus first quarter, bootstrap 95% CI "
+          f"(blocks of {RISE_BLOCK} steps; mean_over_seeds also resamples the seeds)")
     for name, v, steps, lo, hi, f, l in rows:
-        print(f"  {name:8} {f:.3f} -> {l:.3f}  rise {v:+.3f}  [{lo:+.3f}, {hi:+.3f}]  ({steps} steps)")
+        print(f"  {name:36} {f:.3f} -> {l:.3f}  rise {v:+.4f}  [{lo:+.4f}, {hi:+.4f}]  ({steps} steps)")
     return rows
 
 

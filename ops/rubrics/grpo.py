@@ -19,7 +19,11 @@ the line into a valid DeepResearch-Bench-format rubric (raw weight 1 per occurre
    the local SmolLM2 judge agreed with the probe set no better than chance, see README).
    Consistency is computed from precomputed per-pair criterion score differences (``bank_deltas``):
    the rubric total is linear in the code counts, so this equals scoring the decoded rubric with the
-   offline scorer (tested). With ``PolicySizes.diversity`` > 0 the quality term also rewards batch
+   offline scorer (tested). The three terms go to TRL as separate reward functions
+   (``reward_components``, mixed by ``GRPOConfig.reward_weights``) so each is logged per step, with a
+   weight-0 fourth (``reference_reward``: the SFT greedy line's reward on the same queries). A KL
+   term (``PolicySizes.beta``, TRL's ``beta``) keeps the policy near the SFT policy.
+   With ``PolicySizes.diversity`` > 0 the quality term also rewards batch
    specificity (``batch_specificity``: a line the step's other queries also got is not specific to
    its query). With ``PolicySizes.val_fraction`` > 0 a share of the training queries is held out of
    both stages and the GRPO step with the best validation accuracy is kept (``choose_checkpoint``).
@@ -48,6 +52,7 @@ SIGNED = CODES + tuple("-" + c for c in CODES)
 # Longest first so "detailed" is never read as a prefix of a longer code.
 _CODE = re.compile("|".join(re.escape(c) for c in sorted(CODES, key=len, reverse=True)))
 LogFn = Callable[[int, str, float], None]
+RISE_BLOCK = 5  # steps per block when the reward rise's interval resamples a quarter of the curve
 
 
 def decode_codes(text: str) -> tuple[Rubric | None, float]:
@@ -161,11 +166,12 @@ class PolicySizes:
     sft_steps: int = 60          # a warm start: the policy keeps sampling entropy for GRPO
     sft_batch: int = 32
     sft_lr: float = 3e-3
-    grpo_steps: int = 160
+    grpo_steps: int = 320         # chosen on seeds 100-103 (160: GRPO - SFT +0.3 points, rise lower bound -0.001)
     grpo_batch: int = 64         # completions per optimiser step (multiple of num_generations)
     num_generations: int = 8     # samples per prompt GRPO compares
     grpo_lr: float = 3e-3        # with diversity 0.5, chosen on seeds 100-101 (1e-2 wrote 1 line for all queries by step 20)
-    beta: float = 0.04           # KL penalty to the SFT policy (0: none, TRL then keeps no reference model)
+    beta: float = 0.2            # KL penalty to the SFT policy (0: none, TRL then keeps no reference model);
+                                 # 0.2 chosen on seeds 100-103: 0.04 wrote 1 line for every query on 2 of 4
     neighbours: int = 16         # consistency also on the pairs of the k most similar training queries
                                  # (MiniLM cosine of the last user turn); 0: the query's own pairs only
     temperature: float = 1.0
@@ -304,26 +310,75 @@ def batch_specificity(vectors: Sequence[np.ndarray], queries: Sequence[str]) -> 
     return out
 
 
+def _completion_texts(completions) -> list[str]:
+    return [" ".join(str(m.get("content", "")) for m in c) if isinstance(c, list) else str(c) for c in completions]
+
+
+def reward_components(deltas_by_query: dict[str, np.ndarray], diversity: float = 0.0) -> list[Callable]:
+    """The hybrid reward's three terms as TRL reward functions ``(prompts, completions, query, **kw)
+    -> list[float]``, named ``consistency_reward``, ``quality_reward`` and ``format_reward`` (TRL
+    logs each as ``rewards/<name>/mean``; ``GRPOConfig.reward_weights`` mixes them). A completion with no code
+    scores 0 on the first two. Consistency: share of its query's pairs (``deltas_by_query``) the
+    decoded rubric orders like the human. Judged quality: ``rubric_quality_heuristic`` or, with
+    ``diversity`` d > 0, (heuristic + d × specificity) / (1 + d), specificity = ``batch_specificity``
+    (a rubric the batch's other queries also got is not specific to its query). Format: the share
+    of characters that are codes (``decode_codes``)."""
+
+    def consistency_reward(prompts, completions, query, **kwargs):
+        out = []
+        for text, q in zip(_completion_texts(completions), query):
+            ok = decode_codes(text)[0] is not None
+            out.append(consistency(code_vector(text), deltas_by_query[q]) if ok else 0.0)
+        return out
+
+    def quality_reward(prompts, completions, query, **kwargs):
+        texts = _completion_texts(completions)
+        spec = batch_specificity([code_vector(t) for t in texts], query) if diversity > 0 else [0.0] * len(texts)
+        out = []
+        for text, q, sp in zip(texts, query, spec):
+            rubric = decode_codes(text)[0]
+            out.append(0.0 if rubric is None else (rubric_quality_heuristic(q, rubric) + diversity * sp) / (1.0 + diversity))
+        return out
+
+    def format_reward(prompts, completions, query, **kwargs):
+        return [decode_codes(t)[1] for t in _completion_texts(completions)]
+
+    return [consistency_reward, quality_reward, format_reward]
+
+
+def reference_reward(weights: RewardWeights, deltas_by_query: dict[str, np.ndarray], lines: dict[str, str],
+                     diversity: float = 0.0) -> Callable:
+    """A TRL reward function (``sft_reference_reward``) that GRPO gives weight 0: per completion, the
+    hybrid reward the fixed reference line of its query (``lines``: the SFT policy's greedy line)
+    would get in this step's batch (specificity among the batch queries' reference lines). Its
+    per-step mean only tracks how hard the step's queries are; subtracting it from the per-step
+    reward removes that share of the curve's noise without moving its expected rise (the queries'
+    order is random), so ``reward − reference`` is the policy's gain over the SFT line on the same
+    queries."""
+    parts = reward_components(deltas_by_query, diversity)
+
+    def sft_reference_reward(prompts, completions, query, **kwargs):
+        ref = [lines[q] for q in query]
+        c, j, f = (fn(prompts, ref, query) for fn in parts)
+        return [weights.combine(*t) for t in zip(c, j, f)]
+
+    return sft_reference_reward
+
+
+def reward_weight_list(weights: RewardWeights) -> list[float]:
+    """``RewardWeights`` as ``GRPOConfig.reward_weights`` for ``reward_components`` (normalised, so
+    their weighted sum is ``RewardWeights.combine``)."""
+    total = weights.consistency + weights.judge + weights.format
+    return [weights.consistency / total, weights.judge / total, weights.format / total]
+
+
 def make_reward_fn(weights: RewardWeights, deltas_by_query: dict[str, np.ndarray], diversity: float = 0.0) -> Callable:
-    """A TRL reward function ``(prompts, completions, query, **kw) -> list[float]``: the hybrid
-    reward of each completion's decoded rubric on its query's training pairs. The judged-quality
-    term is ``rubric_quality_heuristic`` or, with ``diversity`` d > 0, (heuristic + d × specificity)
-    / (1 + d), specificity = ``batch_specificity`` (a rubric the batch's other queries also got is
-    not specific to its query)."""
+    """One TRL reward function: the hybrid reward ``weights.combine`` of ``reward_components``."""
+    parts = reward_components(deltas_by_query, diversity)
 
     def rubric_hybrid_reward(prompts, completions, query, **kwargs):
-        texts = [" ".join(str(m.get("content", "")) for m in c) if isinstance(c, list) else str(c) for c in completions]
-        vecs = [code_vector(t) for t in texts]
-        spec = batch_specificity(vecs, query) if diversity > 0 else [0.0] * len(texts)
-        rewards = []
-        for text, v, q, sp in zip(texts, vecs, query, spec):
-            rubric, fmt = decode_codes(text)
-            if rubric is None:
-                rewards.append(weights.combine(0.0, 0.0, fmt))
-                continue
-            quality = (rubric_quality_heuristic(q, rubric) + diversity * sp) / (1.0 + diversity)
-            rewards.append(weights.combine(consistency(v, deltas_by_query[q]), quality, fmt))
-        return rewards
+        c, j, f = (fn(prompts, completions, query) for fn in parts)
+        return [weights.combine(*t) for t in zip(c, j, f)]
 
     return rubric_hybrid_reward
 
@@ -443,6 +498,7 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
     by_query = consistency_pairs(pairs, sizes.neighbours, embedder)
     deltas_by_query = {q: deltas[idx] for q, idx in by_query.items()}
     ds = Dataset.from_list([{"prompt": prompt_text(q), "query": q} for q in by_query])
+    reference = dict(zip(by_query, sft.lines(list(by_query))))  # greedy decoding: no random draw
     out_dir.mkdir(parents=True, exist_ok=True)
     if sizes.beta > 0:  # TRL builds the KL reference model from the policy's path
         model = str(save_policy(sft, out_dir / "sft_init"))
@@ -454,9 +510,11 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
         max_steps=sizes.grpo_steps, learning_rate=sizes.grpo_lr if learning_rate is None else learning_rate,
         logging_steps=1, report_to="none", use_cpu=True, save_strategy="no", seed=sizes.seed,
         data_seed=sizes.seed, temperature=sizes.temperature, beta=sizes.beta, disable_tqdm=True,
-        dataloader_num_workers=0,
+        dataloader_num_workers=0, reward_weights=reward_weight_list(weights) + [0.0],
     )
-    trainer = GRPOTrainer(model=model, reward_funcs=[make_reward_fn(weights, deltas_by_query, sizes.diversity)],
+    funcs = reward_components(deltas_by_query, sizes.diversity) + [
+        reference_reward(weights, deltas_by_query, reference, sizes.diversity)]  # logged, weight 0
+    trainer = GRPOTrainer(model=model, reward_funcs=funcs,
                           args=cfg, train_dataset=ds, processing_class=sft.tokenizer)
     from transformers.trainer_callback import PrinterCallback
 
@@ -484,22 +542,38 @@ def grpo_policy(sft: RubricPolicy, pairs: Sequence[PreferencePair], deltas: np.n
     return RubricPolicy("grpo", model, sft.tokenizer, sizes, sft.label), curve, kept
 
 
-def reward_rise(curves: Sequence[Sequence[float]], n_boot: int = 2000, seed: int = 0,
-                alpha: float = 0.05) -> tuple[float, float, float]:
+def reward_rise(curves: Sequence[Sequence[float]], n_boot: int = 2000, seed: int = 0, alpha: float = 0.05,
+                block: int = 1, over_seeds: bool = False) -> tuple[float, float, float]:
     """Last-quarter minus first-quarter mean of per-step mean reward, averaged over ``curves``
-    (seeds), with a bootstrap interval: each replicate resamples the steps within each quarter of
-    each curve. (nan, nan, nan) when no curve has 4 steps."""
+    (seeds), with a bootstrap interval. Each replicate resamples, within each quarter of each
+    curve, runs of ``block`` consecutive steps (a moving-block bootstrap: neighbouring steps share
+    the policy, so their rewards are not independent; ``block`` 1 resamples single steps) and, with
+    ``over_seeds``, the curves themselves with replacement, so the interval also covers how much the
+    rise varies between seeds. (nan, nan, nan) when no curve has 4 steps."""
     curves = [np.asarray(c, float) for c in curves if len(c) >= 4]
     if not curves:
         return float("nan"), float("nan"), float("nan")
     rng = np.random.default_rng(seed)
+
+    def resampled(x: np.ndarray) -> np.ndarray:  # (n_boot,) means of block-resampled x
+        n = len(x)
+        b = max(1, min(block, n))
+        starts = rng.integers(0, n - b + 1, (n_boot, -(-n // b)))
+        idx = (starts[:, :, None] + np.arange(b)).reshape(n_boot, -1)[:, :n]
+        return x[idx].mean(1)
+
     point, boots = [], []
     for c in curves:
         q = len(c) // 4
         first, last = c[:q], c[-q:]
         point.append(last.mean() - first.mean())
-        boots.append(last[rng.integers(0, q, (n_boot, q))].mean(1) - first[rng.integers(0, q, (n_boot, q))].mean(1))
-    b = np.mean(boots, axis=0)
+        boots.append(resampled(last) - resampled(first))
+    reps = np.stack(boots)  # (curves, n_boot)
+    if over_seeds and len(curves) > 1:
+        pick = rng.integers(0, len(curves), (n_boot, len(curves)))
+        b = reps[pick, np.arange(n_boot)[:, None]].mean(1)
+    else:
+        b = reps.mean(0)
     lo, hi = np.quantile(b, [alpha / 2, 1 - alpha / 2])
     return float(np.mean(point)), float(lo), float(hi)
 
@@ -518,6 +592,17 @@ class TwoStageResult:
     seconds_sft: float
     seconds_grpo: float
     n_params: int
+
+    def component_curves(self) -> dict[str, list[float]]:
+        """Per-step mean of each reward term (``reward_components``: consistency, quality, format)
+        and of the weight-0 ``sft_reference`` (``reference_reward``), as TRL logged them; {} without
+        GRPO."""
+        out: dict[str, list[tuple[int, float]]] = {}
+        for step, name, value in self.metrics:
+            m = re.fullmatch(r"grpo/rewards/(\w+)_reward/mean", name)
+            if m:
+                out.setdefault(m.group(1), []).append((step, value))
+        return {k: [v for _, v in sorted(pts)] for k, pts in out.items()}
 
 
 def train_two_stage(pairs: Sequence[PreferencePair], sizes: PolicySizes, embedder=None,

@@ -75,6 +75,7 @@ def _param_change(a, b) -> float:
 
 def test_sft_learns_the_distilled_line_and_grpo_moves_the_policy(trained):
     from ops.rubrics.grpo import decode_codes
+    from ops.rubrics.reward import RewardWeights
 
     pairs, runs = trained
     res = runs[1e-2]
@@ -84,6 +85,12 @@ def test_sft_learns_the_distilled_line_and_grpo_moves_the_policy(trained):
     assert all(decode_codes(x)[0] is not None for x in lines)
     assert len(res.curve) == 3 and all(0.0 <= r <= 1.0 for r in res.curve)
     assert {n for _, n, _ in res.metrics} >= {"sft/loss", "grpo/reward", "grpo/loss"}
+    # the reward's terms are logged per step; weighted by RewardWeights they sum to the reward
+    parts = res.component_curves()
+    assert set(parts) == {"consistency", "quality", "format", "sft_reference"} and all(len(v) == 3 for v in parts.values())
+    w = RewardWeights()
+    mix = [w.combine(c, q, f) for c, q, f in zip(parts["consistency"], parts["quality"], parts["format"])]
+    assert mix == pytest.approx(res.curve, abs=1e-5)
     # A GRPO learning rate of 0 leaves the SFT weights as they are; a positive one moves them.
     assert _param_change(runs[0.0].grpo.model, runs[0.0].sft.model) == 0.0
     assert _param_change(res.grpo.model, res.sft.model) > 1e-4
@@ -99,6 +106,14 @@ def test_reward_rise_interval():
     v, lo, hi = reward_rise([rng.normal(0.5, 0.05, 40)], n_boot=500)
     assert lo < 0 < hi
     assert np.isnan(reward_rise([[0.1, 0.2]])[0])
+    # blocks of steps: a curve whose noise comes in runs of 8 steps is less sure than iid steps say
+    runs = np.repeat(rng.normal(0, 0.05, 20), 8) + np.linspace(0.3, 0.34, 160)
+    iid, blocks = reward_rise([runs], n_boot=1000), reward_rise([runs], n_boot=1000, block=8)
+    assert iid[0] == blocks[0] and blocks[2] - blocks[1] > 1.5 * (iid[2] - iid[1])
+    # over seeds: four seeds rise, one falls; resampling the seeds widens the interval
+    curves = [np.linspace(0.3, 0.4, 40) + rng.normal(0, 0.01, 40) for _ in range(4)] + [np.linspace(0.4, 0.25, 40)]
+    fixed, seeds = reward_rise(curves, n_boot=1000, block=5), reward_rise(curves, n_boot=1000, block=5, over_seeds=True)
+    assert fixed[0] == seeds[0] and fixed[1] > 0 and seeds[1] < fixed[1] and seeds[2] > fixed[2]
 
 
 def test_sft_and_grpo_are_evaluated_like_every_generator():
@@ -149,6 +164,20 @@ def test_same_seed_gives_the_same_grpo_policy(trained):
     assert other.curve != runs[1e-2].curve
 
 
+def test_a_seed_evaluated_alone_matches_the_same_seed_inside_a_multi_seed_run():
+    """What ran before a seed (another seed's SFT, GRPO, baselines) changes nothing in its result."""
+    from ops.rubrics.evaluation import evaluate
+
+    train, test = _pairs(40), _pairs(20, start=40)
+    kw = dict(embedder=FakeEmbedder(), n_boot=10, policy_sizes=_sizes(grpo_steps=3, grpo_lr=3e-2))
+    both, _, _ = evaluate([(train, test)] * 2, ("sft", "grpo"), [0, 1], target="grpo", **kw)
+    alone, _, _ = evaluate([(train, test)], ("sft", "grpo"), [1], target="grpo", **kw)
+    a, b = both[1], alone[0]
+    assert a.training.curve == b.training.curve and a.rubrics == b.rubrics
+    assert all((a.hits[m] == b.hits[m]).all() for m in a.hits)
+    assert _param_change(a.training.grpo.model, b.training.grpo.model) == 0.0
+
+
 def test_grpo_step_is_chosen_on_validation_queries_carved_from_training():
     from ops.rubrics.grpo import bank_deltas, line_accuracy, train_two_stage, validation_split
 
@@ -187,6 +216,21 @@ def test_diversity_term_lowers_the_reward_of_a_line_every_query_gets():
     div = make_reward_fn(RewardWeights(), deltas, diversity=1.0)(None, texts, queries)
     assert plain[0] == plain[2] and div[2] < div[0]
     assert div[3] - div[2] > plain[3] - plain[2]
+    # GRPO gets the three terms as separate reward functions mixed by RewardWeights: the same reward
+    from ops.rubrics.grpo import reward_components, reward_weight_list
+
+    w = reward_weight_list(RewardWeights())
+    terms = [fn(None, texts + ["banana"], queries + ["a"]) for fn in reward_components(deltas, diversity=1.0)]
+    mixed = [sum(wi * t[i] for wi, t in zip(w, terms)) for i in range(5)]
+    assert mixed == pytest.approx(make_reward_fn(RewardWeights(), deltas, diversity=1.0)(None, texts + ["banana"], queries + ["a"]))
+    assert [t[4] for t in terms] == [0.0, 0.0, 0.0]  # no code: nothing from any term
+    # the weight-0 reference: what each completion's query's fixed line would get in the same batch
+    from ops.rubrics.grpo import reference_reward
+
+    ref = {"a": "declines_harm", "b": "relevant concise", "c": "relevant concise"}
+    got = reference_reward(RewardWeights(), deltas, ref, diversity=1.0)(None, texts, queries)
+    want = make_reward_fn(RewardWeights(), deltas, diversity=1.0)(None, [ref[q] for q in queries], queries)
+    assert got == want and got[0] == got[1] and got[2] == got[3]
 
 
 def test_eval_records_distinct_rubrics_and_the_chosen_step():
