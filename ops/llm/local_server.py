@@ -40,28 +40,35 @@ class LocalChatServer:
                     outer.in_flight += 1
                     outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
                     outer.auth_headers.append(self.headers.get("Authorization", ""))
+                # The reply is built while counted in flight and sent only after the count drops: a
+                # client that reads the reply may start its next request before this thread runs
+                # again, and a decrement after the send would briefly count one request too many.
                 try:
-                    if outer.delay_s:
-                        time.sleep(outer.delay_s)
-                    mode = outer.mode
-                    if mode == "fail_first":
-                        mode = "error" if call <= outer.failures else "ok"
-                    if mode == "error":
-                        return self._send(500, b'{"error": "internal"}')
-                    if mode == "bad_request":
-                        return self._send(400, b'{"error": "bad request"}')
-                    if mode == "garbage":
-                        return self._send(200, b"<html>not json</html>")
-                    n = int(body.get("n", 1))
-                    choices = [{"index": i, "message": {"role": "assistant",
-                                                        "content": outer.reply(body["messages"], i)},
-                                "finish_reason": "stop"} for i in range(n)]
-                    data = {"id": f"cmpl-{call}", "object": "chat.completion",
-                            "model": body.get("model", "local"), "choices": choices}
-                    self._send(200, json.dumps(data).encode())
+                    code, payload = self._reply(body, call)
                 finally:
                     with outer._lock:
                         outer.in_flight -= 1
+                self._send(code, payload)
+
+            def _reply(self, body, call) -> tuple[int, bytes]:
+                if outer.delay_s:
+                    time.sleep(outer.delay_s)
+                mode = outer.mode
+                if mode == "fail_first":
+                    mode = "error" if call <= outer.failures else "ok"
+                if mode == "error":
+                    return 500, b'{"error": "internal"}'
+                if mode == "bad_request":
+                    return 400, b'{"error": "bad request"}'
+                if mode == "garbage":
+                    return 200, b"<html>not json</html>"
+                n = int(body.get("n", 1))
+                choices = [{"index": i, "message": {"role": "assistant",
+                                                    "content": outer.reply(body["messages"], i)},
+                            "finish_reason": "stop"} for i in range(n)]
+                data = {"id": f"cmpl-{call}", "object": "chat.completion",
+                        "model": body.get("model", "local"), "choices": choices}
+                return 200, json.dumps(data).encode()
 
             def _send(self, code, payload: bytes):
                 self.send_response(code)
