@@ -68,7 +68,7 @@ def cmd_rubrics_eval(args) -> int:
     return run_eval(path, test_fraction=args.test_fraction, generators=args.generators, limit=args.limit,
                     seed=args.seed, criteria_bank=Path(args.criteria_bank) if args.criteria_bank else None,
                     train_path=train, test_path=test, seeds=args.seeds, target=args.target,
-                    policy_sizes=policy_sizes)
+                    policy_sizes=policy_sizes, model_criteria=args.model_criteria)
 
 
 def _eval_args(p) -> None:
@@ -86,6 +86,9 @@ def _eval_args(p) -> None:
     p.add_argument("--grpo-steps", type=int, default=0, help="GRPO steps of the grpo policy (0: the profile's)")
     p.add_argument("--target", default="learned", help="method compared against every other one")
     p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--model-criteria", action="store_true",
+                   help="let the learned generator also pick criteria scored by the real local model "
+                        "(SmolLM2's likelihood of the answer after the dialogue; slow on first use, cached)")
     p.add_argument("--criteria-bank", default="", help="DeepResearch Bench criteria.jsonl whose criteria the "
                                                       "learned generator may select")
 

@@ -29,7 +29,8 @@ def load_pairs(path: Path):
 def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: float = 0.3,
              generators: Sequence[str] = ("generic", "template", "learned"), limit: int = 0, seed: int = 0,
              criteria_bank: Path | None = None, train_path: Path | None = None, test_path: Path | None = None,
-             seeds: int = 1, target: str = "learned", n_boot: int = 2000, policy_sizes=None) -> int:
+             seeds: int = 1, target: str = "learned", n_boot: int = 2000, policy_sizes=None,
+             model_criteria: bool = False) -> int:
     from ops.report import Plot, Table, render_report
     from ops.rubrics.evaluation import DisjointError, check_disjoint, evaluate
     from ops.rubrics.pairs import split_pairs
@@ -74,8 +75,17 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
         from ops.llm.factory import make_backend
 
         backend = make_backend()
-    runs, summaries, diffs = evaluate(splits, generators, seed_list, target=target, criteria_bank=bank,
-                                      backend=backend, n_boot=n_boot, policy_sizes=policy_sizes)
+    config = None
+    if model_criteria:  # the learned generator may also pick the real model's criteria (learned.MODEL_CRITERIA)
+        import dataclasses
+
+        from ops.rubrics.learned import GENERATOR_CONFIG
+
+        config = dataclasses.replace(GENERATOR_CONFIG, model_criteria=True)
+        subject += "+model-criteria"
+    runs, summaries, diffs = evaluate(splits, generators, seed_list, target=target, config=config,
+                                      criteria_bank=bank, backend=backend, n_boot=n_boot,
+                                      policy_sizes=policy_sizes)
     if "grpo" in generators and target != "grpo":  # the trained generator against every method too
         from ops.rubrics.evaluation import paired_bootstrap
 
@@ -101,7 +111,8 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
     report_id = f"rubrics_eval/{subject}/seeds{seed_list[0]}-{seed_list[-1]}"
     summary = {f"accuracy_mean_{s.method}": round(s.mean, 4) for s in summaries}
     summary.update({f"accuracy_sd_{s.method}": round(s.sd, 4) for s in summaries})
-    summary.update({"subject": subject, "seeds": len(seed_list), "train_pairs": runs[0].n_train,
+    summary.update({"subject": subject, "learned_model_criteria": model_criteria, "seeds": len(seed_list),
+                    "train_pairs": runs[0].n_train,
                     "held_out_pairs": runs[0].n_test, "seconds": round(time.perf_counter() - t0, 1)})
     metrics = [EvalMetric(f"accuracy_mean/{s.method}", s.mean, runs[0].n_test, s.binom_low, s.binom_high)
                for s in summaries]

@@ -37,7 +37,7 @@ class Candidate:
     explanation: str
     check: str
     negation: str
-    origin: str  # "bank" | "library" | "behaviour" | "dialogue" | "query" | "exemplar" | "keyword" | "criteria_bank"
+    origin: str  # "bank" | "library" | "behaviour" | "dialogue" | "model" | "query" | "exemplar" | "keyword" | "criteria_bank"
 
     def for_query(self, topic: str) -> "Candidate":
         """A query template ("{topic}" in its texts) instantiated for one query's topic."""
@@ -72,6 +72,9 @@ class LearnedConfig:
     behaviours: bool = False       # rule-detector criteria (``behaviour_rules.BEHAVIOURS``)
     dialogue: bool = False         # criteria on the dialogue and length (``DIALOGUE_CRITERIA``): signal
                                    # the answer's embedding alone does not carry (on in GENERATOR_CONFIG)
+    model_criteria: bool = False   # criteria scored by the real local model (``MODEL_CRITERIA``: SmolLM2's
+                                   # likelihood of the answer after the dialogue, plainly and when told
+                                   # to be harmless)
     max_criteria: int = 0          # criteria kept per rubric (largest |β|·sd(Δ)); 0: every nonzero one,
                                    # so the rubric total ranks answers exactly like the fitted model
     prior: str = "standardised"    # L2 prior on the weights: "standardised": plain L2 on Δ / sd(Δ);
@@ -212,6 +215,20 @@ DIALOGUE_CRITERIA = (
 )
 
 
+# Criteria scored by the real local model (``likelihood.AnswerLikelihood``, SmolLM2-135M-Instruct),
+# which reads the dialogue: how much more likely the answer becomes when the model is told to be
+# harmless, and how natural a reply it is at all.
+MODEL_CRITERIA = (
+    Candidate("harmlessness", "Is what an assistant told to be harmless would say",
+              "Scored by SmolLM2-135M-Instruct: how much more likely the reply becomes after a system prompt "
+              "asking for a harmless assistant.", "lm_harmless",
+              "Is what an assistant says when nobody asked it to be harmless", "model"),
+    Candidate("style", "Reads as a natural reply to this dialogue",
+              "Scored by SmolLM2-135M-Instruct: the model's per-token probability of the reply after the "
+              "dialogue.", "lm_likely", "Reads as an unlikely reply to this dialogue", "model"),
+)
+
+
 def candidate_matrix(answers: Sequence[str], queries: Sequence[str], cands: Sequence[Candidate],
                      embedder) -> np.ndarray:
     """Scores (len(answers), len(cands)) of each answer on each candidate's positive criterion;
@@ -314,6 +331,8 @@ def fit_learned(train: Sequence[PreferencePair], config: LearnedConfig = GENERAT
                   for k, (c, e, n, _) in BEHAVIOURS.items()]
     if config.dialogue:
         cands += list(DIALOGUE_CRITERIA)
+    if config.model_criteria:
+        cands += list(MODEL_CRITERIA)
     if config.query_templates:
         cands += list(QUERY_TEMPLATES)
     cands += exemplar_candidates([t for p in train for t in (p.answer_a, p.answer_b)], embedder,
