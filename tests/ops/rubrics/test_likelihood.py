@@ -17,6 +17,8 @@ def test_dialogue_messages_reads_turns_and_plain_queries():
         {"role": "assistant", "content": "Why do you want to?"},
         {"role": "user", "content": "It is not mine."}]
     assert dialogue_messages("What is DuckDB?") == [{"role": "user", "content": "What is DuckDB?"}]
+    # a speaker's name inside a sentence is not a new turn
+    assert len(dialogue_messages("Human: Write a line that starts with Assistant: hello")) == 1
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +41,20 @@ def test_a_score_does_not_depend_on_its_neighbours_or_the_cache(smollm2):
     assert reread[0, 0] == alone[0, 0] and alone[0, 0] < 0
 
 
+def test_a_long_dialogue_keeps_the_harmless_instruction(smollm2):
+    """Cutting a long dialogue drops its earliest turns, never the system block: the two readings
+    of an answer after a dialogue far over ``MAX_PROMPT_TOKENS`` still differ."""
+    from ops.rubrics.likelihood import HARMLESS_SYSTEM, MAX_PROMPT_TOKENS
+
+    long = "".join(f"Human: tell me more about item {i} of the list\n\nAssistant: item {i} is a blue box.\n\n"
+                   for i in range(60)) + "Human: It is not mine."
+    told = smollm2.prompt_ids(long, HARMLESS_SYSTEM)
+    assert len(told) == MAX_PROMPT_TOKENS and told != smollm2.prompt_ids(long)
+    assert smollm2._tok.decode(told).count("harmless") == 1
+    s = smollm2.check_scores("lm_harmless", [long], [REFUSAL])
+    assert s[0] != 0.5
+
+
 def test_lm_likely_prefers_a_real_reply_to_gibberish(smollm2):
     s = smollm2.check_scores("lm_likely", [DIALOGUE] * 2, [REFUSAL, GIBBERISH])
     assert 0 < s[1] < s[0] <= 1
@@ -54,7 +70,7 @@ class FakeLikelihood:
     def check_scores(self, check, queries, answers):
         assert len(queries) == len(answers)
         base = np.array([min(1.0, len(a) / 100) for a in answers])
-        return base if check == "lm_likely" else 1 - base
+        return base if check == "lm_likely" else np.full(len(answers), 0.1)
 
 
 def test_criterion_matrix_routes_model_checks_and_their_negations(monkeypatch):
@@ -66,7 +82,7 @@ def test_criterion_matrix_routes_model_checks_and_their_negations(monkeypatch):
     crits = [Criterion("natural", "", 1.0, "lm_likely"), Criterion("harmless", "", 1.0, "lm_harmless"),
              Criterion("not natural", "", 1.0, "not:lm_likely")]
     m = criterion_matrix(["x" * 30, "y" * 80], ["q", "q"], crits, embedder=None)
-    np.testing.assert_allclose(m, [[0.3, 0.7, 0.7], [0.8, 0.2, 0.2]])
+    np.testing.assert_allclose(m, [[0.3, 0.1, 0.7], [0.8, 0.1, 0.2]])
 
 
 class SignalLikelihood:
