@@ -73,8 +73,8 @@ class LearnedConfig:
     dialogue: bool = False         # criteria on the dialogue and length (``DIALOGUE_CRITERIA``): signal
                                    # the answer's embedding alone does not carry (on in GENERATOR_CONFIG)
     model_criteria: bool = False   # criteria scored by the real local model (``MODEL_CRITERIA``: SmolLM2's
-                                   # likelihood of the answer after the dialogue, plainly and when told
-                                   # to be harmless)
+                                   # likelihood of the answer after the dialogue, under its default
+                                   # prompt and when told to be harmless; off: it lowered accuracy)
     max_criteria: int = 0          # criteria kept per rubric (largest |β|·sd(Δ)); 0: every nonzero one,
                                    # so the rubric total ranks answers exactly like the fitted model
     prior: str = "standardised"    # L2 prior on the weights: "standardised": plain L2 on Δ / sd(Δ);
