@@ -7,6 +7,7 @@ paired bootstrap intervals of the target minus every other method, and record it
 evaluation report (``eval_reports`` / ``eval_metrics``)."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Sequence
@@ -77,8 +78,6 @@ def run_eval(path: Path | None = None, kind: str | None = None, test_fraction: f
         backend = make_backend()
     config = None
     if model_criteria:  # the learned generator may also pick the real model's criteria (learned.MODEL_CRITERIA)
-        import dataclasses
-
         from ops.rubrics.learned import GENERATOR_CONFIG
 
         config = dataclasses.replace(GENERATOR_CONFIG, model_criteria=True)
@@ -247,8 +246,6 @@ def _draw_curves(runs):
 def _record_policy_runs(wh, runs, report_id: str, lineage) -> None:
     """One ``training_runs`` row per seed's rubric policy (kind ``sft+grpo``) with its metrics:
     ``distill/*``, ``sft/loss`` per step, ``grpo/reward`` (per-step mean) and TRL's other logs."""
-    import dataclasses
-
     from warehouse.registry import TrainingRun, recorded_training_run
 
     for r in runs:

@@ -21,6 +21,7 @@ with it; scores are cached on disk under the home (the key carries ``CACHE_VERSI
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -143,14 +144,9 @@ class AnswerLikelihood:
         raise ValueError(f"unknown likelihood check {check!r}; known: lm_likely, lm_harmless")
 
 
-_DEFAULT: AnswerLikelihood | None = None
-
-
+@functools.cache
 def default_likelihood() -> AnswerLikelihood:
     """One process-wide scorer (the model loads once), cached under the home."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        from warehouse.paths import artifact_dir
+    from warehouse.paths import artifact_dir
 
-        _DEFAULT = AnswerLikelihood(cache_dir=artifact_dir("rubrics", "likelihood_cache"))
-    return _DEFAULT
+    return AnswerLikelihood(cache_dir=artifact_dir("rubrics", "likelihood_cache"))
